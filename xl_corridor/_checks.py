@@ -1,0 +1,218 @@
+"""Input checks shared by the engine: every bad value raises CorridorInputError naming the argument.
+
+The bounds here are the product's policy, stated once:
+
+* rates (risk-free, discount, growth, inflation, cost of equity) are decimals in (-1, 1]; a value
+  above 1 is almost always a percentage typed as a whole number (4.5 for 4.5%), so it is refused
+  with a message that shows the decimal form;
+* premia and spreads are decimals in [0, 1];
+* amounts are finite and at most 1e15 in absolute value (in model-currency units; larger values are
+  typing errors and would overflow the discounting);
+* positions in messages are 1-based, as a banker counts cells.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from xl_corridor.errors import CorridorInputError
+
+FloatArray = npt.NDArray[np.float64]
+
+MAX_AMOUNT = 1e15
+
+
+def where(index: tuple[int, ...]) -> str:
+    """Describe an array position for a message, 1-based."""
+    if len(index) == 0:
+        return ""
+    if len(index) == 1:
+        return f" at item {index[0] + 1}"
+    if len(index) == 2:
+        return f" at row {index[0] + 1}, column {index[1] + 1}"
+    return " at position " + ", ".join(str(i + 1) for i in index)
+
+
+def _show(value: float) -> str:
+    return f"{value:.10g}"
+
+
+def as_array(name: str, x: Any) -> FloatArray:
+    """Convert ``x`` to a float array, refusing text, booleans, None and objects."""
+    if isinstance(x, (str, bytes)):
+        raise CorridorInputError(name, f"expected a number, got text {x!r}")
+    raw = np.asarray(x)
+    if raw.dtype == np.bool_:
+        raise CorridorInputError(name, "expected a number, got a boolean (TRUE/FALSE)")
+    if raw.dtype.kind not in "iuf":
+        flat = raw.reshape(-1)
+        for i, item in enumerate(flat):
+            if isinstance(item, (bool, np.bool_)) or not isinstance(
+                item, (int, float, np.integer, np.floating)
+            ):
+                pos = where(np.unravel_index(i, raw.shape)) if raw.ndim else ""
+                shown = "a blank" if item is None else f"{type(item).__name__} {item!r}"
+                raise CorridorInputError(name, f"expected a number{pos}, got {shown}")
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:  # ragged nesting, huge ints
+        raise CorridorInputError(name, f"expected a number or an array of numbers ({exc})") from None
+    if arr.size == 0:
+        raise CorridorInputError(name, "expected at least one number, got an empty input")
+    return arr
+
+
+def _first(mask: npt.NDArray[np.bool_]) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.argwhere(mask)[0]) if mask.ndim else ()
+
+
+def finite(name: str, arr: FloatArray) -> FloatArray:
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = _first(bad)
+        raise CorridorInputError(
+            name, f"expected a finite number{where(idx)}, got {_show(float(arr[idx]))}"
+        )
+    return arr
+
+
+def rate(name: str, x: Any) -> FloatArray:
+    """A decimal rate in (-1, 1]."""
+    arr = finite(name, as_array(name, x))
+    high = arr > 1.0
+    if high.any():
+        idx = _first(high)
+        v = float(arr[idx])
+        raise CorridorInputError(
+            name,
+            f"expected a decimal rate such as 0.045{where(idx)}, got {_show(v)}"
+            f" (for {_show(v)}% enter {_show(v / 100)})",
+        )
+    low = arr <= -1.0
+    if low.any():
+        idx = _first(low)
+        raise CorridorInputError(
+            name, f"expected a rate above -1 (-100%){where(idx)}, got {_show(float(arr[idx]))}"
+        )
+    return arr
+
+
+def premium(name: str, x: Any) -> FloatArray:
+    """A decimal premium or spread in [0, 1]."""
+    arr = rate(name, x)
+    neg = arr < 0
+    if neg.any():
+        idx = _first(neg)
+        raise CorridorInputError(
+            name,
+            f"expected a premium of 0 or more, as a decimal such as 0.023{where(idx)}, "
+            f"got {_show(float(arr[idx]))}",
+        )
+    return arr
+
+
+def fraction(name: str, x: Any, what: str = "a decimal between 0 and 1") -> FloatArray:
+    """A decimal share in [0, 1] (tax rate, contingency, probability)."""
+    arr = finite(name, as_array(name, x))
+    bad = (arr < 0) | (arr > 1)
+    if bad.any():
+        idx = _first(bad)
+        v = float(arr[idx])
+        hint = f" (for {_show(v)}% enter {_show(v / 100)})" if 1 < v <= 100 else ""
+        raise CorridorInputError(name, f"expected {what}{where(idx)}, got {_show(v)}{hint}")
+    return arr
+
+
+def amount(name: str, x: Any, *, nonnegative: bool = False) -> FloatArray:
+    """A money amount in model-currency units, |x| <= 1e15."""
+    arr = finite(name, as_array(name, x))
+    big = np.abs(arr) > MAX_AMOUNT
+    if big.any():
+        idx = _first(big)
+        raise CorridorInputError(
+            name,
+            f"expected an amount of at most 1e15 in absolute value{where(idx)}, "
+            f"got {_show(float(arr[idx]))}",
+        )
+    if nonnegative:
+        neg = arr < 0
+        if neg.any():
+            idx = _first(neg)
+            raise CorridorInputError(
+                name, f"expected an amount of 0 or more{where(idx)}, got {_show(float(arr[idx]))}"
+            )
+    return arr
+
+
+def bounded(name: str, x: Any, low: float, high: float, what: str) -> FloatArray:
+    """A finite number in [low, high]; ``what`` describes it ("an equity beta such as 1.2")."""
+    arr = finite(name, as_array(name, x))
+    bad = (arr < low) | (arr > high)
+    if bad.any():
+        idx = _first(bad)
+        raise CorridorInputError(
+            name,
+            f"expected {what} between {_show(low)} and {_show(high)}{where(idx)}, "
+            f"got {_show(float(arr[idx]))}",
+        )
+    return arr
+
+
+def positive(name: str, x: Any, what: str, high: float = MAX_AMOUNT) -> FloatArray:
+    """A finite number in (0, high]."""
+    arr = finite(name, as_array(name, x))
+    bad = (arr <= 0) | (arr > high)
+    if bad.any():
+        idx = _first(bad)
+        raise CorridorInputError(
+            name,
+            f"expected {what} above 0 and at most {_show(high)}{where(idx)}, "
+            f"got {_show(float(arr[idx]))}",
+        )
+    return arr
+
+
+def whole(name: str, x: Any, low: int, high: int, what: str = "a whole number") -> FloatArray:
+    """A whole number in [low, high] (floats that are whole, as Excel sends them, are fine)."""
+    arr = bounded(name, x, low, high, what)
+    frac = arr != np.round(arr)
+    if frac.any():
+        idx = _first(frac)
+        raise CorridorInputError(
+            name, f"expected {what}{where(idx)}, got {_show(float(arr[idx]))}"
+        )
+    return arr
+
+
+def series(name: str, x: Any) -> FloatArray:
+    """A one-dimensional series of amounts: a list, a 1-D array, or one row/column of a 2-D one."""
+    arr = amount(name, x)
+    if arr.ndim == 0:
+        return arr.reshape(1)
+    if arr.ndim == 2 and 1 in arr.shape:
+        return arr.reshape(-1)
+    if arr.ndim != 1:
+        raise CorridorInputError(
+            name, f"expected one row or one column of numbers, got an array of shape {arr.shape}"
+        )
+    return arr
+
+
+def scalar_or_array(x: FloatArray) -> Any:
+    """Return a Python float for 0-d results (numpy-financial style), the array otherwise."""
+    return float(x) if np.ndim(x) == 0 else x
+
+
+TIMINGS = ("end", "mid", "begin")
+
+
+def timing(name: str, value: Any) -> float:
+    """The period shift for a timing word: 0 for end, 0.5 for mid, 1 for begin."""
+    if not isinstance(value, str) or value.strip().lower() not in TIMINGS:
+        raise CorridorInputError(
+            name, f"expected one of 'end', 'mid', 'begin', got {value!r}"
+        )
+    return {"end": 0.0, "mid": 0.5, "begin": 1.0}[value.strip().lower()]
