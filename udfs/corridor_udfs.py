@@ -70,6 +70,8 @@ COM_ERRORS = {
 }
 
 _REQUIRED = object()
+# Help text of every argument, by function: what the Function Wizard and Office.js show.
+ARG_HELP: dict[str, dict[str, str]] = {}
 
 
 # --------------------------------------------------------------------------- error surfacing
@@ -90,9 +92,9 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn bad input into the mode's error; never let a traceback reach the cell."""
 
     @functools.wraps(fn)
-    def wrapper(*args: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         except CorridorInputError as exc:
             return _fail(str(exc))
         except xw.XlwingsError:
@@ -108,6 +110,7 @@ def _udf(description: str, **arg_docs: str) -> Callable[[Callable[..., Any]], Ca
     """Register ``fn`` with xlwings: a description, and a help text and ndim=2 per argument."""
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        ARG_HELP[fn.__name__] = dict(arg_docs)
         wrapped = _guard(fn)
         wrapped.__doc__ = description
         for name, doc in arg_docs.items():
@@ -173,7 +176,9 @@ def _rows(name: str, value: Any) -> list[list[Any]]:
         value = value.to_numpy()
     if isinstance(value, np.ndarray):
         if value.ndim > 2:
-            raise CorridorInputError(name, f"expected a range of cells, got {value.ndim} dimensions")
+            raise CorridorInputError(
+                name, f"expected a range of cells, got {value.ndim} dimensions"
+            )
         value = np.atleast_2d(value).tolist()
     if not isinstance(value, (list, tuple)):
         return [[value]]
@@ -239,17 +244,24 @@ def _series(name: str, value: Any) -> np.ndarray:
     skips them silently, which shifts every later cash flow by a period)."""
     cells = _cells_1d(name, value)
     if len(cells) > MAX_PERIODS:
-        raise CorridorInputError(name, f"expected at most {MAX_PERIODS:,} periods, got {len(cells):,}")
+        raise CorridorInputError(
+            name, f"expected at most {MAX_PERIODS:,} periods, got {len(cells):,}"
+        )
     return np.array([_number(name, cell, f" at item {i + 1}") for i, cell in enumerate(cells)])
 
 
-def _line_items(name: str, value: Any) -> np.ndarray:
-    """Cost line items in any range shape; blank items count as 0 (NaN marks them here)."""
+def _line_items(name: str, value: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Line items in any range shape, and which cells were blank (blank items count as 0)."""
     rows = _rows(name, value)
     flat = [cell for row in rows for cell in row]
-    return np.array(
-        [math.nan if _is_blank(cell) else _number(name, cell, f" at item {i + 1}") for i, cell in enumerate(flat)]
+    blank = np.array([_is_blank(cell) for cell in flat])
+    values = np.array(
+        [
+            0.0 if b else _number(name, cell, f" at item {i + 1}")
+            for i, (cell, b) in enumerate(zip(flat, blank, strict=True))
+        ]
     )
+    return values, blank
 
 
 def _text(name: str, value: Any, default: Any = _REQUIRED) -> Any:
@@ -290,7 +302,8 @@ def _check_broadcast(**grids: Any) -> None:
         ) from None
     if math.prod(shape) > MAX_CELLS:
         raise CorridorInputError(
-            "ranges", f"the ranges broadcast to {math.prod(shape):,} cells; at most {MAX_CELLS:,} fit"
+            "ranges",
+            f"the ranges broadcast to {math.prod(shape):,} cells; at most {MAX_CELLS:,} fit",
         )
 
 
@@ -355,27 +368,23 @@ def DUAL_NPV(cash_flows, ke_dual, ke_single, compliance_cost, timing="end"):  # 
 def COMPLIANCE_COST(  # noqa: N802
     annual_costs, years, discount_rate, growth=0.0, one_off=0.0, fx_rates=1.0, tax_rate=0.0
 ):
-    items = _line_items("annual_costs", annual_costs)
-    blank_items = np.isnan(items)
+    items, blank_items = _line_items("annual_costs", annual_costs)
     if blank_items.all():
-        raise CorridorInputError("annual_costs", "expected at least one amount, got only blank cells")
-    if _blank_argument(fx_rates):
-        fx = np.ones(1)
-    else:
-        fx = _line_items("fx_rates", fx_rates)
-        if fx.size not in (1, items.size):
-            raise CorridorInputError(
-                "fx_rates", f"expected 1 rate or {items.size} rates, one per line item, got {fx.size}"
-            )
+        raise CorridorInputError(
+            "annual_costs", "expected at least one amount, got only blank cells"
+        )
+    fx: Any = 1.0
+    if not _blank_argument(fx_rates):
+        fx, blank_fx = _line_items("fx_rates", fx_rates)
         if fx.size == items.size:
-            missing = np.isnan(fx) & ~blank_items
+            missing = blank_fx & ~blank_items
             if missing.any():
                 i = int(np.argmax(missing))
                 raise CorridorInputError(
                     "fx_rates", f"expected a rate at item {i + 1}, where annual_costs has an amount"
                 )
             fx = np.where(blank_items, 1.0, fx)
-        elif np.isnan(fx).all():
+        elif blank_fx.any():
             raise CorridorInputError("fx_rates", "expected a number, got a blank cell")
     grids = dict(
         years=_grid("years", years),
@@ -385,7 +394,7 @@ def COMPLIANCE_COST(  # noqa: N802
         tax_rate=_grid("tax_rate", tax_rate, 0.0),
     )
     _check_broadcast(**grids)
-    return _result(xc.compliance_cost(np.where(blank_items, 0.0, items), fx_rates=fx, **grids))
+    return _result(xc.compliance_cost(items, fx_rates=fx, **grids))
 
 
 @_udf(
@@ -435,8 +444,7 @@ def CORRIDOR_CAPEX(exploration, feasibility, infrastructure, regulatory, conting
         ("infrastructure", infrastructure),
         ("regulatory", regulatory),
     ):
-        items = _line_items(name, value)
-        parts[name] = np.where(np.isnan(items), 0.0, items)
+        parts[name], _ = _line_items(name, value)
     cont = _grid("contingency", contingency, 0.0)
     return _result(xc.preproduction_capital(**parts, contingency=cont))
 
@@ -538,9 +546,8 @@ def DUAL_PARITY_GAP(price_hk, price_aix, fx_aix_to_hkd, aix_shares_per_hk_share=
     return _result(parity_gap(**args))
 
 
-@xw.func(category=CATEGORY)
+@_udf("The xl-corridor version and the vintages of its reference data.")
 def CORRIDOR_VERSION():  # noqa: N802
-    """The xl-corridor version and the vintages of its reference data."""
     data = xc.damodaran()
     return (
         f"xl-corridor {xc.__version__}; Damodaran ctryprem {data.vintage}; "

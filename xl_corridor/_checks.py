@@ -53,13 +53,17 @@ def as_array(name: str, x: Any) -> FloatArray:
             if isinstance(item, (bool, np.bool_)) or not isinstance(
                 item, (int, float, np.integer, np.floating)
             ):
-                pos = where(np.unravel_index(i, raw.shape)) if raw.ndim else ""
+                pos = (
+                    where(tuple(int(j) for j in np.unravel_index(i, raw.shape))) if raw.ndim else ""
+                )
                 shown = "a blank" if item is None else f"{type(item).__name__} {item!r}"
                 raise CorridorInputError(name, f"expected a number{pos}, got {shown}")
     try:
         arr = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError, OverflowError) as exc:  # ragged nesting, huge ints
-        raise CorridorInputError(name, f"expected a number or an array of numbers ({exc})") from None
+        raise CorridorInputError(
+            name, f"expected a number or an array of numbers ({exc})"
+        ) from None
     if arr.size == 0:
         raise CorridorInputError(name, "expected at least one number, got an empty input")
     return arr
@@ -181,9 +185,7 @@ def whole(name: str, x: Any, low: int, high: int, what: str = "a whole number") 
     frac = arr != np.round(arr)
     if frac.any():
         idx = _first(frac)
-        raise CorridorInputError(
-            name, f"expected {what}{where(idx)}, got {_show(float(arr[idx]))}"
-        )
+        raise CorridorInputError(name, f"expected {what}{where(idx)}, got {_show(float(arr[idx]))}")
     return arr
 
 
@@ -212,7 +214,5 @@ TIMINGS = ("end", "mid", "begin")
 def timing(name: str, value: Any) -> float:
     """The period shift for a timing word: 0 for end, 0.5 for mid, 1 for begin."""
     if not isinstance(value, str) or value.strip().lower() not in TIMINGS:
-        raise CorridorInputError(
-            name, f"expected one of 'end', 'mid', 'begin', got {value!r}"
-        )
+        raise CorridorInputError(name, f"expected one of 'end', 'mid', 'begin', got {value!r}")
     return {"end": 0.0, "mid": 0.5, "begin": 1.0}[value.strip().lower()]

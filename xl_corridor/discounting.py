@@ -140,7 +140,7 @@ def _xnpv_exponents(name: str, serials: FloatArray) -> FloatArray:
     if early.any():
         i = int(np.argmax(early))
         raise CorridorInputError(
-            name, f"item {i + 1} falls before the first date; the first date must be the earliest"
+            name, f"expected the first date to be the earliest, but item {i + 1} falls before it"
         )
     return (serials - serials[0]) / 365.0
 
@@ -244,9 +244,7 @@ def dual_npv(
     ks = ck.rate("ke_single", ke_single)
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
     t = _periods(cf.size, shift)
-    return ck.scalar_or_array(
-        _present_value(kd, cf, t) - _present_value(ks, cf, t) - cost
-    )
+    return ck.scalar_or_array(_present_value(kd, cf, t) - _present_value(ks, cf, t) - cost)
 
 
 def dual_xnpv(

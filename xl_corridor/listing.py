@@ -108,7 +108,9 @@ def listing_path(reporting_code: str, resource_category: str, dfs_complete: Any)
     'RECONCILE_CODE'
     """
     if not isinstance(reporting_code, str):
-        raise CorridorInputError("reporting_code", f"expected text such as 'JORC', got {reporting_code!r}")
+        raise CorridorInputError(
+            "reporting_code", f"expected text such as 'JORC', got {reporting_code!r}"
+        )
     if not isinstance(resource_category, str):
         raise CorridorInputError(
             "resource_category", f"expected text such as 'Indicated', got {resource_category!r}"
@@ -116,7 +118,9 @@ def listing_path(reporting_code: str, resource_category: str, dfs_complete: Any)
     code = _codes().get(_norm(reporting_code))
     if code is None:
         known = ", ".join(dict.fromkeys(r["code"] for r in _codes().values()))
-        raise CorridorInputError("reporting_code", f"expected one of {known}, got {reporting_code!r}")
+        raise CorridorInputError(
+            "reporting_code", f"expected one of {known}, got {reporting_code!r}"
+        )
     kind = code["kind"]
     category = _categories().get((kind, _norm(resource_category)))
     if category is None and code["code"] == "GKZ":

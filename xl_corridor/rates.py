@@ -147,4 +147,3 @@ def ke_in_currency(ke: Any, inflation_local: Any, inflation_base: Any) -> Any:
     il = ck.rate("inflation_local", inflation_local)
     ib = ck.rate("inflation_base", inflation_base)
     return ck.scalar_or_array((1.0 + k) * (1.0 + il) / (1.0 + ib) - 1.0)
-
