@@ -30,6 +30,7 @@ import xlwings as xw
 
 import xl_corridor as xc
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.parity import parity_gap
 
 __all__ = [
     "CORRIDOR_KE",
@@ -72,6 +73,8 @@ COM_ERRORS = {
 _REQUIRED = object()
 # Help text of every argument, by function: what the Function Wizard and Office.js show.
 ARG_HELP: dict[str, dict[str, str]] = {}
+# The engine function behind each Excel function (for the generated function reference).
+ENGINE: dict[str, Callable[..., Any]] = {}
 
 
 # --------------------------------------------------------------------------- error surfacing
@@ -106,11 +109,15 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _udf(description: str, **arg_docs: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _udf(
+    description: str, engine: Callable[..., Any] | None = None, **arg_docs: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn`` with xlwings: a description, and a help text and ndim=2 per argument."""
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         ARG_HELP[fn.__name__] = dict(arg_docs)
+        if engine is not None:
+            ENGINE[fn.__name__] = engine
         wrapped = _guard(fn)
         wrapped.__doc__ = description
         for name, doc in arg_docs.items():
@@ -314,6 +321,7 @@ _RATE = "decimal, e.g. 0.045 for 4.5% (a range gives a table)"
 
 @_udf(
     "Cost of equity: rf + beta*mrp + country_exposure*country_premium + liquidity_premium.",
+    engine=xc.cost_of_equity,
     rf="Risk-free rate, " + _RATE,
     beta="Equity beta against the mature market, e.g. 1.2",
     mrp="Mature-market equity risk premium, " + _RATE,
@@ -336,6 +344,7 @@ def CORRIDOR_KE(rf, beta, mrp, country_premium, liquidity_premium, country_expos
 
 @_udf(
     "Delta NPV of the dual listing: NPV at ke_dual - NPV at ke_single - compliance_cost.",
+    engine=xc.dual_npv,
     cash_flows="One row or column of cash flows, period 1 first (trailing blanks ignored)",
     ke_dual="Cost of equity with the dual listing, " + _RATE,
     ke_single="Cost of equity with a single listing, " + _RATE,
@@ -357,6 +366,7 @@ def DUAL_NPV(cash_flows, ke_dual, ke_single, compliance_cost, timing="end"):  # 
 @_udf(
     "Capitalized cost of complying with two exchanges: one_off + PV of growing annual costs "
     "after tax.",
+    engine=xc.compliance_cost,
     annual_costs="Yearly cost line items, each in its own currency (blanks count as 0)",
     years="Number of years the dual listing is kept, e.g. 10",
     discount_rate="Discount rate, " + _RATE,
@@ -399,6 +409,7 @@ def COMPLIANCE_COST(  # noqa: N802
 
 @_udf(
     "Country risk premium (Damodaran): default_spread * relative_volatility.",
+    engine=xc.country_risk_premium,
     default_spread="Sovereign default spread for the rating, decimal, e.g. 0.0179",
     relative_volatility="Equity vs bond market volatility, e.g. 1.298 (Damodaran July 2024)",
 )
@@ -413,6 +424,7 @@ def CORRIDOR_CRP(default_spread, relative_volatility):  # noqa: N802
 
 @_udf(
     "Cost of equity in another currency: (1+ke)(1+inflation_local)/(1+inflation_base) - 1.",
+    engine=xc.ke_in_currency,
     ke="Cost of equity in the base currency, " + _RATE,
     inflation_local="Expected inflation of the target currency, decimal",
     inflation_base="Expected inflation of the base currency, decimal",
@@ -430,6 +442,7 @@ def CORRIDOR_KE_FX(ke, inflation_local, inflation_base):  # noqa: N802
 @_udf(
     "Pre-production capital: (exploration + feasibility + infrastructure + regulatory) * "
     "(1 + contingency); ranges are summed.",
+    engine=xc.preproduction_capital,
     exploration="Exploration capital, model currency (a range is summed; blanks count as 0)",
     feasibility="Feasibility study capital, model currency",
     infrastructure="Infrastructure and construction capital, model currency",
@@ -451,6 +464,7 @@ def CORRIDOR_CAPEX(exploration, feasibility, infrastructure, regulatory, conting
 
 @_udf(
     "Delta NPV of the dual listing with dated cash flows, discounted like XNPV.",
+    engine=xc.dual_xnpv,
     cash_flows="Cash flows, one per date, model currency",
     dates="Dates of the cash flows; the first is the valuation date and the earliest",
     ke_dual="Cost of equity with the dual listing, " + _RATE,
@@ -474,6 +488,7 @@ def DUAL_XNPV(cash_flows, dates, ke_dual, ke_single, compliance_cost):  # noqa: 
 
 @_udf(
     "The largest compliance cost at which the dual listing still pays (Delta NPV >= 0).",
+    engine=xc.breakeven_cost,
     cash_flows="One row or column of cash flows, period 1 first",
     ke_dual="Cost of equity with the dual listing, " + _RATE,
     ke_single="Cost of equity with a single listing, " + _RATE,
@@ -489,6 +504,7 @@ def DUAL_BREAKEVEN_COST(cash_flows, ke_dual, ke_single, timing="end"):  # noqa: 
 
 @_udf(
     "The highest dual-listing cost of equity below ke_single at which Delta NPV = 0.",
+    engine=xc.breakeven_ke,
     cash_flows="One row or column of cash flows, period 1 first",
     ke_single="Cost of equity with a single listing, " + _RATE,
     compliance_cost="Capitalized compliance cost, model currency",
@@ -515,6 +531,7 @@ def DUAL_BREAKEVEN_KE(cash_flows, ke_single, compliance_cost, timing="end"):  # 
 @_udf(
     "Recommended listing path: AIX_FIRST, HKEX_AFTER_DFS, DUAL_ELIGIBLE or RECONCILE_CODE, "
     "with the HKEX Chapter 18 rule behind it.",
+    engine=xc.listing_path,
     reporting_code="Reporting standard: JORC, NI 43-101, SAMREC, PRMS, GKZ, KAZRC or PERC",
     resource_category="Highest category: Inferred, Indicated, Measured, Probable, Proved, ...",
     dfs_complete="TRUE if the definitive feasibility study is complete",
@@ -528,14 +545,13 @@ def LISTING_PATH(reporting_code, resource_category, dfs_complete):  # noqa: N802
 
 @_udf(
     "Cross-venue parity gap: price_hk / (price_aix * fx_aix_to_hkd * aix_shares_per_hk_share) - 1.",
+    engine=parity_gap,
     price_hk="HKEX price, HKD per share",
     price_aix="AIX price, in the AIX trading currency per share",
     fx_aix_to_hkd="HKD per unit of the AIX currency",
     aix_shares_per_hk_share="Optional. AIX shares per HKEX share; default 1",
 )
 def DUAL_PARITY_GAP(price_hk, price_aix, fx_aix_to_hkd, aix_shares_per_hk_share=1.0):  # noqa: N802
-    from xl_corridor.parity import parity_gap
-
     args = dict(
         price_hk=_grid("price_hk", price_hk),
         price_aix=_grid("price_aix", price_aix),

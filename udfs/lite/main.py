@@ -1,0 +1,21 @@
+"""xlwings Lite entry point: paste this into the Lite editor's main.py.
+
+Lite installs the packages named in requirements.txt (the xl-corridor wheel, which carries the
+``corridor_udfs`` module) and registers every function decorated with ``@func`` that main.py
+holds: importing them here is enough. The formulas then work as =DUAL_NPV(...), etc.
+"""
+
+from corridor_udfs import (  # noqa: F401  (re-exported for xlwings Lite to register)
+    COMPLIANCE_COST,
+    CORRIDOR_CAPEX,
+    CORRIDOR_CRP,
+    CORRIDOR_KE,
+    CORRIDOR_KE_FX,
+    CORRIDOR_VERSION,
+    DUAL_BREAKEVEN_COST,
+    DUAL_BREAKEVEN_KE,
+    DUAL_NPV,
+    DUAL_PARITY_GAP,
+    DUAL_XNPV,
+    LISTING_PATH,
+)
