@@ -31,8 +31,27 @@ _KE_FLOOR = -0.99
 _KE_GRID_STEP = 5e-4
 
 
-def _present_value(rate: FloatArray, cash_flows: FloatArray, exponents: FloatArray) -> FloatArray:
-    """sum_i cash_flows[i] * (1 + rate)^-exponents[i], for every element of ``rate``."""
+def _present_value(
+    name: str, rate: FloatArray, cash_flows: FloatArray, exponents: FloatArray
+) -> FloatArray:
+    """sum_i cash_flows[i] * (1 + rate)^-exponents[i] for every element of ``rate``; a rate so
+    close to -100% that the sum overflows is refused, naming the rate's argument."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        pv = _unique_present_value(rate, cash_flows, exponents)
+    bad = ~np.isfinite(pv)
+    if bad.any():
+        k = float(np.broadcast_to(rate, pv.shape)[bad].reshape(-1)[0])
+        raise CorridorInputError(
+            name,
+            f"expected a rate at which {cash_flows.size} cash flows discount to a finite value, "
+            f"got {k:.10g} (the present value overflows)",
+        )
+    return pv
+
+
+def _unique_present_value(
+    rate: FloatArray, cash_flows: FloatArray, exponents: FloatArray
+) -> FloatArray:
     if rate.size > _UNIQUE_THRESHOLD:
         # A sensitivity grid repeats each rate along one axis: discount each rate once.
         unique, inverse = np.unique(rate, return_inverse=True)
@@ -89,7 +108,7 @@ def npv(rate: Any, cash_flows: Any, *, timing: str = "end") -> Any:
     shift = ck.timing("timing", timing)
     k = ck.rate("rate", rate)
     cf = ck.series("cash_flows", cash_flows)
-    return ck.scalar_or_array(_present_value(k, cf, _periods(cf.size, shift)))
+    return ck.scalar_or_array(_present_value("rate", k, cf, _periods(cf.size, shift)))
 
 
 def excel_serial(name: str, dates: Any) -> FloatArray:
@@ -191,7 +210,7 @@ def xnpv(rate: Any, cash_flows: Any, dates: Any) -> Any:
     cf = ck.series("cash_flows", cash_flows)
     serials = excel_serial("dates", dates)
     _same_length(cf, serials)
-    return ck.scalar_or_array(_present_value(k, cf, _xnpv_exponents("dates", serials)))
+    return ck.scalar_or_array(_present_value("rate", k, cf, _xnpv_exponents("dates", serials)))
 
 
 def dual_npv(
@@ -244,7 +263,9 @@ def dual_npv(
     ks = ck.rate("ke_single", ke_single)
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
     t = _periods(cf.size, shift)
-    return ck.scalar_or_array(_present_value(kd, cf, t) - _present_value(ks, cf, t) - cost)
+    return ck.scalar_or_array(
+        _present_value("ke_dual", kd, cf, t) - _present_value("ke_single", ks, cf, t) - cost
+    )
 
 
 def dual_xnpv(
@@ -291,7 +312,9 @@ def dual_xnpv(
     kd = ck.rate("ke_dual", ke_dual)
     ks = ck.rate("ke_single", ke_single)
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
-    return ck.scalar_or_array(_present_value(kd, cf, t) - _present_value(ks, cf, t) - cost)
+    return ck.scalar_or_array(
+        _present_value("ke_dual", kd, cf, t) - _present_value("ke_single", ks, cf, t) - cost
+    )
 
 
 def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str = "end") -> Any:
@@ -331,7 +354,9 @@ def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str
     kd = ck.rate("ke_dual", ke_dual)
     ks = ck.rate("ke_single", ke_single)
     t = _periods(cf.size, shift)
-    return ck.scalar_or_array(_present_value(kd, cf, t) - _present_value(ks, cf, t))
+    return ck.scalar_or_array(
+        _present_value("ke_dual", kd, cf, t) - _present_value("ke_single", ks, cf, t)
+    )
 
 
 def breakeven_ke(
@@ -385,11 +410,12 @@ def breakeven_ke(
     t = _periods(cf.size, shift)
     ks_b, cost_b = np.broadcast_arrays(ks, cost)
     flat_ks = ks_b.reshape(-1)
-    target = _present_value(flat_ks, cf, t) + cost_b.reshape(-1)
+    target = _present_value("ke_single", flat_ks, cf, t) + cost_b.reshape(-1)
 
     top = max(float(flat_ks.max()), _KE_FLOOR)
     grid = np.arange(_KE_FLOOR, top, _KE_GRID_STEP)
-    grid_pv = _present_value(grid, cf, t)
+    with np.errstate(over="ignore", invalid="ignore"):
+        grid_pv = _unique_present_value(grid, cf, t)
 
     lower = np.full(flat_ks.shape, np.nan)
     upper = flat_ks.copy()
@@ -411,7 +437,7 @@ def breakeven_ke(
     lo, hi, tg = lower[found], upper[found], target[found]
     for _ in range(80):
         mid = 0.5 * (lo + hi)
-        positive = _present_value(mid, cf, t) >= tg
+        positive = _unique_present_value(mid, cf, t) >= tg
         lo = np.where(positive, mid, lo)
         hi = np.where(positive, hi, mid)
         if np.all(hi - lo < 1e-13):
