@@ -62,6 +62,20 @@ VALID = {
     "DUAL_PARITY_GAP": dict(
         price_hk=10.92, price_aix=9.93, fx_aix_to_hkd=1.0993, aix_shares_per_hk_share=1.0
     ),
+    "DUAL_ARB_BAND": dict(
+        cost_hk=0.0011,
+        cost_aix=0.0005,
+        conversion_fee=0.0005,
+        fx_spread=0.0005,
+        financing_rate=0.04,
+        settlement_days=2.0,
+        conversion_days=0.0,
+    ),
+    "DIMSUM_HEDGED_COST": dict(cnh_yield=0.0295, usd_rate=0.012, cnh_rate=0.025, basis=0.0),
+    "DIMSUM_SAVING": dict(
+        cnh_yield=0.0295, usd_rate=0.012, cnh_rate=0.025, usd_bond_yield=0.05, basis=0.0
+    ),
+    "CORRIDOR_LP": dict(relative_spread=0.01),
 }
 
 OPTIONAL = {
@@ -73,6 +87,9 @@ OPTIONAL = {
     "tax_rate",
     "contingency",
     "aix_shares_per_hk_share",
+    "settlement_days",
+    "conversion_days",
+    "basis",
 }
 RATES = {
     "rf",
@@ -83,8 +100,23 @@ RATES = {
     "ke",
     "inflation_local",
     "inflation_base",
+    "cnh_yield",
+    "usd_rate",
+    "cnh_rate",
+    "usd_bond_yield",
+    "financing_rate",
 }
-PREMIA = {"mrp", "country_premium", "liquidity_premium", "default_spread"}
+PREMIA = {
+    "mrp",
+    "country_premium",
+    "liquidity_premium",
+    "default_spread",
+    "cost_hk",
+    "cost_aix",
+    "conversion_fee",
+    "fx_spread",
+    "relative_spread",
+}
 SERIES = {"cash_flows"}
 LINE_ITEMS = {"annual_costs", "exploration", "feasibility", "infrastructure", "regulatory"}
 TEXT = {"timing", "reporting_code", "resource_category", "dfs_complete"}
@@ -149,6 +181,10 @@ def numeric_cases(name):
         cases["absurd"] = 45.0
     if name in ("years",):
         cases.update({"negative": -1.0, "fraction": 2.5, "too-many": 1000.0})
+    if name in ("settlement_days", "conversion_days"):
+        cases.update({"negative": -1.0, "too-many": 10000.0})
+    if name == "basis":
+        cases.update({"percent-typed": 2.0})
     if name in ("tax_rate", "contingency"):
         cases.update({"percent-typed": 20.0, "negative": -0.1})
     if name in NONNEGATIVE:

@@ -30,7 +30,6 @@ import xlwings as xw
 
 import xl_corridor as xc
 from xl_corridor.errors import CorridorInputError
-from xl_corridor.parity import parity_gap
 
 __all__ = [
     "CORRIDOR_KE",
@@ -44,6 +43,10 @@ __all__ = [
     "DUAL_BREAKEVEN_KE",
     "LISTING_PATH",
     "DUAL_PARITY_GAP",
+    "DUAL_ARB_BAND",
+    "DIMSUM_HEDGED_COST",
+    "DIMSUM_SAVING",
+    "CORRIDOR_LP",
     "CORRIDOR_VERSION",
 ]
 
@@ -545,7 +548,7 @@ def LISTING_PATH(reporting_code, resource_category, dfs_complete):  # noqa: N802
 
 @_udf(
     "Cross-venue parity gap: price_hk / (price_aix * fx_aix_to_hkd * aix_shares_per_hk_share) - 1.",
-    engine=parity_gap,
+    engine=xc.parity_gap,
     price_hk="HKEX price, HKD per share",
     price_aix="AIX price, in the AIX trading currency per share",
     fx_aix_to_hkd="HKD per unit of the AIX currency",
@@ -559,7 +562,102 @@ def DUAL_PARITY_GAP(price_hk, price_aix, fx_aix_to_hkd, aix_shares_per_hk_share=
         aix_shares_per_hk_share=_grid("aix_shares_per_hk_share", aix_shares_per_hk_share, 1.0),
     )
     _check_broadcast(**args)
-    return _result(parity_gap(**args))
+    return _result(xc.parity_gap(**args))
+
+
+def _broadcast_call(engine: Callable[..., Any], defaults: dict[str, float], **raw: Any) -> Any:
+    """Read every argument as a number or a range, pair the ranges, call the engine."""
+    args = {
+        name: _grid(name, value, defaults[name]) if name in defaults else _grid(name, value)
+        for name, value in raw.items()
+    }
+    _check_broadcast(**args)
+    return _result(engine(**args))
+
+
+@_udf(
+    "No-arbitrage band half-width around parity: the largest gap between the HKEX and AIX "
+    "prices that round-trip costs make unprofitable to trade.",
+    engine=xc.arbitrage_band,
+    cost_hk="HKEX cost per side (fees, levies, stamp duty), decimal, e.g. 0.0011",
+    cost_aix="AIX cost per side, decimal",
+    conversion_fee="Depository migration (conversion) fee as a share of value, decimal",
+    fx_spread="FX bid-ask spread paid to convert the proceeds, decimal",
+    financing_rate="Annual financing rate while the position settles, decimal",
+    settlement_days="Optional. Settlement lag in days; default 2 (T+2 on both venues)",
+    conversion_days="Optional. Extra days the depository migration adds; default 0",
+)
+def DUAL_ARB_BAND(  # noqa: N802
+    cost_hk,
+    cost_aix,
+    conversion_fee,
+    fx_spread,
+    financing_rate,
+    settlement_days=2.0,
+    conversion_days=0.0,
+):
+    return _broadcast_call(
+        xc.arbitrage_band,
+        {"settlement_days": 2.0, "conversion_days": 0.0},
+        cost_hk=cost_hk,
+        cost_aix=cost_aix,
+        conversion_fee=conversion_fee,
+        fx_spread=fx_spread,
+        financing_rate=financing_rate,
+        settlement_days=settlement_days,
+        conversion_days=conversion_days,
+    )
+
+
+@_udf(
+    "USD cost of an offshore-RMB (Dim Sum) bond hedged through covered interest parity: "
+    "(1+cnh_yield)(1+usd_rate)/(1+cnh_rate+basis) - 1.",
+    engine=xc.dimsum_hedged_cost,
+    cnh_yield="Yield of the CNH bond, decimal, e.g. 0.0295",
+    usd_rate="USD money-market rate for the tenor, decimal",
+    cnh_rate="CNH money-market rate for the tenor, decimal",
+    basis="Optional. Cross-currency basis, decimal; default 0",
+)
+def DIMSUM_HEDGED_COST(cnh_yield, usd_rate, cnh_rate, basis=0.0):  # noqa: N802
+    return _broadcast_call(
+        xc.dimsum_hedged_cost,
+        {"basis": 0.0},
+        cnh_yield=cnh_yield,
+        usd_rate=usd_rate,
+        cnh_rate=cnh_rate,
+        basis=basis,
+    )
+
+
+@_udf(
+    "Saving of hedged Dim Sum funding against a USD bond: usd_bond_yield - hedged CNH cost.",
+    engine=xc.dimsum_saving,
+    cnh_yield="Yield of the CNH bond, decimal",
+    usd_rate="USD money-market rate for the tenor, decimal",
+    cnh_rate="CNH money-market rate for the tenor, decimal",
+    usd_bond_yield="Yield the issuer would pay on a USD bond, decimal",
+    basis="Optional. Cross-currency basis, decimal; default 0",
+)
+def DIMSUM_SAVING(cnh_yield, usd_rate, cnh_rate, usd_bond_yield, basis=0.0):  # noqa: N802
+    return _broadcast_call(
+        xc.dimsum_saving,
+        {"basis": 0.0},
+        cnh_yield=cnh_yield,
+        usd_rate=usd_rate,
+        cnh_rate=cnh_rate,
+        usd_bond_yield=usd_bond_yield,
+        basis=basis,
+    )
+
+
+@_udf(
+    "Liquidity premium implied by a relative bid-ask spread (documented assumption: "
+    "a * spread^b, concave as in Amihud & Mendelson 1986).",
+    engine=xc.liquidity_premium_from_spread,
+    relative_spread="Relative bid-ask spread (ask-bid)/mid, decimal, e.g. 0.01",
+)
+def CORRIDOR_LP(relative_spread):  # noqa: N802
+    return _broadcast_call(xc.liquidity_premium_from_spread, {}, relative_spread=relative_spread)
 
 
 @_udf("The xl-corridor version and the vintages of its reference data.")

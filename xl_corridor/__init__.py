@@ -6,7 +6,9 @@ amounts are in the model currency). Excel adapters live in ``udfs/corridor_udfs.
 
 from __future__ import annotations
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from xl_corridor.capital import preproduction_capital
 from xl_corridor.compliance import compliance_cost, growing_annuity_factor
@@ -19,9 +21,54 @@ from xl_corridor.discounting import (
     xnpv,
 )
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.funding import cip_forward, dimsum_hedged_cost, dimsum_saving
+from xl_corridor.liquidity import (
+    amihud_illiquidity,
+    liquidity_premium_from_spread,
+    liquidity_premium_reduction,
+    roll_spread,
+    turnover,
+)
 from xl_corridor.listing import ListingPath, listing_path
+from xl_corridor.montecarlo import MonteCarloResult, simulate_delta_npv, simulate_price_paths
+from xl_corridor.parity import (
+    analyze_parity,
+    arbitrage_band,
+    arbitrage_bounds,
+    load_parity_csv,
+    parity_gap,
+    parity_stats,
+)
 from xl_corridor.rates import cost_of_equity, country_risk_premium, ke_in_currency
 from xl_corridor.reference import damodaran, damodaran_country
+from xl_corridor.sensitivity import delta_npv_from_inputs, grid_ke_cost, grid_premia, tornado
+
+# The workbook layer (case files, reports, template, validator) needs openpyxl and pydantic;
+# it is imported on first use so that the Excel functions load with numpy alone.
+_LAZY = {
+    "Case": "xl_corridor.case",
+    "CaseError": "xl_corridor.case",
+    "Evaluation": "xl_corridor.case",
+    "evaluate": "xl_corridor.case",
+    "load_case": "xl_corridor.case",
+    "ReportResult": "xl_corridor.report",
+    "build_report": "xl_corridor.report",
+    "build_template": "xl_corridor.template",
+    "ValidationResult": "xl_corridor.validator",
+    "validate_workbook": "xl_corridor.validator",
+    "validate_workbooks": "xl_corridor.validator",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'xl_corridor' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 try:
     __version__ = version("xl-corridor")
@@ -30,21 +77,53 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = [
     "__version__",
+    "Case",
+    "CaseError",
     "CorridorInputError",
+    "Evaluation",
+    "ReportResult",
+    "ValidationResult",
+    "build_report",
+    "build_template",
+    "evaluate",
+    "load_case",
+    "validate_workbook",
+    "validate_workbooks",
     "ListingPath",
+    "MonteCarloResult",
+    "amihud_illiquidity",
+    "analyze_parity",
+    "arbitrage_band",
+    "arbitrage_bounds",
     "breakeven_cost",
     "breakeven_ke",
+    "cip_forward",
     "compliance_cost",
     "cost_of_equity",
     "country_risk_premium",
     "damodaran",
     "damodaran_country",
+    "delta_npv_from_inputs",
+    "dimsum_hedged_cost",
+    "dimsum_saving",
     "dual_npv",
     "dual_xnpv",
+    "grid_ke_cost",
+    "grid_premia",
     "growing_annuity_factor",
     "ke_in_currency",
+    "liquidity_premium_from_spread",
+    "liquidity_premium_reduction",
     "listing_path",
+    "load_parity_csv",
     "npv",
+    "parity_gap",
+    "parity_stats",
     "preproduction_capital",
+    "roll_spread",
+    "simulate_delta_npv",
+    "simulate_price_paths",
+    "tornado",
+    "turnover",
     "xnpv",
 ]

@@ -1,0 +1,29 @@
+"""Shared fixtures. LibreOffice must really run: with CI set, a missing soffice fails the run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from xl_corridor._lo import find_soffice
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """The LibreOffice binary; skipped locally when absent, a failure under CI."""
+    path = find_soffice()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice (soffice) is required in CI to recalculate reports")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    return path
+
+
+@pytest.fixture()
+def example_path() -> Path:
+    return EXAMPLE

@@ -1,0 +1,112 @@
+"""Case files: schema, field-path errors, Damodaran defaults, round trip through a workbook."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from xl_corridor.case import CaseError, evaluate, load_case
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
+
+
+def example_dict() -> dict:
+    return tomllib.loads(EXAMPLE.read_text("utf-8"))
+
+
+def test_packaged_example_is_the_committed_example() -> None:
+    packaged = resources.files("xl_corridor").joinpath("data", "example_case.toml").read_text()
+    assert packaged == EXAMPLE.read_text("utf-8")
+
+
+def test_example_known_values() -> None:
+    case = load_case(EXAMPLE)
+    ev = evaluate(case)
+    # Ke by hand: 0.0425 + 1.20 x 0.0412 + 1.0 x 0.023254 + 0.025 (Damodaran 2024-07 inputs)
+    assert ev.ke_single == pytest.approx(0.0425 + 1.2 * 0.0412 + 0.023254 + 0.025, rel=1e-12)
+    assert ev.ke_dual == pytest.approx(0.0425 + 1.2 * 0.0412 + 0.0152875 + 0.015, rel=1e-12)
+    # Jiaxin prospectus facts carried into the case
+    assert case.compliance.one_off == 111.4
+    assert case.deal.units == "HKD m"
+    assert ev.decision in ("PROCEED", "DO NOT PROCEED")
+    assert ev.delta_npv == pytest.approx(ev.pv_dual - ev.pv_single - ev.compliance_cost)
+
+
+def test_npv_matches_numpy_financial() -> None:
+    npf = pytest.importorskip("numpy_financial")
+    case = load_case(EXAMPLE)
+    ev = evaluate(case)
+    # numpy-financial's npv discounts the first value at t=0; prepend 0 for Excel's NPV
+    expected = npf.npv(ev.ke_single, [0.0, *case.cash_flows.values])
+    assert ev.pv_single == pytest.approx(expected, rel=1e-12)
+
+
+def test_crp_from_damodaran_when_omitted() -> None:
+    data = example_dict()
+    del data["premia"]["crp_single"]
+    ev = evaluate(load_case(data))
+    assert ev.crp_single == 0.023254  # Damodaran 2024-07-01, Kazakhstan
+
+
+def test_loads_toml_text_and_dict() -> None:
+    text = EXAMPLE.read_text("utf-8")
+    assert load_case(text) == load_case(example_dict()) == load_case(str(EXAMPLE))
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda d: d["deal"].update(bogus=1), "deal.bogus"),
+        (lambda d: d["market"].update(rf="0.04"), "market.rf"),
+        (lambda d: d["market"].update(rf=4.5), "market.rf"),
+        (lambda d: d["market"].pop("beta"), "market.beta"),
+        (lambda d: d["compliance"]["fx_rates"].pop("USD"), "compliance.items.3.currency"),
+        (lambda d: d["cash_flows"].update(timing="late"), "cash_flows.timing"),
+        (lambda d: d["cash_flows"].update(dates=["2025-01-01"]), "cash_flows.dates"),
+        (lambda d: d["listing"].update(reporting_code="XYZ"), "listing.reporting_code"),
+        (lambda d: d["compliance"].update(tax_rate=20), "compliance.tax_rate"),
+    ],
+)
+def test_errors_name_the_field(edit, field) -> None:
+    data = example_dict()
+    edit(data)
+    with pytest.raises(CaseError) as info:
+        load_case(data)
+    assert str(info.value).startswith(f"<dict>: {field}: "), str(info.value)
+
+
+def test_missing_fx_names_the_item() -> None:
+    data = example_dict()
+    data["compliance"]["fx_rates"].pop("USD")
+    with pytest.raises(CaseError, match="AIFC legal counsel"):
+        load_case(data)
+
+
+def test_bad_file_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[deal\nname=", encoding="utf-8")
+    with pytest.raises(CaseError, match=r"bad.toml: not valid TOML"):
+        load_case(bad)
+    with pytest.raises(CaseError, match="no such file"):
+        load_case(tmp_path / "missing.toml")
+
+
+def test_report_reads_back_as_the_same_case(tmp_path: Path) -> None:
+    from xl_corridor.report import build_report
+
+    case = load_case(EXAMPLE)
+    out = build_report(case, tmp_path / "r.xlsx").path
+    back = load_case(out)
+    assert back.model_dump(exclude={"sources"}) == case.model_dump(exclude={"sources"})
+    assert evaluate(back) == evaluate(case)
+
+
+def test_filled_in_template_reads_as_case(tmp_path: Path) -> None:
+    from xl_corridor.template import build_template
+
+    path = build_template(tmp_path / "t.xlsx")
+    assert evaluate(load_case(path)) == evaluate(load_case(EXAMPLE))

@@ -1,0 +1,62 @@
+"""The committed template equals what the generator writes; banker formatting; UDF layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.worksheet.formula import ArrayFormula
+
+from xl_corridor.template import build_template
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMITTED = ROOT / "workbooks" / "corridor_template.xlsx"
+
+
+def _cells(path: Path) -> dict:
+    wb = load_workbook(path)
+    out = {}
+    for ws in wb:
+        for row in ws.iter_rows():
+            for c in row:
+                value = c.value.text if isinstance(c.value, ArrayFormula) else c.value
+                out[(ws.title, c.coordinate)] = (value, c.number_format, c.font.color and
+                                                  c.font.color.rgb, c.font.b)
+    names = {n: dn.attr_text for n, dn in wb.defined_names.items()}
+    return {"cells": out, "names": names, "sheets": wb.sheetnames,
+            "freeze": [ws.freeze_panes for ws in wb]}
+
+
+def test_committed_template_equals_generator(tmp_path: Path) -> None:
+    fresh = build_template(tmp_path / "t.xlsx")
+    assert _cells(fresh) == _cells(COMMITTED)
+    assert fresh.read_bytes() == COMMITTED.read_bytes()  # deterministic, byte for byte
+
+
+def test_udf_cells_and_native_cross_checks() -> None:
+    wb = load_workbook(COMMITTED)
+    ws = wb["Model"]
+    assert ws["C6"].value.startswith("=CORRIDOR_KE(")
+    assert ws["D6"].value == "=rf+beta*mrp+country_exposure*crp_single+lp_single"
+    assert ws["E6"].value.startswith("=ABS(C6-D6)")
+    assert ws["C9"].value.startswith("=COMPLIANCE_COST(")
+    assert ws["C12"].value.startswith("=DUAL_NPV(")
+    assert ws["C13"].value.startswith("=DUAL_BREAKEVEN_COST(")
+    assert ws["C14"].value.startswith("=DUAL_BREAKEVEN_KE(")
+    assert ws["C16"].value.startswith("=LISTING_PATH(")
+    grid = ws["C23"].value
+    assert isinstance(grid, ArrayFormula) and grid.ref == "C23:I29"
+    assert grid.text.startswith("=DUAL_NPV(")
+
+
+def test_banker_formatting() -> None:
+    wb = load_workbook(COMMITTED)
+    inputs = wb["Inputs"]
+    (sheet, ref), = wb.defined_names["rf"].destinations
+    assert sheet == "Inputs"
+    cell = inputs[ref.replace("$", "")]
+    assert cell.font.color.rgb.endswith("0000FF") and cell.number_format == "0.00%"
+    assert wb["Model"]["D6"].font.color.rgb.endswith("000000")
+    assert wb["Model"]["H6"].font.color.rgb.endswith("008000")  # cross-sheet link
+    assert wb["Model"].freeze_panes == "B6"
+    assert wb.properties.category == "xl-corridor template"

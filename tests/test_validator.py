@@ -1,0 +1,113 @@
+"""Headless validation: LibreOffice recalculates reports (one process for the batch);
+`formulas` evaluates the template with the UDFs registered. Tampering must be caught."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from xl_corridor.report import build_report
+from xl_corridor.template import build_template
+from xl_corridor.validator import validate_workbook, validate_workbooks
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
+
+
+def _edit_sheet(path: Path, sheet_xml: str, pattern: str, repl: str) -> None:
+    """Rewrite one worksheet's XML inside the package (keeps the stale cached values)."""
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == sheet_xml:
+                text, n = re.subn(pattern, repl, data.decode(), count=1)
+                assert n == 1, pattern
+                data = text.encode()
+            dst.writestr(info, data)
+    tmp.replace(path)
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory, soffice: str):
+    d = tmp_path_factory.mktemp("v")
+    data = tomllib.loads(EXAMPLE.read_text("utf-8"))
+    files = {"example": build_report(EXAMPLE, d / "example.xlsx").path}
+    mid = dict(data, cash_flows=dict(data["cash_flows"], timing="mid"),
+               compliance=dict(data["compliance"], growth=0.1, discount_rate=0.1))
+    files["mid_g_eq_r"] = build_report(mid, d / "mid.xlsx").path
+    dated = dict(data, cash_flows=dict(
+        data["cash_flows"], dates=[dt.date(2025, 12, 31) + dt.timedelta(days=365 * i + i % 3)
+                                   for i in range(12)]))
+    files["dated"] = build_report(dated, d / "dated.xlsx").path
+    # changed input: rf 0.0425 -> 0.05 on the Inputs sheet (sheet2)
+    files["input"] = shutil.copy(files["example"], d / "input.xlsx")
+    _edit_sheet(Path(files["input"]), "xl/worksheets/sheet2.xml",
+                r'(<c r="B9"[^>]*><v>)0\.0425(</v>)', r"\g<1>0.05\g<2>")
+    # tampered formula: Ke single drops the liquidity premium (Ke sheet is sheet3)
+    files["formula"] = shutil.copy(files["example"], d / "formula.xlsx")
+    _edit_sheet(Path(files["formula"]), "xl/worksheets/sheet3.xml",
+                r"<f>SUM\(B4:B7\)</f>", "<f>SUM(B4:B6)</f>")
+    names = list(files)
+    return dict(zip(names, validate_workbooks([files[n] for n in names]), strict=True))
+
+
+@pytest.mark.parametrize("name", ["example", "mid_g_eq_r", "dated"])
+def test_libreoffice_recalculation_matches_engine(batch, name) -> None:
+    result = batch[name]
+    assert result.status == "valid", [str(f) for f in result.failures]
+    assert result.checked > 300  # every formula cell was compared (1e-9 relative)
+
+
+def test_changed_input_is_caught(batch) -> None:
+    result = batch["input"]
+    assert result.exit_code == 1
+    cells = {f.cell for f in result.failures}
+    assert "Checks!E6" in cells  # live Ke single no longer equals the stamped engine value
+    assert "Checks!C6" in cells  # stamped value differs from the engine on the new inputs
+
+
+def test_tampered_formula_is_caught_after_recalculation(batch) -> None:
+    result = batch["formula"]
+    assert result.exit_code == 1
+    problems = {(f.cell, f.problem) for f in result.failures}
+    assert ("Ke!B8", "formula differs from the one the builder writes") in problems
+    # LibreOffice really recalculated (the stale cached value would have matched)
+    assert ("Ke!B8", "recalculated value differs from the engine") in problems
+    assert any(c.startswith("Summary!B8") for c, _ in problems)
+
+
+def test_unusable_inputs(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"not a zip")
+    assert validate_workbook(junk).exit_code == 2
+    other = tmp_path / "other.xlsx"
+    from openpyxl import Workbook
+    Workbook().save(other)
+    result = validate_workbook(other)
+    assert result.exit_code == 2 and "not an xl-corridor" in result.message
+    assert validate_workbook(tmp_path / "missing.xlsx").exit_code == 2
+
+
+def test_template_evaluates_with_registered_udfs(tmp_path: Path) -> None:
+    path = build_template(tmp_path / "t.xlsx")
+    result = validate_workbook(path)
+    assert result.status == "valid", [str(f) for f in result.failures]
+    assert result.kind == "template"
+
+
+def test_tampered_template_is_caught(tmp_path: Path) -> None:
+    path = build_template(tmp_path / "t.xlsx")
+    # Model is sheet2: the native Ke single forgets the liquidity premium
+    _edit_sheet(path, "xl/worksheets/sheet2.xml",
+                r"<f>rf\+beta\*mrp\+country_exposure\*crp_single\+lp_single</f>",
+                "<f>rf+beta*mrp+country_exposure*crp_single</f>")
+    result = validate_workbook(path)
+    assert result.exit_code == 1
+    assert "Model!E6" in {f.cell for f in result.failures}

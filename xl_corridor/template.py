@@ -1,0 +1,484 @@
+"""The interactive template workbook, and the workbook plumbing the reports share with it.
+
+``build_template(path)`` writes ``workbooks/corridor_template.xlsx``: an Inputs sheet (blue input
+cells, units, sources, one defined name per input; pre-filled with the built-in example deal) and
+a Model sheet whose cells call the xl-corridor UDFs, each beside the same quantity in native
+Excel formulas and a check cell. The sensitivity block calls DUAL_NPV once over a 7 x 7 grid as
+a legacy array formula (openpyxl cannot write dynamic-array metadata).
+
+The output is deterministic (fixed document times, fixed zip entry times), so the committed
+template equals what the generator writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xl_corridor.case import SCALARS, Case, case_value, load_case, sensitivity
+
+__all__ = ["build_template", "example_case", "TEMPLATE_KIND", "REPORT_KIND"]
+
+TEMPLATE_KIND = "xl-corridor template"
+REPORT_KIND = "xl-corridor report"
+FIXED_TIME = dt.datetime(2025, 1, 1)
+
+# Banker conventions: inputs blue, formulas black, links to other sheets green.
+BLUE = Font(color="0000FF")
+BLACK = Font(color="000000")
+GREEN = Font(color="008000")
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+
+FMT = {
+    "rate": "0.00%",
+    "amount": "#,##0.0",
+    "number": "0.00",
+    "int": "0",
+    "date": "yyyy-mm-dd",
+    "df": "0.000000",
+    "text": "@",
+    "timing": "@",
+    "bool": "General",
+}
+
+# Template capacity: rows the banker can fill; blanks at the end are ignored.
+TEMPLATE_CF_ROWS = 30
+TEMPLATE_ITEM_ROWS = 10
+TEMPLATE_FX_ROWS = 6
+TOLERANCE = 1e-9
+
+
+def example_case() -> Case:
+    """The built-in example deal (Jiaxin International Resources, illustrative cash flows)."""
+    text = resources.files("xl_corridor").joinpath("data", "example_case.toml").read_text("utf-8")
+    return load_case(text)
+
+
+# --- cell helpers -------------------------------------------------------------------------------
+
+
+def put_text(ws: Worksheet, ref: str, value: Any, font: Font | None = None) -> None:
+    """Write text as text: a label starting with = + - @ never becomes a formula."""
+    cell = ws[ref]
+    cell.value = None if value is None else str(value)
+    if value is not None:
+        cell.data_type = "s"
+    if font is not None:
+        cell.font = font
+
+
+def define(wb: Workbook, name: str, sheet: str, ref: str) -> None:
+    """A workbook-scoped defined name with an absolute reference."""
+    cols_rows = ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", part) for part in ref.split(":"))
+    wb.defined_names[name] = DefinedName(name, attr_text=f"'{sheet}'!{cols_rows}")
+
+
+def header(ws: Worksheet, row: int, labels: list[str], col: int = 1) -> None:
+    for i, lab in enumerate(labels):
+        cell = ws.cell(row=row, column=col + i)
+        put_text(ws, cell.coordinate, lab, BOLD)
+        cell.fill = HEADER_FILL
+
+
+def print_setup(ws: Worksheet, freeze: str | None, landscape: bool = False) -> None:
+    if freeze:
+        ws.freeze_panes = freeze
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.oddFooter.center.text = "&A - page &P of &N"
+
+
+# --- the Inputs sheet ---------------------------------------------------------------------------
+
+
+def input_value(case: Case, s: Any) -> Any:
+    if s.path.startswith("sensitivity."):
+        sens = sensitivity(case)
+        _, axis, idx = s.path.split(".")
+        return getattr(sens, axis)[int(idx)]
+    return case_value(case, s.path)
+
+
+def write_inputs(
+    wb: Workbook,
+    case: Case,
+    *,
+    cf_rows: int,
+    item_rows: int,
+    fx_rows: int,
+    with_dates: bool,
+) -> dict[str, str]:
+    """Write the Inputs sheet and its defined names; return name -> 'Inputs'!$B$n references.
+
+    The layout is the contract that :func:`xl_corridor.case.load_case` reads back.
+    """
+    ws = wb.create_sheet("Inputs")
+    put_text(ws, "A1", "Inputs", TITLE)
+    put_text(ws, "A2", "Blue cells are inputs. Rates are decimals shown as %; amounts in "
+             f"{case.deal.units}.")
+    header(ws, 3, ["Input", "Value", "Unit", "Source / note", "Name"])
+    refs: dict[str, str] = {}
+    row = 4
+    for s in SCALARS:
+        value = input_value(case, s)
+        if s.name == "crp_single" and value is None:
+            from xl_corridor.case import evaluate
+
+            value = evaluate(case).crp_single
+        put_text(ws, f"A{row}", s.label)
+        cell = ws[f"B{row}"]
+        if s.kind in ("text", "timing"):
+            put_text(ws, cell.coordinate, value)
+        else:
+            cell.value = value
+        cell.font = BLUE
+        cell.fill = INPUT_FILL
+        cell.number_format = FMT[s.kind]
+        put_text(ws, f"C{row}", case.deal.units if s.unit == "units" else s.unit)
+        put_text(ws, f"D{row}", case.sources.get(s.name))
+        put_text(ws, f"E{row}", s.name)
+        define(wb, s.name, "Inputs", f"B{row}")
+        refs[s.name] = f"Inputs!$B${row}"
+        row += 1
+
+    cf = case.cash_flows
+    row += 1
+    put_text(ws, f"A{row}", f"Cash flows ({case.deal.units})", BOLD)
+    row += 1
+    header(ws, row, ["Period", "Cash flow", "Date" if with_dates else ""])
+    first = row + 1
+    for i in range(cf_rows):
+        r = first + i
+        ws[f"A{r}"] = i + 1
+        cell = ws[f"B{r}"]
+        cell.value = cf.values[i] if i < len(cf.values) else None
+        cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, FMT["amount"]
+        if with_dates:
+            dcell = ws[f"C{r}"]
+            dcell.value = cf.dates[i] if cf.dates is not None and i < len(cf.dates) else None
+            dcell.font, dcell.fill, dcell.number_format = BLUE, INPUT_FILL, FMT["date"]
+    last = first + cf_rows - 1
+    define(wb, "cash_flows", "Inputs", f"B{first}:B{last}")
+    if with_dates:
+        define(wb, "cf_dates", "Inputs", f"C{first}:C{last}")
+    refs["cash_flows_first"], refs["cash_flows_last"] = str(first), str(last)
+
+    comp = case.compliance
+    row = last + 2
+    put_text(ws, f"A{row}", "Compliance line items (annual, in each item's currency)", BOLD)
+    row += 1
+    header(ws, row, ["Line item", "Amount", "Currency"])
+    first = row + 1
+    for i in range(item_rows):
+        r = first + i
+        item = comp.items[i] if i < len(comp.items) else None
+        for col, value, fmt in (("A", item and item.label, "text"),
+                                ("B", item and item.amount, "amount"),
+                                ("C", item and item.currency, "text")):
+            cell = ws[f"{col}{r}"]
+            if fmt == "text":
+                put_text(ws, cell.coordinate, value)
+            else:
+                cell.value = value
+            cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, FMT[fmt]
+    last = first + item_rows - 1
+    define(wb, "comp_labels", "Inputs", f"A{first}:A{last}")
+    define(wb, "comp_amounts", "Inputs", f"B{first}:B{last}")
+    define(wb, "comp_ccy", "Inputs", f"C{first}:C{last}")
+    refs["items_first"], refs["items_last"] = str(first), str(last)
+
+    row = last + 2
+    put_text(ws, f"A{row}", f"FX rates ({case.deal.currency} per unit of currency)", BOLD)
+    row += 1
+    header(ws, row, ["Currency", "Rate"])
+    first = row + 1
+    fx = list(case.fx.items())
+    for i in range(fx_rows):
+        r = first + i
+        ccy, rate = fx[i] if i < len(fx) else (None, None)
+        put_text(ws, f"A{r}", ccy)
+        ws[f"B{r}"] = rate
+        for col in "AB":
+            ws[f"{col}{r}"].font, ws[f"{col}{r}"].fill = BLUE, INPUT_FILL
+        ws[f"B{r}"].number_format = "0.000000"
+    last = first + fx_rows - 1
+    define(wb, "fx_ccy", "Inputs", f"A{first}:A{last}")
+    define(wb, "fx_rate", "Inputs", f"B{first}:B{last}")
+
+    for col, width in zip("ABCDE", (44, 16, 12, 70, 20), strict=True):
+        ws.column_dimensions[col].width = width
+    print_setup(ws, "B4")
+    return refs
+
+
+# --- saving -------------------------------------------------------------------------------------
+
+_CELL_F = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)><f([^>]*)>(.*?)</f><v\s*/></c>', re.S)
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cached(values: Mapping[str, Any], xml: bytes) -> bytes:
+    """Insert cached results into openpyxl's empty ``<v/>`` of each formula cell."""
+
+    def sub(m: re.Match[bytes]) -> bytes:
+        ref = m.group(1).decode()
+        if ref not in values or values[ref] is None:
+            return m.group(0)
+        v = values[ref]
+        attrs = m.group(2)
+        if isinstance(v, bool):
+            t, text = ' t="b"', "1" if v else "0"
+        elif isinstance(v, (int, float)):
+            t, text = "", repr(float(v))
+        else:
+            t, text = ' t="str"', _xml_escape(str(v))
+        return (b'<c r="' + m.group(1) + b'"' + attrs + t.encode() + b"><f" + m.group(3) + b">"
+                + m.group(4) + b"</f><v>" + text.encode() + b"</v></c>")
+
+    return _CELL_F.sub(sub, xml)
+
+
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def save_workbook(
+    wb: Workbook,
+    path: str | os.PathLike[str],
+    *,
+    kind: str,
+    cached: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Path:
+    """Save ``wb`` atomically and deterministically, with cached formula results.
+
+    openpyxl writes formulas without results, so readers that do not calculate (pandas,
+    openpyxl ``data_only``) would see nothing. ``cached`` maps sheet title -> cell -> the
+    engine's value; each is written into the formula cell's ``<v>``. The workbook also asks
+    Excel for a full recalculation on load, so Excel never trusts these values blindly.
+    Written to a temporary file in the target folder, then moved into place (``os.replace``).
+    """
+    target = Path(path)
+    wb.properties.creator = "xl-corridor"
+    wb.properties.lastModifiedBy = "xl-corridor"
+    wb.properties.category = kind
+    wb.properties.created = FIXED_TIME
+    wb.calculation.fullCalcOnLoad = True
+    raw = io.BytesIO()
+    wb.save(raw)
+    sheet_xml = {f"xl/worksheets/sheet{i + 1}.xml": ws.title for i, ws in enumerate(wb.worksheets)}
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    fd, tmp = tempfile.mkstemp(prefix=".xl-corridor-", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(raw) as src, \
+                zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                title = sheet_xml.get(info.filename)
+                if cached is not None and title is not None and title in cached:
+                    data = _cached(cached[title], data)
+                elif info.filename == "docProps/core.xml":
+                    data = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", data)
+                out = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+                out.compress_type = zipfile.ZIP_DEFLATED
+                out.external_attr = 0o644 << 16
+                dst.writestr(out, data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+# --- the template -------------------------------------------------------------------------------
+
+MODEL_ROWS = {
+    "ke_single": 6, "ke_dual": 7, "annual_cost": 8, "compliance_cost": 9, "pv_single": 10,
+    "pv_dual": 11, "delta_npv": 12, "breakeven_cost": 13, "breakeven_ke": 14, "capex": 15,
+    "listing_path": 16, "decision": 17, "grid": 18,
+}
+# Model rows holding a check cell in column E (the last: all checks pass)
+CHECK_ROWS = tuple(
+    row for key, row in MODEL_ROWS.items() if key not in ("annual_cost", "pv_single", "pv_dual")
+) + (MODEL_ROWS["grid"] + 1,)
+GRID_TOP = 23  # first row of the UDF grid; native grid 10 rows below
+GRID_STEPS = 7
+
+
+def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
+    ws = wb.create_sheet("Model")
+    put_text(ws, "A1", "Dual-listing model (xl-corridor add-in)", TITLE)
+    put_text(ws, "A2", "UDF: calls the xl-corridor add-in. Native: the same quantity in built-in "
+             "Excel functions. Check: TRUE when they agree within the tolerance.")
+    put_text(ws, "A3", "Tolerance (relative)")
+    ws["B3"] = TOLERANCE
+    ws["B3"].font, ws["B3"].fill, ws["B3"].number_format = BLUE, INPUT_FILL, "0.0E+00"
+    define(wb, "tol", "Model", "B3")
+    put_text(ws, "D3", "Timing shift")
+    ws["E3"] = '=IF(timing="mid",0.5,IF(timing="begin",1,0))'
+    define(wb, "timing_shift", "Model", "E3")
+    header(ws, 5, ["Quantity", "UDF (add-in)", "Native Excel", "Check", "Units"])
+    r = MODEL_ROWS
+    rows: list[tuple[str, str | None, str | None, str | None, str, str]] = [
+        ("Ke, single listing", "=CORRIDOR_KE(rf,beta,mrp,crp_single,lp_single,country_exposure)",
+         "=rf+beta*mrp+country_exposure*crp_single+lp_single", None, "rate", "decimal"),
+        ("Ke, dual listing", "=CORRIDOR_KE(rf,beta,mrp,crp_dual,lp_dual,country_exposure)",
+         "=rf+beta*mrp+country_exposure*crp_dual+lp_dual", None, "rate", "decimal"),
+        ("Annual compliance cost (model currency)", None, "=SUMPRODUCT(comp_amounts,comp_fx)",
+         "", "amount", "units"),
+        ("Capitalized compliance cost",
+         "=COMPLIANCE_COST(comp_amounts,comp_years,comp_rate,comp_growth,comp_one_off,comp_fx,"
+         "comp_tax)",
+         f"=comp_one_off+(1-comp_tax)*D{r['annual_cost']}*IF(comp_growth=comp_rate,"
+         "comp_years/(1+comp_rate),"
+         "(1-((1+comp_growth)/(1+comp_rate))^comp_years)/(comp_rate-comp_growth))",
+         None, "amount", "units"),
+        ("PV of cash flows at Ke single", None,
+         f"=NPV(D{r['ke_single']},cash_flows)*(1+D{r['ke_single']})^timing_shift", "", "amount",
+         "units"),
+        ("PV of cash flows at Ke dual", None,
+         f"=NPV(D{r['ke_dual']},cash_flows)*(1+D{r['ke_dual']})^timing_shift", "", "amount",
+         "units"),
+        ("Delta NPV",
+         f"=DUAL_NPV(cash_flows,C{r['ke_dual']},C{r['ke_single']},C{r['compliance_cost']},timing)",
+         f"=D{r['pv_dual']}-D{r['pv_single']}-D{r['compliance_cost']}", None, "amount", "units"),
+        ("Break-even compliance cost",
+         f"=DUAL_BREAKEVEN_COST(cash_flows,C{r['ke_dual']},C{r['ke_single']},timing)",
+         f"=D{r['pv_dual']}-D{r['pv_single']}", None, "amount", "units"),
+        ("Break-even Ke dual (native: Delta NPV there, 0)",
+         f"=DUAL_BREAKEVEN_KE(cash_flows,C{r['ke_single']},C{r['compliance_cost']},timing)",
+         f"=NPV(C{r['breakeven_ke']},cash_flows)*(1+C{r['breakeven_ke']})^timing_shift"
+         f"-D{r['pv_single']}-D{r['compliance_cost']}",
+         f"=ABS(D{r['breakeven_ke']})<=tol*MAX(1,ABS(D{r['pv_single']}))", "rate", "decimal"),
+        ("Pre-production capital I_total",
+         "=CORRIDOR_CAPEX(capex_exploration,capex_feasibility,capex_infrastructure,"
+         "capex_regulatory,capex_contingency)",
+         "=(capex_exploration+capex_feasibility+capex_infrastructure+capex_regulatory)"
+         "*(1+capex_contingency)", None, "amount", "units"),
+        ("Recommended listing path", "=LISTING_PATH(reporting_code,resource_category,dfs_complete)",
+         None, f"=ISTEXT(C{r['listing_path']})", "text", ""),
+        ("Decision", f'=IF(C{r["delta_npv"]}>0,"PROCEED","DO NOT PROCEED")',
+         f'=IF(D{r["delta_npv"]}>0,"PROCEED","DO NOT PROCEED")',
+         f"=C{r['decision']}=D{r['decision']}", "text", ""),
+    ]
+    for i, (label, udf, native, check, kind, unit) in enumerate(rows):
+        row = 6 + i
+        put_text(ws, f"A{row}", label)
+        for col, formula in (("C", udf), ("D", native)):
+            if formula is not None:
+                ws[f"{col}{row}"] = formula
+                ws[f"{col}{row}"].number_format = FMT[kind]
+                ws[f"{col}{row}"].font = BLACK
+        if check is None:
+            check = f"=ABS(C{row}-D{row})<=tol*MAX(1,ABS(D{row}))"
+        if check:
+            ws[f"E{row}"] = check
+        if unit == "units":
+            ws[f"F{row}"] = "=units"
+        else:
+            put_text(ws, f"F{row}", unit)
+
+    top, n = GRID_TOP, GRID_STEPS
+    last = top + n - 1
+    ntop = top + n + 3
+    nlast = ntop + n - 1
+    cols = [chr(ord("C") + j) for j in range(n)]
+    g = r["grid"]
+    put_text(ws, f"A{g}", "Sensitivity grid: UDF vs native")
+    ws[f"E{g}"] = (f"=SUMPRODUCT(ABS(C{top}:{cols[-1]}{last}-C{ntop}:{cols[-1]}{nlast}))"
+                   f"<=tol*MAX(1,SUMPRODUCT(ABS(C{ntop}:{cols[-1]}{nlast})))")
+    ws[f"A{g + 1}"] = "All checks pass"
+    ws[f"E{g + 1}"] = f"=AND(E6:E{g})"
+    ws[f"A{g + 1}"].font = BOLD
+    define(wb, "checks_ok", "Model", f"E{g + 1}")
+
+    for block, head, first_row in (("udf", "Delta NPV sensitivity: one DUAL_NPV call over the grid"
+                                    " (rows: Ke dual; columns: compliance cost)", top),
+                                   ("native", "Same grid in native Excel formulas", ntop)):
+        put_text(ws, f"A{first_row - 2}", head, BOLD)
+        put_text(ws, f"B{first_row - 1}", "Ke dual \\ cost", BOLD)
+        for j, col in enumerate(cols):
+            ref = f"{col}{first_row - 1}"
+            ws[ref] = (f"=sens_cost_lo+(sens_cost_hi-sens_cost_lo)*{j}/{n - 1}" if block == "udf"
+                       else f"={col}{top - 1}")
+            ws[ref].number_format, ws[ref].font = FMT["amount"], BOLD
+        for i in range(n):
+            ref = f"B{first_row + i}"
+            ws[ref] = (f"=sens_ke_lo+(sens_ke_hi-sens_ke_lo)*{i}/{n - 1}" if block == "udf"
+                       else f"=B{top + i}")
+            ws[ref].number_format, ws[ref].font = FMT["rate"], BOLD
+            if block == "native":
+                for col in cols:
+                    cell = ws[f"{col}{first_row + i}"]
+                    cell.value = (f"=NPV($B{first_row + i},cash_flows)*(1+$B{first_row + i})"
+                                  f"^timing_shift-$D${r['pv_single']}-{col}${first_row - 1}")
+                    cell.number_format = FMT["amount"]
+    ref = f"C{top}:{cols[-1]}{last}"
+    ws[f"C{top}"] = ArrayFormula(
+        ref, f"=DUAL_NPV(cash_flows,B{top}:B{last},$C${r['ke_single']},"
+        f"C{top - 1}:{cols[-1]}{top - 1},timing)")
+    for i in range(n):
+        for col in cols:
+            ws[f"{col}{top + i}"].number_format = FMT["amount"]
+    define(wb, "sens_grid", "Model", ref)
+
+    # per-item FX to the model currency, for COMPLIANCE_COST's fx_rates (1 for empty rows)
+    item_first = int(refs["items_first"])
+    put_text(ws, "H5", "FX per line item", BOLD)
+    for i in range(TEMPLATE_ITEM_ROWS):
+        row = 6 + i
+        src = item_first + i
+        ws[f"H{row}"] = (f'=IF(Inputs!$C${src}="",1,INDEX(fx_rate,MATCH(Inputs!$C${src},'
+                         "fx_ccy,0)))")
+        ws[f"H{row}"].font, ws[f"H{row}"].number_format = GREEN, "0.000000"
+    define(wb, "comp_fx", "Model", f"H6:H{6 + TEMPLATE_ITEM_ROWS - 1}")
+
+    for name, row in (("ke_single_udf", r["ke_single"]), ("ke_dual_udf", r["ke_dual"]),
+                      ("compliance_cost_udf", r["compliance_cost"]),
+                      ("delta_npv_udf", r["delta_npv"])):
+        define(wb, name, "Model", f"C{row}")
+    for col, width in zip("ABCDEFGHI", (46, 16, 16, 16, 14, 14, 14, 14, 14), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.column_dimensions["C"].width = 48
+    for row in range(6, 6 + len(rows)):
+        ws[f"C{row}"].alignment = Alignment(wrap_text=False)
+    print_setup(ws, "B6", landscape=True)
+
+
+def build_template(path: str | os.PathLike[str]) -> Path:
+    """Write the interactive template workbook to ``path`` (deterministic bytes).
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    wb = Workbook()
+    wb.remove(wb.active)
+    refs = write_inputs(wb, example_case(), cf_rows=TEMPLATE_CF_ROWS, item_rows=TEMPLATE_ITEM_ROWS,
+                 fx_rows=TEMPLATE_FX_ROWS, with_dates=False)
+    _model_sheet(wb, refs)
+    wb.active = 1
+    return save_workbook(wb, path, kind=TEMPLATE_KIND)
