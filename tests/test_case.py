@@ -110,3 +110,35 @@ def test_filled_in_template_reads_as_case(tmp_path: Path) -> None:
 
     path = build_template(tmp_path / "t.xlsx")
     assert evaluate(load_case(path)) == evaluate(load_case(EXAMPLE))
+
+
+def test_packaged_parity_sample_is_the_committed_sample() -> None:
+    packaged = resources.files("xl_corridor").joinpath("data", "parity_sample.csv").read_text()
+    committed = (ROOT / "workbooks" / "examples" / "parity_sample.csv").read_text("utf-8")
+    assert packaged == committed
+    assert committed.startswith("# SYNTHETIC")
+
+
+def test_parity_csv_resolves_from_file_text_and_copy(tmp_path: Path) -> None:
+    from_file = load_case(EXAMPLE)
+    from_text = load_case(EXAMPLE.read_text("utf-8"))  # the demo's route: the packaged sample
+    copy = tmp_path / "copy.toml"
+    copy.write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+    assert from_file.parity is not None and from_file.parity.days is not None
+    assert len(from_file.parity.days) == 40
+    assert from_file == from_text == load_case(copy)
+    assert from_file.parity.csv is None  # the case now carries its rows
+
+
+def test_optional_sections_round_trip_through_a_report(tmp_path: Path) -> None:
+    from xl_corridor.case import analyze
+    from xl_corridor.report import build_report
+
+    data = example_dict()
+    data["simulation"]["liquidity_reduction"] = 0.01  # a fixed reduction is (v, v, v)
+    case = load_case(data)
+    assert case.simulation is not None
+    assert case.simulation.liquidity_reduction == (0.01, 0.01, 0.01)
+    back = load_case(build_report(case, tmp_path / "r.xlsx").path)
+    assert back == case
+    assert analyze(back).simulation.mean == analyze(case).simulation.mean

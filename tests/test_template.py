@@ -60,3 +60,44 @@ def test_banker_formatting() -> None:
     assert wb["Model"]["H6"].font.color.rgb.endswith("008000")  # cross-sheet link
     assert wb["Model"].freeze_panes == "B6"
     assert wb.properties.category == "xl-corridor template"
+
+
+def test_premia_grid_band_and_dimsum_udf_calls() -> None:
+    from xl_corridor.template import EXTRA_ROWS, PREMIA_TOP
+
+    ws = load_workbook(COMMITTED)["Model"]
+    grid = ws[f"C{PREMIA_TOP}"].value
+    assert isinstance(grid, ArrayFormula) and grid.ref == f"C{PREMIA_TOP}:I{PREMIA_TOP + 6}"
+    # one call: DUAL_NPV over a CORRIDOR_KE grid (a row of country reductions against a
+    # column of liquidity reductions)
+    assert grid.text.startswith("=DUAL_NPV(cash_flows,CORRIDOR_KE(rf,beta,mrp,crp_single-")
+    assert ws[f"C{EXTRA_ROWS['arb_band']}"].value.startswith("=DUAL_ARB_BAND(")
+    assert ws[f"D{EXTRA_ROWS['arb_band']}"].value.startswith("=MIN(")
+    assert ws[f"C{EXTRA_ROWS['dimsum_cost']}"].value.startswith("=DIMSUM_HEDGED_COST(")
+    for row in EXTRA_ROWS.values():
+        assert ws[f"E{row}"].value.startswith(("=ABS(", "=SUMPRODUCT(ABS("))
+    assert ws["E19"].value == "=AND(E6:E18,E44:E47)"
+
+
+def test_template_validates_with_udfs_registered() -> None:
+    from xl_corridor.validator import validate_workbook
+
+    result = validate_workbook(COMMITTED)
+    assert result.ok, [str(f) for f in result.failures][:5]
+
+
+def test_premia_udf_grid_equals_engine() -> None:
+    """The formulas library's evaluation of the nested UDF array equals grid_premia."""
+    import formulas
+    import numpy as np
+
+    from xl_corridor.case import analyze, load_case
+    from xl_corridor.template import PREMIA_TOP
+    from xl_corridor.validator import _register_udfs, _solution_cells
+
+    _register_udfs({})
+    cells = _solution_cells(formulas.ExcelModel().loads(str(COMMITTED)).finish().calculate())
+    got = np.array([[float(np.asarray(cells[f"MODEL!{c}{PREMIA_TOP + i}"]).reshape(-1)[0])
+                     for c in "CDEFGHI"] for i in range(7)])
+    expected = np.array(analyze(load_case(COMMITTED)).premia_grid)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)

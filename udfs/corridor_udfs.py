@@ -219,6 +219,13 @@ def _blank_argument(value: Any) -> bool:
 
 def _grid(name: str, value: Any, default: Any = _REQUIRED) -> Any:
     """A scalar argument that may also be given as a range: a float, or a 2-D float array."""
+    # Fast path for what a single cell sends: a float, or [[float]] with ndim=2.
+    if type(value) is float:
+        return value
+    if type(value) is list and len(value) == 1:
+        row = value[0]
+        if type(row) is list and len(row) == 1 and type(row[0]) is float:
+            return row[0]
     if _blank_argument(value):
         if default is _REQUIRED:
             raise CorridorInputError(name, "expected a number, got a blank cell")
@@ -289,6 +296,8 @@ def _text(name: str, value: Any, default: Any = _REQUIRED) -> Any:
 
 
 def _result(value: Any) -> Any:
+    if type(value) is float:  # the engine's scalar result
+        return value
     arr = np.asarray(value, dtype=float)
     if arr.size > MAX_CELLS:
         raise CorridorInputError(
@@ -300,7 +309,9 @@ def _result(value: Any) -> Any:
 
 
 def _check_broadcast(**grids: Any) -> None:
-    shapes = {k: np.shape(v) for k, v in grids.items() if np.ndim(v)}
+    shapes = {k: np.shape(v) for k, v in grids.items() if type(v) is not float and np.ndim(v)}
+    if not shapes:  # single cells only: nothing to pair
+        return
     try:
         shape = np.broadcast_shapes(*shapes.values())
     except ValueError:

@@ -21,18 +21,40 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    model_validator,
+)
 
-from xl_corridor import capital, compliance, discounting, listing, rates, reference
+from xl_corridor import (
+    capital,
+    compliance,
+    discounting,
+    funding,
+    listing,
+    montecarlo,
+    parity,
+    rates,
+    reference,
+)
+from xl_corridor import sensitivity as sens_engine
 from xl_corridor.errors import CorridorInputError
 
 __all__ = [
+    "Analytics",
     "Case",
     "CaseError",
     "Evaluation",
     "DECISION_PROCEED",
     "DECISION_REJECT",
+    "OPTIONAL_SCALARS",
     "SCALARS",
+    "analyze",
     "evaluate",
     "load_case",
 ]
@@ -130,6 +152,83 @@ class Sensitivity(_Model):
     ke_dual: tuple[Num, Num]
     compliance_cost: tuple[Num, Num]
     steps: Int = Field(default=7, ge=2, le=15)
+    # premia grid axes (None: from 0 to the single-listing premium)
+    liquidity_reduction: tuple[Num, Num] | None = None
+    country_reduction: tuple[Num, Num] | None = None
+    tornado_shift: Num = Field(default=0.2, gt=0, le=1,
+                               description="each input moved by -/+ this share of its value")
+
+
+def _triple(v: Any) -> Any:
+    """A fixed reduction is the degenerate triangle (v, v, v)."""
+    if isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool)):
+        return (v, v, v)
+    return v
+
+
+class Simulation(_Model):
+    """Monte Carlo settings for :func:`xl_corridor.montecarlo.simulate_delta_npv`."""
+
+    n_paths: Int = Field(default=20_000, ge=1, le=10_000_000)
+    seed: Int = Field(default=0, ge=0, le=2**63 - 1)
+    price_model: Literal["gbm", "ou"] = "gbm"
+    drift: Num = 0.0
+    volatility: Num = 0.0
+    mean_reversion: Num = 0.0
+    long_run_price: Num = 1.0
+    period_years: Num = 1.0
+    liquidity_reduction: Annotated[tuple[Num, Num, Num], BeforeValidator(_triple)]
+    country_reduction: Annotated[tuple[Num, Num, Num], BeforeValidator(_triple)]
+    overrun_sigma: Num = 0.0
+    bins: Int = Field(default=20, ge=2, le=200)
+
+
+class Funding(_Model):
+    """Dim Sum (offshore RMB) funding inputs, decimals."""
+
+    cnh_yield: Num
+    usd_rate: Num
+    cnh_rate: Num
+    usd_bond_yield: Num
+    basis: Num = 0.0
+
+
+def _venue(table: str, key: str) -> float:
+    return float(parity.venue_costs()[table][key]["value"])
+
+
+class ParityDay(_Model):
+    date: dt.date
+    price_hk: Num
+    price_aix: Num
+    fx_aix_to_hkd: Num
+    volume_hk: Num
+    volume_aix: Num
+
+
+class Parity(_Model):
+    """Cross-venue parity: band cost inputs (defaults: ``venue_costs.toml``) and, optionally,
+    a daily sample, from ``csv`` (resolved against the case file's folder) or inline ``days``."""
+
+    csv: str | None = None
+    days: list[ParityDay] | None = Field(default=None, min_length=3)
+    source: str | None = None
+    aix_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    aix_shares_per_hk_share: Num = 1.0
+    # rounded: the sum of the fee table is 0.0011049999999999999, and a workbook keeps 0.001105
+    cost_hk: Num = Field(default_factory=lambda: round(parity.hkex_cost_per_side(), 12))
+    cost_aix: Num = Field(default_factory=lambda: _venue("aix", "trading_fee"))
+    conversion_fee: Num = Field(default_factory=lambda: _venue("corridor", "conversion_fee"))
+    fx_spread: Num = Field(default_factory=lambda: _venue("corridor", "fx_spread"))
+    financing_rate: Num  # default: market.rf (filled in by Case)
+    settlement_days: Num = Field(default_factory=lambda: _venue("settlement", "hkex_days"))
+    conversion_days: Num = Field(default_factory=lambda: _venue("corridor", "conversion_days"))
+
+    @model_validator(mode="after")
+    def _one_sample(self) -> Parity:
+        if self.csv is not None and self.days is not None:
+            raise ValueError("csv: give either csv or days, not both")
+        return self
 
 
 class Case(_Model):
@@ -143,11 +242,25 @@ class Case(_Model):
     capital: Capital
     listing: Listing
     sensitivity: Sensitivity | None = None
+    simulation: Simulation | None = None
+    funding: Funding | None = None
+    parity: Parity | None = None
     sources: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _financing_default(cls, data: Any) -> Any:
+        """parity.financing_rate defaults to market.rf (HKD is pegged to USD)."""
+        if isinstance(data, Mapping):
+            par, mkt = data.get("parity"), data.get("market")
+            if isinstance(par, Mapping) and "financing_rate" not in par and isinstance(
+                    mkt, Mapping) and "rf" in mkt:
+                data = {**data, "parity": {**par, "financing_rate": mkt["rf"]}}
+        return data
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Case:
-        unknown = sorted(set(self.sources) - {s.name for s in SCALARS})
+        unknown = sorted(set(self.sources) - {s.name for s in ALL_SCALARS})
         if unknown:
             raise ValueError(f"sources: unknown input name {unknown[0]!r}")
         return self
@@ -237,6 +350,87 @@ SCALARS: tuple[Scalar, ...] = (
 )
 
 
+# Inputs of the optional analytics, written after the FX table (group -> rows). The sensitivity
+# group is always written (with defaults); the others only when the case has the section.
+OPTIONAL_SCALARS: dict[str, tuple[Scalar, ...]] = {
+    "sensitivity": (
+        Scalar("sens_lr_lo", "Premia grid: liquidity-premium reduction from",
+               "sensitivity.liquidity_reduction.0", "rate", "decimal"),
+        Scalar("sens_lr_hi", "Premia grid: liquidity-premium reduction to",
+               "sensitivity.liquidity_reduction.1", "rate", "decimal"),
+        Scalar("sens_cr_lo", "Premia grid: country-premium reduction from",
+               "sensitivity.country_reduction.0", "rate", "decimal"),
+        Scalar("sens_cr_hi", "Premia grid: country-premium reduction to",
+               "sensitivity.country_reduction.1", "rate", "decimal"),
+        Scalar("tornado_shift", "Tornado: each input moved by -/+", "sensitivity.tornado_shift",
+               "rate", "share of its value"),
+    ),
+    "simulation": (
+        Scalar("sim_n_paths", "Monte Carlo: paths", "simulation.n_paths", "int"),
+        Scalar("sim_seed", "Monte Carlo: seed", "simulation.seed", "int"),
+        Scalar("sim_price_model", "Price process (gbm, ou)", "simulation.price_model", "text"),
+        Scalar("sim_drift", "Price drift (gbm)", "simulation.drift", "rate", "decimal a year"),
+        Scalar("sim_volatility", "Price volatility", "simulation.volatility", "rate",
+               "decimal a year"),
+        Scalar("sim_mean_reversion", "Mean-reversion speed (ou)", "simulation.mean_reversion",
+               "number", "per year"),
+        Scalar("sim_long_run_price", "Long-run price / today (ou)", "simulation.long_run_price",
+               "number", "x"),
+        Scalar("sim_period_years", "Period length", "simulation.period_years", "number",
+               "years"),
+        Scalar("sim_lr_low", "Liquidity-premium reduction: low", "simulation.liquidity_reduction.0",
+               "rate", "decimal"),
+        Scalar("sim_lr_mode", "Liquidity-premium reduction: mode",
+               "simulation.liquidity_reduction.1", "rate", "decimal"),
+        Scalar("sim_lr_high", "Liquidity-premium reduction: high",
+               "simulation.liquidity_reduction.2", "rate", "decimal"),
+        Scalar("sim_cr_low", "Country-premium reduction: low", "simulation.country_reduction.0",
+               "rate", "decimal"),
+        Scalar("sim_cr_mode", "Country-premium reduction: mode", "simulation.country_reduction.1",
+               "rate", "decimal"),
+        Scalar("sim_cr_high", "Country-premium reduction: high", "simulation.country_reduction.2",
+               "rate", "decimal"),
+        Scalar("sim_overrun_sigma", "Compliance overrun log-volatility",
+               "simulation.overrun_sigma", "number", "x"),
+        Scalar("sim_bins", "Histogram bins", "simulation.bins", "int"),
+    ),
+    "funding": (
+        Scalar("fund_cnh_yield", "Dim Sum bond yield (CNH)", "funding.cnh_yield", "rate",
+               "decimal"),
+        Scalar("fund_usd_rate", "USD rate for the tenor", "funding.usd_rate", "rate", "decimal"),
+        Scalar("fund_cnh_rate", "CNH rate for the tenor", "funding.cnh_rate", "rate", "decimal"),
+        Scalar("fund_usd_bond_yield", "USD bond yield (alternative)", "funding.usd_bond_yield",
+               "rate", "decimal"),
+        Scalar("fund_basis", "USD/CNH cross-currency basis", "funding.basis", "rate", "decimal"),
+    ),
+    "parity": (
+        Scalar("par_source", "Parity sample source", "parity.source", "text"),
+        Scalar("par_aix_currency", "AIX trading currency", "parity.aix_currency", "text",
+               "ISO 4217"),
+        Scalar("par_ratio", "AIX shares per HKEX share", "parity.aix_shares_per_hk_share",
+               "number", "x"),
+        Scalar("par_cost_hk", "HKEX cost per side", "parity.cost_hk", "rate", "decimal"),
+        Scalar("par_cost_aix", "AIX cost per side", "parity.cost_aix", "rate", "decimal"),
+        Scalar("par_conversion_fee", "Depository migration fee", "parity.conversion_fee", "rate",
+               "decimal"),
+        Scalar("par_fx_spread", "FX conversion cost", "parity.fx_spread", "rate", "decimal"),
+        Scalar("par_financing_rate", "Arbitrageur's financing rate", "parity.financing_rate",
+               "rate", "decimal"),
+        Scalar("par_settlement_days", "Settlement days", "parity.settlement_days", "number",
+               "days"),
+        Scalar("par_conversion_days", "Migration days", "parity.conversion_days", "number",
+               "days"),
+    ),
+}
+OPTIONAL_BLANK = ("par_source", "par_aix_currency")  # may be left blank in a workbook
+ALL_SCALARS: tuple[Scalar, ...] = SCALARS + tuple(
+    s for group in OPTIONAL_SCALARS.values() for s in group)
+# Daily parity sample columns: defined name -> ParityDay field
+PARITY_COLUMNS = {"par_dates": "date", "par_price_hk": "price_hk", "par_price_aix": "price_aix",
+                  "par_fx": "fx_aix_to_hkd", "par_volume_hk": "volume_hk",
+                  "par_volume_aix": "volume_aix"}
+
+
 def case_value(case: Case, path: str) -> Any:
     """The value at a dotted field path of a case (``"market.rf"``, ``"sensitivity.ke_dual.0"``)."""
     obj: Any = case
@@ -246,14 +440,22 @@ def case_value(case: Case, path: str) -> Any:
 
 
 def sensitivity(case: Case, core: Mapping[str, Any] | None = None) -> Sensitivity:
-    """The case's sensitivity ranges, or the default: Ke dual +/- 2 points, cost 0 to 2x."""
-    if case.sensitivity is not None:
-        return case.sensitivity
+    """The case's sensitivity ranges with every default filled in: Ke dual +/- 2 points, cost
+    0 to 2x; premia-grid reductions from 0 to the single-listing premium."""
+    sens = case.sensitivity
+    if (sens is not None and sens.liquidity_reduction is not None
+            and sens.country_reduction is not None):
+        return sens
     ev = core if core is not None else _core(case, "case")
-    return Sensitivity(
-        ke_dual=(round(ev["ke_dual"] - 0.02, 6), round(ev["ke_dual"] + 0.02, 6)),
-        compliance_cost=(0.0, round(2 * ev["compliance_cost"], 6)),
-    )
+    if sens is None:
+        sens = Sensitivity(
+            ke_dual=(round(ev["ke_dual"] - 0.02, 6), round(ev["ke_dual"] + 0.02, 6)),
+            compliance_cost=(0.0, round(2 * ev["compliance_cost"], 6)),
+        )
+    return sens.model_copy(update={
+        "liquidity_reduction": sens.liquidity_reduction or (0.0, case.premia.lp_single),
+        "country_reduction": sens.country_reduction or (0.0, ev["crp_single"]),
+    })
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -288,15 +490,18 @@ def load_case(source: str | Path | Mapping[str, Any]) -> Case:
     >>> case.deal.units
     'HKD m'
     """
-    label, data = _read(source)
+    label, data, base = _read(source)
     case = _validate(label, data)
-    _evaluate(case, label)  # surface engine-level problems now, with field paths
+    ev = _evaluate(case, label)  # surface engine-level problems now, with field paths
+    case = _load_parity_sample(case, label, base)
+    _analyze(case, ev, label, check_only=True)
     return case
 
 
-def _read(source: str | Path | Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+def _read(source: str | Path | Mapping[str, Any]) -> tuple[str, dict[str, Any], Path | None]:
+    """(label, data, folder against which relative paths resolve: None for in-memory)."""
     if isinstance(source, Mapping):
-        return "<dict>", dict(source)
+        return "<dict>", dict(source), None
     path: Path | None = None
     if isinstance(source, Path):
         path = source
@@ -305,17 +510,63 @@ def _read(source: str | Path | Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     ):
         path = Path(source)
     if path is None:
-        return "<text>", _parse_toml("<text>", str(source))
+        return "<text>", _parse_toml("<text>", str(source)), None
     label = str(path)
     if not path.is_file():
         raise CaseError(label, "", "no such file")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return label, _read_workbook(label, path)
+        return label, _read_workbook(label, path), path.parent
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CaseError(label, "", f"cannot read the file ({exc})") from None
-    return label, _parse_toml(label, text)
+    return label, _parse_toml(label, text), path.parent
+
+
+def _data_dir() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("xl_corridor").joinpath("data")))
+
+
+_SAMPLE = "parity_sample.csv"
+
+
+def _load_parity_sample(case: Case, label: str, base: Path | None) -> Case:
+    """Replace ``parity.csv`` by the sample's rows (``parity.days``), so that a case carries its
+    data. A relative path resolves against the case file's folder (for in-memory cases: text, a
+    dict, against the working directory). The name ``parity_sample.csv`` alone, when no such
+    file is there, means the SYNTHETIC sample shipped in ``xl_corridor/data`` (the built-in
+    example's, which must also work from a copied case file)."""
+    par = case.parity
+    if par is None or par.csv is None:
+        return case
+    raw = Path(par.csv).expanduser()
+    if raw.is_absolute():
+        candidates = [raw]
+    else:
+        candidates = [(base if base is not None else Path.cwd()) / raw]
+        if par.csv == _SAMPLE:
+            candidates.append(_data_dir() / _SAMPLE)
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        raise CaseError(label, "parity.csv", f"no such file: {candidates[0]}")
+    try:
+        sample = parity.load_parity_csv(found)
+    except CorridorInputError as exc:
+        raise CaseError(label, "parity.csv", f"{exc.argument}: {exc.problem}") from None
+    days = [
+        ParityDay(date=dt.date.fromisoformat(str(d)), price_hk=float(a), price_aix=float(b),
+                  fx_aix_to_hkd=float(x), volume_hk=float(u), volume_aix=float(v))
+        for d, a, b, x, u, v in zip(sample.date, sample.price_hk, sample.price_aix,
+                                    sample.fx_aix_to_hkd, sample.volume_hk, sample.volume_aix,
+                                    strict=True)
+    ]
+    if len(days) < 3:
+        raise CaseError(label, "parity.csv", f"expected at least 3 days, got {len(days)}")
+    return case.model_copy(update={"parity": par.model_copy(update={
+        "csv": None, "days": days, "source": par.source or par.csv,
+        "aix_currency": par.aix_currency or sample.aix_currency})})
 
 
 def _parse_toml(label: str, text: str) -> dict[str, Any]:
@@ -458,6 +709,145 @@ def _evaluate(case: Case, label: str) -> Evaluation:
     )
 
 
+# --- analytics: premia grid, tornado, Monte Carlo, parity, funding -----------------------------
+
+
+@dataclass(frozen=True)
+class Analytics:
+    """The engine's answers for the sensitivity, simulation, parity and funding sheets."""
+
+    lr_axis: tuple[float, ...]
+    cr_axis: tuple[float, ...]
+    premia_grid: tuple[tuple[float, ...], ...]
+    tornado_base: float
+    tornado: tuple[sens_engine.TornadoRow, ...]
+    simulation: montecarlo.MonteCarloResult | None
+    dimsum_cost: float | None
+    dimsum_saving: float | None
+    band_lower: float | None
+    band_upper: float | None
+    band: float | None
+    parity: parity.ParityResult | None
+
+
+#: Tornado inputs, in the order of :func:`xl_corridor.sensitivity.delta_npv_from_inputs`.
+TORNADO_INPUTS = ("rf", "beta", "mrp", "crp_single", "crp_dual", "lp_single", "lp_dual",
+                  "country_exposure", "cash_flow_scale", "compliance_cost")
+
+
+def tornado_base(case: Case, ev: Evaluation) -> dict[str, Any]:
+    """Base inputs of the tornado (the capitalized compliance cost as one total)."""
+    m, p = case.market, case.premia
+    return {"rf": m.rf, "beta": m.beta, "mrp": m.mrp, "crp_single": ev.crp_single,
+            "crp_dual": p.crp_dual, "lp_single": p.lp_single, "lp_dual": p.lp_dual,
+            "country_exposure": m.country_exposure, "cash_flows": list(case.cash_flows.values),
+            "cash_flow_scale": 1.0, "timing": case.cash_flows.timing,
+            "compliance_cost": ev.compliance_cost}
+
+
+def _dated_model(dates: list[dt.date]) -> Callable[[Mapping[str, Any]], float]:
+    """The tornado model for dated cash flows (XNPV discounting)."""
+
+    def model(x: Mapping[str, Any]) -> float:
+        lam = x["country_exposure"]
+        ks = rates.cost_of_equity(x["rf"], x["beta"], x["mrp"], x["crp_single"],
+                                  x["lp_single"], lam)
+        kd = rates.cost_of_equity(x["rf"], x["beta"], x["mrp"], x["crp_dual"], x["lp_dual"], lam)
+        cf = np.asarray(x["cash_flows"], dtype=float) * x["cash_flow_scale"]
+        return float(discounting.dual_xnpv(cf, dates, kd, ks, x["compliance_cost"]))
+
+    return model
+
+
+def analyze(case: Case, ev: Evaluation | None = None) -> Analytics:
+    """Run the engine for the analytics sheets: the premia grid
+    (:func:`xl_corridor.sensitivity.grid_premia`), the tornado
+    (:func:`xl_corridor.sensitivity.tornado`), the Monte Carlo
+    (:func:`xl_corridor.montecarlo.simulate_delta_npv`), the parity statistics
+    (:func:`xl_corridor.parity.analyze_parity`) and Dim Sum funding
+    (:func:`xl_corridor.funding.dimsum_hedged_cost`)."""
+    return _analyze(case, ev if ev is not None else evaluate(case), "case")
+
+
+def _analyze(case: Case, ev: Evaluation, label: str, *, check_only: bool = False) -> Analytics:
+    cf = case.cash_flows
+    sens = sensitivity(case, {"ke_dual": ev.ke_dual, "compliance_cost": ev.compliance_cost,
+                              "crp_single": ev.crp_single})
+    assert sens.liquidity_reduction is not None and sens.country_reduction is not None
+    lr = np.linspace(*sens.liquidity_reduction, sens.steps)
+    cr = np.linspace(*sens.country_reduction, sens.steps)
+    m, p = case.market, case.premia
+    if cf.dates is None:
+        grid = _engine(label, {"liquidity_reductions": "sensitivity.liquidity_reduction",
+                               "country_reductions": "sensitivity.country_reduction"},
+                       sens_engine.grid_premia, cf.values, m.rf, m.beta, m.mrp, ev.crp_single,
+                       p.lp_single, lr, cr, ev.compliance_cost, m.country_exposure,
+                       timing=cf.timing)
+    else:
+        kd = ev.ke_single - lr[:, None] - m.country_exposure * cr[None, :]
+        grid = _engine(label, {"ke_dual": "sensitivity.liquidity_reduction"},
+                       discounting.dual_xnpv, cf.values, cf.dates, kd, ev.ke_single,
+                       ev.compliance_cost)
+    base = tornado_base(case, ev)
+    shift = sens.tornado_shift
+    ranges = {k: (base[k] * (1 - shift), base[k] * (1 + shift)) for k in TORNADO_INPUTS}
+    model = sens_engine.delta_npv_from_inputs if cf.dates is None else _dated_model(cf.dates)
+    rows = _engine(label, dict.fromkeys(TORNADO_INPUTS, "sensitivity.tornado_shift"),
+                   sens_engine.tornado, base, ranges, model=model)
+
+    mc = None
+    if case.simulation is not None and cf.dates is None:  # dated cash flows: not simulated
+        sim = case.simulation
+        names = {k: f"simulation.{k}" for k in Simulation.model_fields}
+        names.update(cash_flows="cash_flows.values", timing="cash_flows.timing")
+        mc = _engine(label, names, montecarlo.simulate_delta_npv, cf.values, ev.ke_single,
+                     ev.compliance_cost, liquidity_reduction=sim.liquidity_reduction,
+                     country_reduction=sim.country_reduction,
+                     country_exposure=m.country_exposure, price_model=sim.price_model,
+                     drift=sim.drift, volatility=sim.volatility,
+                     mean_reversion=sim.mean_reversion, long_run_price=sim.long_run_price,
+                     period_years=sim.period_years, overrun_sigma=sim.overrun_sigma,
+                     timing=cf.timing, n_paths=min(sim.n_paths, 16) if check_only
+                     else sim.n_paths, seed=sim.seed, bins=sim.bins)
+
+    hedged = saving = None
+    if case.funding is not None:
+        f = case.funding
+        names = {k: f"funding.{k}" for k in Funding.model_fields}
+        hedged = float(_engine(label, names, funding.dimsum_hedged_cost, f.cnh_yield,
+                               f.usd_rate, f.cnh_rate, f.basis))
+        saving = float(_engine(label, names, funding.dimsum_saving, f.cnh_yield, f.usd_rate,
+                               f.cnh_rate, f.usd_bond_yield, f.basis))
+
+    lower = upper = band = None
+    stats = None
+    if case.parity is not None:
+        par = case.parity
+        names = {k: f"parity.{k}" for k in Parity.model_fields}
+        lo, hi = _engine(label, names, parity.arbitrage_bounds, par.cost_hk, par.cost_aix,
+                         par.conversion_fee, par.fx_spread, par.financing_rate,
+                         par.settlement_days, par.conversion_days)
+        lower, upper = float(lo), float(hi)
+        band = float(_engine(label, names, parity.arbitrage_band, par.cost_hk, par.cost_aix,
+                             par.conversion_fee, par.fx_spread, par.financing_rate,
+                             par.settlement_days, par.conversion_days))
+        if par.days is not None:
+            cols = {c: [getattr(d, c) for d in par.days] for c in ParityDay.model_fields}
+            cols["date"] = [d.isoformat() for d in cols["date"]]
+            dnames = {c: f"parity.days.{c}" for c in ParityDay.model_fields}
+            dnames.update(dates="parity.days.date",
+                          aix_shares_per_hk_share="parity.aix_shares_per_hk_share")
+            stats = _engine(label, dnames, parity.analyze_parity, cols, band,
+                            aix_shares_per_hk_share=par.aix_shares_per_hk_share)
+    return Analytics(
+        lr_axis=tuple(float(x) for x in lr), cr_axis=tuple(float(x) for x in cr),
+        premia_grid=tuple(tuple(float(x) for x in r) for r in np.asarray(grid)),
+        tornado_base=float(model(base)), tornado=tuple(rows), simulation=mc,
+        dimsum_cost=hedged, dimsum_saving=saving, band_lower=lower, band_upper=upper,
+        band=band, parity=stats,
+    )
+
+
 # --- reading a filled-in workbook ---------------------------------------------------------------
 
 
@@ -506,33 +896,59 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
 
     def put(path: str, value: Any) -> None:
         parts = path.split(".")
-        node = data
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
+        node: Any = data
+        for part, nxt in zip(parts[:-1], parts[1:], strict=True):
+            if nxt.isdigit():  # (lo, hi) ranges; (low, mode, high) triangles
+                node = node.setdefault(part, [None] * (3 if path.startswith("simulation.")
+                                                       else 2))
+            else:
+                node = node.setdefault(part, {})
+        last = parts[-1]
+        if last.isdigit():
+            node[int(last)] = value
+        else:
+            node[last] = value
+
+    def read(s: Scalar) -> None:
+        cell = _cells(wb, s.name)[0]
+        v = cell.value
+        if s.kind == "date" and isinstance(v, dt.datetime):
+            v = v.date()
+        elif s.kind in ("rate", "number", "amount") and isinstance(v, int) and not isinstance(
+                v, bool):
+            v = float(v)
+        note = cell.offset(column=2).value
+        if isinstance(note, str) and note.strip():
+            sources[s.name] = note
+        if _blank(v) and s.name in ("damodaran_country", "crp_single", "comp_growth",
+                                    "comp_one_off", "comp_tax", "capex_contingency",
+                                    *OPTIONAL_BLANK):
+            return
+        put(s.path, v)
 
     try:
         for s in SCALARS:
-            cell = _cells(wb, s.name)[0]
-            v = cell.value
-            if s.kind == "date" and isinstance(v, dt.datetime):
-                v = v.date()
-            elif s.kind in ("rate", "number", "amount") and isinstance(v, int) and not isinstance(
-                    v, bool):
-                v = float(v)
-            note = cell.offset(column=2).value
-            if isinstance(note, str) and note.strip():
-                sources[s.name] = note
-            if _blank(v):
-                if s.name in ("damodaran_country", "crp_single", "comp_growth", "comp_one_off",
-                              "comp_tax", "capex_contingency"):
+            read(s)
+        for scalars in OPTIONAL_SCALARS.values():
+            if scalars[0].name not in wb.defined_names:
+                continue  # an older workbook, or a case without this section
+            for s in scalars:
+                read(s)
+        if "par_dates" in wb.defined_names:
+            cols = {field: [c.value for c in _cells(wb, name)]
+                    for name, field in PARITY_COLUMNS.items()}
+            days = []
+            for row in zip(*cols.values(), strict=True):
+                if all(_blank(v) for v in row):
                     continue
-            if s.path.startswith("sensitivity."):
-                head, idx = s.path.rsplit(".", 1)
-                parts = head.split(".")
-                data.setdefault("sensitivity", {}).setdefault(parts[1], [None, None])[int(idx)] = v
-                continue
-            put(s.path, v)
+                day = dict(zip(cols, row, strict=True))
+                if isinstance(day["date"], dt.datetime):
+                    day["date"] = day["date"].date()
+                for k, v in day.items():
+                    if k != "date" and isinstance(v, int) and not isinstance(v, bool):
+                        day[k] = float(v)
+                days.append(day)
+            data.setdefault("parity", {})["days"] = days
         values = [c.value for c in _cells(wb, "cash_flows")]
         dates = ([c.value for c in _cells(wb, "cf_dates")]
                  if "cf_dates" in wb.defined_names else None)

@@ -1,46 +1,106 @@
 """``xl-corridor``: build reports and the template, validate workbooks.
 
-Exit codes: 0 success / valid; 1 checks failed (or, for ``batch``, any case failed);
-2 unusable input (bad case file, not an xl-corridor workbook). Errors go to stderr as one line,
-``FILE: field: problem``, never a traceback.
+Exit codes: 0 success / valid; 1 checks failed (``validate``) or some cases failed (``batch``);
+2 unusable input (bad case file, hostile or damaged workbook, not an xl-corridor workbook, an
+output that xl-corridor did not write), and for ``batch`` when no report at all was written.
+Errors go to stderr as one line, ``FILE: field: problem`` or ``FILE: problem``, never a
+traceback (set ``XL_CORRIDOR_DEBUG=1`` to see one for an unexpected error).
+
+Outside input is checked before any parser opens it (``xl_corridor._safety``): size, zip bombs,
+XML entity declarations, absurd sheets, encrypted files. Reports are written to a hidden
+temporary file in the target folder and renamed into place, so a killed run leaves the previous
+file intact; an existing file is only replaced if xl-corridor wrote it, unless ``--force``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from xl_corridor import _safety
 from xl_corridor._lo import LibreOfficeError
-from xl_corridor.case import CaseError
+from xl_corridor.errors import CorridorInputError
 
 __all__ = ["main"]
+
+
+class _Refused(Exception):
+    """One line for stderr, exit code 2."""
 
 
 def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _report(case: str | Path, out: Path, label: str | None = None) -> int:
+def _load(case: str) -> Any:
+    """A case from the command line: pre-flight checks, load, limits. Raises _Refused."""
+    from xl_corridor.case import load_case
+
+    try:
+        _safety.check_case_file(case)
+        try:
+            loaded = load_case(Path(case))
+        except RecursionError:  # tomllib recurses per nesting level
+            raise _safety.UnsafeInputError(case, "not valid TOML (arrays or tables nested too "
+                                                 "deeply)") from None
+        _safety.check_case_limits(case, loaded)
+    except CorridorInputError as exc:
+        raise _Refused(str(exc)) from None
+    return loaded
+
+
+def _target(out: Path, *, force: bool, case: str | None = None) -> None:
+    """Refuse an output that is the input itself or that xl-corridor did not write."""
+    if case is not None and out.exists() and not force and (
+            os.path.realpath(case) == os.path.realpath(out)):
+        raise _Refused(f"{out}: is the case file itself; choose another --out (or pass "
+                       "--force to replace it)")
+    try:
+        _safety.check_target(out, force=force)
+    except CorridorInputError as exc:
+        raise _Refused(str(exc)) from None
+    if not out.parent.is_dir():
+        raise _Refused(f"{out}: the folder {out.parent} does not exist")
+    _safety.sweep_stale_temps(out.parent)
+
+
+def _write_report(case: Any, out: Path) -> Any:
+    from xl_corridor.case import CaseError
     from xl_corridor.report import build_report
 
     try:
-        result = build_report(case, out)
-    except CaseError as exc:
-        if label is not None:
-            exc = CaseError(label, exc.field, exc.problem)
-        _err(str(exc))
-        return 2
+        return build_report(case, out)
+    except CaseError as exc:  # engine-level problems surfaced while planning
+        raise _Refused(str(exc)) from None
+    except OSError as exc:
+        raise _Refused(f"{out}: cannot write the report ({exc.strerror or exc})") from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    case = _load(args.case)
+    _target(out, force=args.force, case=args.case)
+    result = _write_report(case, out)
     print(result.path)
     print(f"{result.decision}: Delta NPV {result.delta_npv:,.1f} {result.units}")
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from xl_corridor.case import load_case
+
+    out = Path(args.out)
     text = resources.files("xl_corridor").joinpath("data", "example_case.toml").read_text("utf-8")
-    return _report(text, Path(args.out), label="example_case.toml")
+    _target(out, force=args.force)
+    result = _write_report(load_case(text), out)
+    print(result.path)
+    print(f"{result.decision}: Delta NPV {result.delta_npv:,.1f} {result.units}")
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -65,55 +125,92 @@ def _validate(args: argparse.Namespace) -> int:
 def _template(args: argparse.Namespace) -> int:
     from xl_corridor.template import build_template
 
-    print(build_template(args.out))
+    out = Path(args.out)
+    _target(out, force=args.force)
+    try:
+        print(build_template(out))
+    except OSError as exc:
+        raise _Refused(f"{out}: cannot write the template ({exc.strerror or exc})") from None
     return 0
 
 
 def _batch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from xl_corridor.report import build_report
-
     out_dir = Path(args.out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise _Refused(f"{out_dir}: is not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     failed: list[str] = []
+    claimed: dict[Path, str] = {}
     done = 0
     for case in tqdm(args.cases, desc="reports", unit="case", file=sys.stderr):
         target = out_dir / (Path(case).stem + ".xlsx")
         try:
-            build_report(case, target)
+            if target in claimed:  # two cases named alike would overwrite each other
+                raise _Refused(f"{case}: its report {target} would overwrite the one for "
+                               f"{claimed[target]}; rename one of the case files")
+            loaded = _load(case)
+            _target(target, force=args.force, case=case)
+            claimed[target] = case
+            _write_report(loaded, target)
             done += 1
-        except CaseError as exc:
+        except _Refused as exc:
             failed.append(str(exc))
-        except OSError as exc:
-            failed.append(f"{case}: {exc}")
-    for message in failed:
-        _err(message)
+        except Exception as exc:  # one broken case must not stop the others
+            if os.environ.get("XL_CORRIDOR_DEBUG"):
+                raise
+            failed.append(f"{case}: unexpected error ({type(exc).__name__}: {exc})")
+    if failed:
+        _err(f"{len(failed)} of {len(args.cases)} case(s) failed:")
+        for message in failed:
+            _err(f"  {message}")
     print(f"{done} report(s) written to {out_dir}; {len(failed)} failed")
-    return 1 if failed else 0
+    if not failed:
+        return 0
+    return 1 if done else 2
+
+
+_FORCE_HELP = ("replace an existing output even if xl-corridor did not write it (without "
+               "--force, only xl-corridor's own reports and templates are overwritten)")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xl-corridor",
-        description="Does an HKEX + AIX dual listing create value? Reports, template, validation.")
+        description="Does an HKEX + AIX dual listing create value? Reports, template, validation.",
+        epilog="Exit codes: 0 success; 1 validation checks failed, or some batch cases failed; "
+               "2 unusable input (errors on stderr as 'FILE: field: problem'), or no batch "
+               "report written. Outputs are written atomically; an existing file that "
+               "xl-corridor did not write is never replaced without --force.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="report for the built-in example deal")
     p.add_argument("--out", default="xl-corridor-demo.xlsx", help="output .xlsx")
+    p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.set_defaults(func=_demo)
     p = sub.add_parser("report", help="report workbook from a case file or filled-in template")
     p.add_argument("case", help="TOML case file, or a filled-in template / report .xlsx")
     p.add_argument("--out", required=True, help="output .xlsx")
-    p.set_defaults(func=lambda a: _report(a.case, Path(a.out)))
-    p = sub.add_parser("validate", help="recalculate a workbook headlessly and check it")
+    p.add_argument("--force", action="store_true", help=_FORCE_HELP)
+    p.set_defaults(func=_report)
+    p = sub.add_parser("validate", help="recalculate a workbook headlessly and check it",
+                       description="Exit 0 valid, 1 checks failed, 2 unusable input (not an "
+                                   "xl-corridor workbook, damaged, or refused as hostile).")
     p.add_argument("file")
     p.set_defaults(func=_validate)
     p = sub.add_parser("template", help="write the interactive template workbook")
     p.add_argument("--out", required=True)
+    p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.set_defaults(func=_template)
-    p = sub.add_parser("batch", help="many reports, with a progress bar")
+    p = sub.add_parser(
+        "batch", help="many reports, with a progress bar",
+        description="One report per case, named after the case file, in --out-dir. A bad case "
+                    "does not stop the others; every failure is listed on stderr at the end. "
+                    "Exit 0 if all reports were written, 1 if some cases failed, 2 if none was "
+                    "written.")
     p.add_argument("cases", nargs="+")
     p.add_argument("--out-dir", required=True)
+    p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.set_defaults(func=_batch)
     return parser
 
@@ -121,7 +218,20 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except _Refused as exc:
+        _err(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        _err("xl-corridor: interrupted; no partial output was left in place")
+        return 130
+    except Exception as exc:  # last resort: a one-line message, never a traceback
+        if os.environ.get("XL_CORRIDOR_DEBUG"):
+            raise
+        _err(f"xl-corridor {args.command}: unexpected error ({type(exc).__name__}: {exc}); "
+             "set XL_CORRIDOR_DEBUG=1 for the traceback")
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

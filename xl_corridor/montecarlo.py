@@ -114,18 +114,34 @@ class _Price:
 
     def noise(self, z: FloatArray) -> FloatArray:
         """Turn standard normals of shape (..., T, n) into Y_t = a Y_{t-1} + c Z_t, in place."""
+        return self._recurse(z, exp=False)
+
+    def exp_noise(self, z: FloatArray) -> FloatArray:
+        """exp(Y_t) of :meth:`noise`, in place, in one sweep over the periods."""
+        return self._recurse(z, exp=True)
+
+    def _recurse(self, z: FloatArray, *, exp: bool) -> FloatArray:
         a, _, c = self.step()
-        z *= c
         zt = np.moveaxis(z, -2, 0)  # time first (a view)
-        # Row-by-row recursion: faster than np.cumsum(axis=0) on C-ordered arrays.
-        if a == 1.0:
-            for t in range(1, zt.shape[0]):
-                zt[t] += zt[t - 1]
-        else:
-            tmp = np.empty_like(zt[0])
-            for t in range(1, zt.shape[0]):
-                np.multiply(zt[t - 1], a, out=tmp)
-                zt[t] += tmp
+        tmp = None if a == 1.0 else np.empty_like(zt[0])
+        # Row by row (faster than np.cumsum(axis=0) on C-ordered arrays), and each period is
+        # scaled, accumulated and exponentiated while it is still in cache: one sweep over the
+        # normals instead of three. Y_{t-1} is exponentiated only after Y_t has used it.
+        for t in range(zt.shape[0]):
+            row = zt[t]
+            row *= c
+            if t == 0:
+                continue
+            prev = zt[t - 1]
+            if tmp is None:
+                row += prev
+            else:
+                np.multiply(prev, a, out=tmp)
+                row += tmp
+            if exp:
+                np.exp(prev, out=prev)
+        if exp:
+            np.exp(zt[-1], out=zt[-1])
         return z
 
     def relative_prices(self, z: FloatArray) -> FloatArray:
@@ -249,26 +265,50 @@ def _reduction(name: str, x: Any) -> tuple[float, float, float]:
 
 
 def _triangular(u: FloatArray, low: float, mode: float, high: float) -> FloatArray:
-    """Inverse-CDF triangular draws; exact also for degenerate (fixed) ranges."""
+    """Inverse-CDF triangular draws, in place over ``u``; exact also for degenerate (fixed)
+    ranges."""
     width = high - low
     if width == 0:
-        return np.full_like(u, low)
+        u.fill(low)
+        return u
     fc = (mode - low) / width
-    left = low + np.sqrt(u * width * (mode - low))
-    right = high - np.sqrt((1.0 - u) * width * (high - mode))
-    return np.where(u < fc, left, right)
+    # The branch is picked arithmetically, left * 1 + right * 0 (exact: both are finite), because
+    # a masked select (np.where, np.copyto) costs several times more on random masks.
+    left = np.less(u, fc, out=np.empty_like(u))  # 1.0 on the left branch, else 0.0
+    right = np.subtract(1.0, u)
+    # left: low + sqrt(u * width * (mode - low)); right: high - sqrt((1-u) * width * (high-mode))
+    u *= width
+    u *= mode - low
+    np.sqrt(u, out=u)
+    u += low
+    u *= left
+    right *= width
+    right *= high - mode
+    np.sqrt(right, out=right)
+    np.subtract(high, right, out=right)
+    np.subtract(1.0, left, out=left)
+    right *= left
+    u += right
+    return u
 
 
-def _percentiles(x: FloatArray, qs: tuple[float, ...]) -> list[float]:
-    """numpy's default ('linear') percentiles from one partial sort."""
-    pos = [(x.size - 1) * q / 100.0 for q in qs]
-    kth = sorted({int(math.floor(p)) for p in pos} | {int(math.ceil(p)) for p in pos})
-    part = np.partition(x, kth)
+def _percentiles(ordered: FloatArray, qs: tuple[float, ...]) -> list[float]:
+    """numpy's default ('linear') percentiles of an already sorted array."""
     out = []
-    for p in pos:
+    for q in qs:
+        p = (ordered.size - 1) * q / 100.0
         lo, hi = int(math.floor(p)), int(math.ceil(p))
-        out.append(float(part[lo] + (p - lo) * (part[hi] - part[lo])))
+        out.append(float(ordered[lo] + (p - lo) * (ordered[hi] - ordered[lo])))
     return out
+
+
+def _histogram(x: FloatArray, ordered: FloatArray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.histogram(x, bins)`` counted on the sorted copy: bin i holds edge_i <= x < edge_i+1
+    (the last bin also its right edge), the rule np.histogram implements."""
+    edges = np.histogram_bin_edges(x, bins=bins)
+    idx = np.searchsorted(ordered, edges, side="left")
+    idx[-1] = ordered.size
+    return np.diff(idx), edges
 
 
 def simulate_delta_npv(
@@ -414,7 +454,8 @@ def simulate_delta_npv(
     k_max = min(blocks_per_chunk, n_blocks)
     b = min(BLOCK_PATHS, n)
     # Block-major buffers, allocated once: each block's normals are one contiguous (T, b)
-    # slab, drawn in place with out=; reusing them avoids page faults on fresh memory.
+    # slab, drawn in place with out=; reusing them avoids page faults on fresh memory. Every
+    # step below works in place on them: no temporaries of the chunk's size.
     z = np.zeros((k_max, periods, b))
     draws = np.zeros((3, k_max, b))
     tmp = np.empty((k_max, b))
@@ -435,10 +476,17 @@ def simulate_delta_npv(
             dc[1, i, :size] = g.random(size)
             dc[2, i, :size] = g.standard_normal(size)
         # S_t/S_0 = exp(m_t) exp(Y_t): the deterministic factor goes into the weights.
-        e = np.exp(price.noise(zc), out=zc)  # (k, T, b), in place
+        e = price.exp_noise(zc)  # (k, T, b), in place
         et = np.moveaxis(e, 1, 0)  # time first: et[t] is (k, b)
-        ke_dual = ks_f - _triangular(dc[0], *lr) - lam * _triangular(dc[1], *cr)
-        q = np.exp(-np.log1p(ke_dual))
+        # ke_dual = ks - liquidity - lam * country; q = 1 / (1 + ke_dual), all in place.
+        q = _triangular(dc[0], *lr)
+        np.subtract(ks_f, q, out=q)
+        country = _triangular(dc[1], *cr)
+        country *= lam
+        q -= country
+        np.log1p(q, out=q)
+        np.negative(q, out=q)
+        np.exp(q, out=q)
         # Horner's rule over periods: sum_t (w_t e_t + fixed_t) q^t, q per path.
         np.multiply(et[periods - 1], weight[periods - 1], out=ak)
         if has_fixed:
@@ -449,24 +497,37 @@ def simulate_delta_npv(
             ak += tk
             if has_fixed:
                 ak += fixed[t]
-        pv_dual = ak * q ** (1.0 - shift)
-        pv_single = weight_single @ e + pv_fixed_single  # (k, b)
-        overrun = np.exp(o_sig * dc[2]) if o_sig > 0 else 1.0
-        out = (pv_dual - pv_single - cost_f * overrun).reshape(-1)
+        ak *= q ** (1.0 - shift)  # pv_dual
+        np.matmul(weight_single, e, out=tk)
+        tk += pv_fixed_single  # pv_single
+        ak -= tk
+        if o_sig > 0:
+            overrun = dc[2]
+            overrun *= o_sig
+            np.exp(overrun, out=overrun)
+            overrun *= cost_f
+            ak -= overrun
+        else:
+            ak -= cost_f
         c0 = j0 * BLOCK_PATHS
-        deltas[c0:c0 + min(k * b, n - c0)] = out[: min(k * b, n - c0)]
+        m = min(k * b, n - c0)
+        deltas[c0:c0 + m] = ak.reshape(-1)[:m]
 
     if not np.all(np.isfinite(deltas)):
         raise CorridorInputError(
             "volatility", "the simulation overflowed; lower the volatility or the drift"
         )
-    p5, p50, p95 = _percentiles(deltas, (5.0, 50.0, 95.0))
+    # One sort gives the percentiles and the histogram; mean and std use the path order.
+    ordered = np.sort(deltas)
+    p5, p50, p95 = _percentiles(ordered, (5.0, 50.0, 95.0))
     std = float(deltas.std(ddof=1)) if n > 1 else 0.0
-    counts, edges = np.histogram(deltas, bins=n_bins)
+    counts, edges = _histogram(deltas, ordered, n_bins)
+    positive = n - int(np.searchsorted(ordered, 0.0, side="right"))
+    del ordered
     return MonteCarloResult(
         n_paths=n,
         seed=s,
-        probability_positive=float(np.mean(deltas > 0)),
+        probability_positive=positive / n,
         mean=float(deltas.mean()),
         std=std,
         std_error=std / math.sqrt(n),

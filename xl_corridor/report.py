@@ -4,7 +4,9 @@
 Each formula cell also carries the engine's value as its cached result, so readers that do not
 calculate (pandas, openpyxl ``data_only``) see numbers; the Checks sheet stores the engine's
 values as plain numbers beside live formulas and an ``ABS(a-b)`` test. Sheets: Summary, Inputs,
-Ke, CashFlows, Compliance, Capital, Listing, Sensitivity, Checks.
+Ke, CashFlows, Compliance, Capital, Listing, Sensitivity (Ke x cost and premia grids, break-evens),
+Tornado, then, when the case has the section, MonteCarlo (simulation output stored as values,
+stamped with seed and path count), Parity and Funding; Checks last.
 """
 
 from __future__ import annotations
@@ -18,16 +20,29 @@ from typing import Any
 
 import numpy as np
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.utils.cell import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_corridor import reference
-from xl_corridor.case import Case, Evaluation, evaluate, load_case, sensitivity
+from xl_corridor.case import (
+    PARITY_COLUMNS,
+    Analytics,
+    Case,
+    Evaluation,
+    analyze,
+    evaluate,
+    load_case,
+    sensitivity,
+    tornado_base,
+)
 from xl_corridor.template import (
     BLACK,
+    BLUE,
     BOLD,
     FMT,
     GREEN,
+    INPUT_FILL,
     REPORT_KIND,
     TITLE,
     TOLERANCE,
@@ -51,6 +66,7 @@ class ReportResult:
     delta_npv: float
     units: str
     evaluation: Evaluation
+    analytics: Analytics
 
 
 @dataclass
@@ -63,8 +79,10 @@ class Plan:
 
     wb: Workbook
     evaluation: Evaluation
+    analytics: Analytics
     cached: dict[str, dict[str, Any]] = field(default_factory=dict)
     stamped: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # where the builders put things
 
     def formula(self, ws: Worksheet, ref: str, formula: str, value: Any, fmt: str | None = None,
                 font: Any = BLACK) -> None:
@@ -292,8 +310,24 @@ def _listing_sheet(p: Plan, case: Case) -> None:
     print_setup(ws, None, landscape=True)
 
 
+def _line_chart(ws: Worksheet, title: str, x_title: str, data_cols: tuple[int, int],
+                header_row: int, first: int, last: int, at: str, x_fmt: str) -> None:
+    """One line per grid column, x along the grid's rows (the row axis values in column B)."""
+    chart = LineChart()
+    chart.title = title
+    chart.y_axis.title = "Delta NPV"
+    chart.x_axis.title = x_title
+    chart.x_axis.number_format = x_fmt
+    chart.add_data(Reference(ws, min_col=data_cols[0], max_col=data_cols[1], min_row=header_row,
+                             max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=2, max_col=2, min_row=first, max_row=last))
+    chart.x_axis.tickLblPos = "low"  # category labels below the plot, not on the zero line
+    chart.height, chart.width = 8, 16
+    ws.add_chart(chart, at)
+
+
 def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None:
-    ev = p.evaluation
+    ev, an = p.evaluation, p.analytics
     sens = sensitivity(case)
     n = sens.steps
     ws = p.wb.create_sheet("Sensitivity")
@@ -315,8 +349,392 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
                       f"=SUMPRODUCT({c_rng}/(1+$B{r})^{t_rng})-pv_single-{col}$4",
                       ev.sens_grid[i][j], "amount")
     define(p.wb, "sens_grid", "Sensitivity", f"C5:{cols[-1]}{4 + n}")
+
+    row = 4 + n + 2
+    put_text(ws, f"A{row}", "Break-evens", BOLD)
+    _label(ws, row + 1, "Break-even compliance cost (PV at Ke dual - PV at Ke single)")
+    p.formula(ws, f"C{row + 1}", "=pv_dual-pv_single", ev.breakeven_cost, "amount")
+    _label(ws, row + 2, "Break-even Ke dual (Delta NPV = 0)")
+    if ev.breakeven_ke is None:
+        put_text(ws, f"C{row + 2}", "n/a")
+    else:
+        p.stamp(ws, f"C{row + 2}", ev.breakeven_ke, "rate")
+    put_text(ws, f"D{row + 2}", "Engine value (xl_corridor.discounting.breakeven_ke): a root, "
+             "no closed form in Excel")
+
+    top = row + 6  # premia grid: rows liquidity-premium reduction, columns country reduction
+    put_text(ws, f"A{top - 2}", f"Delta NPV ({case.deal.units}): rows liquidity-premium "
+             "reduction, columns country-premium reduction; Ke dual = Ke single - dLP - "
+             "lambda x dCRP, compliance cost as in the case", BOLD)
+    put_text(ws, f"B{top - 1}", "dLP \\ dCRP", BOLD)
+    for j, col in enumerate(cols):
+        p.formula(ws, f"{col}{top - 1}", f"=sens_cr_lo+(sens_cr_hi-sens_cr_lo)*{j}/{n - 1}",
+                  an.cr_axis[j], "rate", GREEN)
+    for i in range(n):
+        r = top + i
+        p.formula(ws, f"B{r}", f"=sens_lr_lo+(sens_lr_hi-sens_lr_lo)*{i}/{n - 1}",
+                  an.lr_axis[i], "rate", GREEN)
+        for j, col in enumerate(cols):
+            p.formula(ws, f"{col}{r}",
+                      f"=SUMPRODUCT({c_rng}/(1+ke_single-$B{r}-country_exposure*{col}${top - 1})"
+                      f"^{t_rng})-pv_single-compliance_cost",
+                      an.premia_grid[i][j], "amount")
+    define(p.wb, "premia_grid", "Sensitivity", f"C{top}:{cols[-1]}{top + n - 1}")
+    put_text(ws, f"A{top + n + 1}", "Every cell is a native formula: SUMPRODUCT of the cash flows "
+             "with the discount factors at that cell's rate (CashFlows!D holds each exponent). "
+             "Engine: xl_corridor.discounting.dual_npv / sensitivity.grid_premia.")
+
+    last_col = 3 + n - 1  # the grids fill columns C .. C+n-1
+    chart_col = get_column_letter(last_col + 2)  # charts one blank column to the right
+    _line_chart(ws, "Delta NPV by Ke dual (one line per compliance cost)", "Ke dual",
+                (3, last_col), 4, 5, 4 + n, f"{chart_col}3", "0.0%")
+    _line_chart(ws, "Delta NPV by liquidity-premium reduction (one line per country reduction)",
+                "Liquidity-premium reduction", (3, last_col), top - 1, top,
+                top + n - 1, f"{chart_col}{max(top - 2, 3 + 18)}", "0.0%")  # 8 cm ~ 16 rows
+    ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 16
     print_setup(ws, "C5", landscape=True)
+    p.rows.update(premia_first=top, premia_last=top + n - 1)
+
+
+#: Tornado inputs: defined name in the workbook (None: a constant 1) and label.
+_TORNADO_NAMES: dict[str, tuple[str | None, str]] = {
+    "rf": ("rf", "Risk-free rate"),
+    "beta": ("beta", "Equity beta"),
+    "mrp": ("mrp", "Mature-market ERP"),
+    "crp_single": ("crp_single", "Country risk premium, single"),
+    "crp_dual": ("crp_dual", "Country risk premium, dual"),
+    "lp_single": ("lp_single", "Liquidity premium, single"),
+    "lp_dual": ("lp_dual", "Liquidity premium, dual"),
+    "country_exposure": ("country_exposure", "Country exposure (lambda)"),
+    "cash_flow_scale": (None, "Cash flows (scale factor)"),
+    "compliance_cost": ("compliance_cost", "Capitalized compliance cost"),
+}
+
+
+def _delta_formula(sub: Mapping[str, str], c_rng: str, t_rng: str) -> str:
+    """Delta NPV in native Excel with some inputs replaced by cell references."""
+
+    def g(key: str) -> str:
+        name = _TORNADO_NAMES[key][0]
+        return sub.get(key, name if name is not None else "1")
+
+    def ke(venue: str) -> str:
+        return (f"({g('rf')}+{g('beta')}*{g('mrp')}+{g('country_exposure')}*{g('crp_' + venue)}"
+                f"+{g('lp_' + venue)})")
+
+    return (f"={g('cash_flow_scale')}*(SUMPRODUCT({c_rng}/(1+{ke('dual')})^{t_rng})"
+            f"-SUMPRODUCT({c_rng}/(1+{ke('single')})^{t_rng}))-{g('compliance_cost')}")
+
+
+def _tornado_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None:
+    an = p.analytics
+    ws = p.wb.create_sheet("Tornado")
+    put_text(ws, "A1", f"Tornado: Delta NPV ({case.deal.units}) with one input at a time moved "
+             "down and up by the tornado shift", TITLE)
+    _label(ws, 3, "Base Delta NPV")
+    p.formula(ws, "B3", "=delta_npv", an.tornado_base, "amount", GREEN)
+    _label(ws, 3, "Shift", "C")
+    p.formula(ws, "D3", "=tornado_shift", sensitivity(case).tornado_shift, "rate", GREEN)
+    header(ws, 5, ["Input", "Base", "Low", "High", "Delta NPV at low", "Delta NPV at high",
+                   "Swing", "Low - base", "High - base"])
+    t_rng = f"CashFlows!$D${cf_first}:$D${cf_last}"
+    c_rng = f"CashFlows!$C${cf_first}:$C${cf_last}"
+    base = tornado_base(case, p.evaluation)
+    for i, row in enumerate(an.tornado):
+        r = 6 + i
+        name, label = _TORNADO_NAMES[row.name]
+        put_text(ws, f"A{r}", label)
+        fmt = "rate" if row.name not in ("beta", "country_exposure", "cash_flow_scale",
+                                         "compliance_cost") else (
+            "amount" if row.name == "compliance_cost" else "number")
+        if name is None:
+            ws[f"B{r}"] = base["cash_flow_scale"]
+            ws[f"B{r}"].number_format = FMT["number"]
+        else:
+            p.formula(ws, f"B{r}", f"={name}", base[row.name], fmt, GREEN)
+        p.formula(ws, f"C{r}", f"=B{r}*(1-tornado_shift)", row.low, fmt)
+        p.formula(ws, f"D{r}", f"=B{r}*(1+tornado_shift)", row.high, fmt)
+        p.formula(ws, f"E{r}", _delta_formula({row.name: f"C{r}"}, c_rng, t_rng),
+                  row.delta_low, "amount")
+        p.formula(ws, f"F{r}", _delta_formula({row.name: f"D{r}"}, c_rng, t_rng),
+                  row.delta_high, "amount")
+        p.formula(ws, f"G{r}", f"=ABS(F{r}-E{r})", row.swing, "amount")
+        p.formula(ws, f"H{r}", f"=E{r}-$B$3", row.delta_low - an.tornado_base, "amount")
+        p.formula(ws, f"I{r}", f"=F{r}-$B$3", row.delta_high - an.tornado_base, "amount")
+    last = 6 + len(an.tornado) - 1
+    define(p.wb, "tornado_swing", "Tornado", f"G6:G{last}")
+    put_text(ws, f"A{last + 2}", "Native formulas: each row recomputes Delta NPV with one input "
+             "replaced (Ke = Rf + beta x MRP + lambda x CRP + LP; SUMPRODUCT over CashFlows). "
+             "Rows are in the engine's order of swing (xl_corridor.sensitivity.tornado) for the "
+             "case's inputs.")
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "clustered"
+    chart.overlap = 100
+    chart.title = "Tornado: change in Delta NPV"
+    chart.x_axis.scaling.orientation = "maxMin"  # largest swing on top
+    chart.add_data(Reference(ws, min_col=8, max_col=9, min_row=5, max_row=last),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=6, max_row=last))
+    chart.height, chart.width = 9, 18
+    ws.add_chart(chart, f"A{last + 4}")
+    for col, width in zip("ABCDEFGHI", (32, 12, 12, 12, 16, 16, 12, 12, 12), strict=True):
+        ws.column_dimensions[col].width = width
+    print_setup(ws, "B6", landscape=True)
+
+
+def _montecarlo_sheet(p: Plan, case: Case) -> None:
+    mc, sim = p.analytics.simulation, case.simulation
+    assert sim is not None
+    ws = p.wb.create_sheet("MonteCarlo")
+    put_text(ws, "A1", f"Monte Carlo of Delta NPV ({case.deal.units})", TITLE)
+    if mc is None:
+        put_text(ws, "A2", "Not run: the simulation models periodic cash flows, and this case's "
+                 "cash flows are dated (cash_flows.dates).")
+        ws.column_dimensions["A"].width = 46
+        return
+    put_text(ws, "A2", f"SIMULATION OUTPUT, stored as values (not formulas): seed {mc.seed}, "
+             f"{mc.n_paths:,} paths, xl_corridor.montecarlo.simulate_delta_npv. Recalculating "
+             "the workbook does not re-run it; `xl-corridor validate` re-runs it with the same "
+             "seed and compares.")
+    header(ws, 4, ["Result", "Value"])
+    results: list[tuple[str, Any, str]] = [
+        ("P(Delta NPV > 0)", mc.probability_positive, "0.00%"),
+        ("Mean", mc.mean, "amount"),
+        ("Standard deviation (ddof 1)", mc.std, "amount"),
+        ("Standard error of the mean", mc.std_error, "amount"),
+        ("P5", mc.p5, "amount"),
+        ("P50 (median)", mc.p50, "amount"),
+        ("P95", mc.p95, "amount"),
+        ("Paths", mc.n_paths, "#,##0"),
+        ("Seed", mc.seed, "0"),
+    ]
+    for i, (label, value, fmt) in enumerate(results):
+        _label(ws, 5 + i, label)
+        p.stamp(ws, f"B{5 + i}", value, fmt)
+    define(p.wb, "p_delta_npv_positive", "MonteCarlo", "B5")
+    define(p.wb, "mc_mean", "MonteCarlo", "B6")
+    row = 5 + len(results) + 1
+    header(ws, row, ["Setting", "Value"])
+    settings: list[tuple[str, Any, str]] = [
+        ("Price process", sim.price_model, "text"),
+        ("Drift (gbm), decimal a year", sim.drift, "0.00%"),
+        ("Volatility, decimal a year", sim.volatility, "0.00%"),
+        ("Mean-reversion speed (ou), per year", sim.mean_reversion, "0.00"),
+        ("Long-run price / today (ou)", sim.long_run_price, "0.00"),
+        ("Period length, years", sim.period_years, "0.00"),
+        ("Liquidity-premium reduction: low, mode, high", ", ".join(
+            f"{x:.4%}" for x in sim.liquidity_reduction), "text"),
+        ("Country-premium reduction: low, mode, high", ", ".join(
+            f"{x:.4%}" for x in sim.country_reduction), "text"),
+        ("Compliance overrun log-volatility (median 1)", sim.overrun_sigma, "0.00"),
+        ("Ke single (fixed)", p.evaluation.ke_single, "rate"),
+        ("Budgeted compliance cost", p.evaluation.compliance_cost, "amount"),
+        ("Cash-flow timing", case.cash_flows.timing, "text"),
+    ]
+    for i, (label, value, fmt) in enumerate(settings):
+        _label(ws, row + 1 + i, label)
+        p.stamp(ws, f"B{row + 1 + i}", value, None if fmt == "text" else fmt)
+    hist = row + len(settings) + 3
+    put_text(ws, f"A{hist - 1}", "Histogram of Delta NPV (simulation output)", BOLD)
+    header(ws, hist, ["Bin from", "Bin to", "Paths"])
+    edges, counts = mc.histogram_edges, mc.histogram_counts
+    for i, count in enumerate(counts):
+        r = hist + 1 + i
+        p.stamp(ws, f"A{r}", float(edges[i]), "amount")
+        p.stamp(ws, f"B{r}", float(edges[i + 1]), "amount")
+        p.stamp(ws, f"C{r}", int(count), "#,##0")
+    last = hist + len(counts)
+    chart = BarChart()
+    chart.type = "col"
+    chart.gapWidth = 10
+    chart.title = f"Delta NPV, {mc.n_paths:,} paths (seed {mc.seed})"
+    chart.x_axis.title = f"Delta NPV, bin from ({case.deal.units})"
+    chart.x_axis.number_format = "#,##0"
+    chart.y_axis.title = "Paths"
+    chart.add_data(Reference(ws, min_col=3, min_row=hist, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=hist + 1, max_row=last))
+    chart.legend = None
+    chart.height, chart.width = 9, 18
+    ws.add_chart(chart, "E4")
+    ws.column_dimensions["A"].width = 46
+    ws.column_dimensions["B"].width = 30
+    ws.column_dimensions["C"].width = 12
+    print_setup(ws, None, landscape=True)
+
+
+def _funding_sheet(p: Plan, case: Case) -> None:
+    an, f = p.analytics, case.funding
+    assert f is not None
+    ws = p.wb.create_sheet("Funding")
+    put_text(ws, "A1", "Dim Sum funding: a CNH bond swapped into USD (covered interest parity)",
+             TITLE)
+    header(ws, 3, ["Quantity", "Value", "Note"])
+    rows = [
+        ("CNH bond yield c", "=fund_cnh_yield", f.cnh_yield, GREEN, ""),
+        ("USD rate r_USD", "=fund_usd_rate", f.usd_rate, GREEN, "tenor-matched"),
+        ("CNH rate r_CNH", "=fund_cnh_rate", f.cnh_rate, GREEN, "tenor-matched"),
+        ("Cross-currency basis x", "=fund_basis", f.basis, GREEN,
+         "negative: synthetic USD costs more than cash USD"),
+        ("USD bond yield (alternative)", "=fund_usd_bond_yield", f.usd_bond_yield, GREEN, ""),
+        ("Hedged USD cost of the Dim Sum bond", "=(1+B4)*(1+B5)/(1+B6+B7)-1", an.dimsum_cost,
+         BOLD, "c_USD = (1+c)(1+r_USD)/(1+r_CNH+x) - 1 (CIP forward; the spot cancels)"),
+        ("Saving against the USD bond", "=B8-B9", an.dimsum_saving, BOLD,
+         "positive: the Dim Sum route is cheaper"),
+    ]
+    for i, (label, formula, value, font, note) in enumerate(rows):
+        r = 4 + i
+        _label(ws, r, label)
+        p.formula(ws, f"B{r}", formula, value, "0.000%", font)
+        put_text(ws, f"C{r}", note)
+    define(p.wb, "dimsum_cost", "Funding", "B9")
+    define(p.wb, "dimsum_saving", "Funding", "B10")
+    put_text(ws, "A12", "Source: W. Du, A. Tepper and A. Verdelhan, \"Deviations from covered "
+             "interest rate parity\", Journal of Finance 73 (2018) 915-957; engine "
+             "xl_corridor.funding.dimsum_hedged_cost (Excel add-in: DIMSUM_HEDGED_COST).")
+    put_text(ws, "A13", "Exact per period for a zero-coupon bond hedged with a forward; per annum "
+             "with tenor-matched rates, the standard approximation for a par bond swapped with a "
+             "cross-currency swap.")
+    for col, width in zip("ABC", (40, 14, 70), strict=True):
+        ws.column_dimensions[col].width = width
+    print_setup(ws, "B4", landscape=True)
+
+
+def _parity_sheet(p: Plan, case: Case) -> None:
+    an, par = p.analytics, case.parity
+    assert par is not None
+    ws = p.wb.create_sheet("Parity")
+    put_text(ws, "A1", "Cross-venue parity HKEX vs AIX: no-arbitrage band and fragmentation",
+             TITLE)
+    put_text(ws, "A2", f"Sample: {par.source or 'none given'}")
+    header(ws, 4, ["Quantity", "Value", "Note"])
+    row = 5
+    at: dict[str, str] = {}
+
+    def line(key: str, label: str, formula: str | None, value: Any, fmt: str,
+             note: str = "", font: Any = BLACK) -> None:
+        nonlocal row
+        _label(ws, row, label)
+        at[key] = f"B{row}"
+        if formula is None:
+            put_text(ws, f"B{row}", value)
+        else:
+            p.formula(ws, f"B{row}", formula, value, fmt, font)
+        put_text(ws, f"C{row}", note)
+        row += 1
+
+    for key, label, value, fmt in (
+            ("c_hk", "HKEX cost per side", par.cost_hk, "0.0000%"),
+            ("c_aix", "AIX cost per side", par.cost_aix, "0.0000%"),
+            ("k", "Depository migration fee", par.conversion_fee, "0.0000%"),
+            ("f", "FX conversion cost", par.fx_spread, "0.0000%"),
+            ("r", "Financing rate", par.financing_rate, "0.00%"),
+            ("ds", "Settlement days", par.settlement_days, "0"),
+            ("dc", "Migration days", par.conversion_days, "0")):
+        name = {"c_hk": "par_cost_hk", "c_aix": "par_cost_aix", "k": "par_conversion_fee",
+                "f": "par_fx_spread", "r": "par_financing_rate", "ds": "par_settlement_days",
+                "dc": "par_conversion_days"}[key]
+        line(key, label, f"={name}", value, fmt, font=GREEN)
+    carry = 1 + par.financing_rate * (par.settlement_days + par.conversion_days) / 365
+    line("m", "Carry factor m = 1 + r (ds + dc)/365", f"=1+{at['r']}*({at['ds']}+{at['dc']})/365",
+         carry, "0.000000")
+    line("upper", "Upper bound (HKEX rich)",
+         f"=(1+{at['c_aix']})*(1+{at['f']})*(1+{at['k']})*{at['m']}/(1-{at['c_hk']})-1",
+         an.band_upper, "0.0000%", "(1+c_AIX)(1+f)(1+k)m/(1-c_HK) - 1")
+    line("lower", "Lower bound (AIX rich)",
+         f"=(1-{at['c_aix']})*(1-{at['f']})/((1+{at['c_hk']})*(1+{at['k']})*{at['m']})-1",
+         an.band_lower, "0.0000%", "(1-c_AIX)(1-f)/((1+c_HK)(1+k)m) - 1")
+    line("band", "No-arbitrage band half-width", f"=MIN({at['upper']},-{at['lower']})", an.band,
+         "0.0000%", "xl_corridor.parity.arbitrage_band (add-in: DUAL_ARB_BAND)", BOLD)
+    define(p.wb, "arb_band", "Parity", at["band"])
+    put_text(ws, f"A{row}", "Cost inputs: HKEX statutory costs are published; the AIX, migration "
+             "and FX costs default to ASSUMPTIONS in xl_corridor/data/venue_costs.toml.")
+    row += 2
+    st = an.parity
+    if st is None or par.days is None:
+        put_text(ws, f"A{row}", "No daily sample given ([parity] csv or days): band only.")
+        _parity_widths(ws)
+        return
+    n = len(par.days)
+    top = row + 16  # daily table header
+    first, last = top + 1, top + n
+    rng = {c: f"${c}${first}:${c}${last}" for c in "ABCDEFG"}
+    gaps = rng["G"]
+    line("n", "Trading days", f"=COUNT({gaps})", n, "0")
+    line("mean", "Mean gap", f"=AVERAGE({gaps})", st.mean_gap, "0.000%")
+    line("std", "Standard deviation of the gap", f"=STDEV({gaps})", st.std_gap, "0.000%")
+    line("outside", "Share of days outside the band",
+         f"=SUMPRODUCT((ABS({gaps})>arb_band)*1)/COUNT({gaps})", st.share_outside_band, "0.0%",
+         "|gap| > band")
+    if np.isnan(st.phi):
+        line("phi", "AR(1) coefficient phi", None, "n/a (constant gap)", "")
+        line("half", "Half-life of a gap, trading days", None, "n/a", "")
+    else:
+        line("phi", "AR(1) coefficient phi", f"=SLOPE($G${first + 1}:$G${last},"
+             f"$G${first}:$G${last - 1})", st.phi, "0.0000", "OLS of gap_t on gap_t-1")
+        half: Any = "never (|phi| >= 1)" if np.isinf(st.half_life_days) else st.half_life_days
+        line("half", "Half-life of a gap, trading days",
+             f'=IF(ABS({at["phi"]})>=1,"never (|phi| >= 1)",IF({at["phi"]}=0,0,'
+             f'LN(0.5)/LN(ABS({at["phi"]}))))', half, "0.00", "ln 0.5 / ln|phi|")
+    line("v_hk", "Traded value on HKEX (HKD)", f"=SUMPRODUCT({rng['B']},{rng['E']})",
+         st.value_hk, "#,##0")
+    line("v_aix", "Traded value on AIX (HKD)",
+         f"=SUMPRODUCT({rng['C']},{rng['D']},{rng['F']})", st.value_aix, "#,##0")
+    if np.isnan(st.herfindahl):
+        for key, label in (("s_hk", "HKEX share of traded value"),
+                           ("s_aix", "AIX share of traded value"), ("hhi", "Herfindahl index")):
+            line(key, label, None, "n/a (nothing traded)", "")
+    else:
+        tot = f"({at['v_hk']}+{at['v_aix']})"
+        line("s_hk", "HKEX share of traded value", f"={at['v_hk']}/{tot}", st.value_share_hk,
+             "0.00%")
+        line("s_aix", "AIX share of traded value", f"={at['v_aix']}/{tot}", st.value_share_aix,
+             "0.00%")
+        line("hhi", "Herfindahl index (1: one venue, 0.5: even)",
+             f"={at['s_hk']}^2+{at['s_aix']}^2", st.herfindahl, "0.0000")
+        define(p.wb, "parity_hhi", "Parity", at["hhi"])
+    define(p.wb, "parity_outside_band", "Parity", at["outside"])
+    define(p.wb, "parity_phi", "Parity", at["phi"])
+    put_text(ws, f"A{row}", "Engine: xl_corridor.parity.analyze_parity. Every statistic above is "
+             "a native formula over the daily table below.")
+
+    put_text(ws, f"A{top - 1}", f"Daily sample (AIX prices in {par.aix_currency or 'AIX currency'}"
+             "; FX in HKD per unit); blue cells are data", BOLD)
+    header(ws, top, ["Date", "Price HKEX (HKD)", "Price AIX", "FX to HKD", "Volume HKEX",
+                     "Volume AIX", "Gap", "Band +", "Band -"])
+    for i, day in enumerate(par.days):
+        r = first + i
+        cols: tuple[tuple[str, Any, str], ...] = (
+            ("A", day.date, "date"), ("B", day.price_hk, "0.00"), ("C", day.price_aix, "0.00"),
+            ("D", day.fx_aix_to_hkd, "0.00000"), ("E", day.volume_hk, "#,##0"),
+            ("F", day.volume_aix, "#,##0"))
+        for col, value, fmt in cols:
+            cell = ws[f"{col}{r}"]
+            cell.value = value
+            cell.font, cell.fill = BLUE, INPUT_FILL
+            cell.number_format = FMT.get(fmt, fmt)
+        p.formula(ws, f"G{r}", f"=B{r}/(C{r}*D{r}*par_ratio)-1", float(st.gap[i]), "0.000%")
+        p.formula(ws, f"H{r}", "=arb_band", an.band, "0.000%")
+        p.formula(ws, f"I{r}", "=-arb_band", -float(an.band or 0.0), "0.000%")
+    for name, col in zip(PARITY_COLUMNS, "ABCDEF", strict=True):
+        define(p.wb, name, "Parity", f"{col}{first}:{col}{last}")
+    chart = LineChart()
+    chart.title = "Daily parity gap and the no-arbitrage band"
+    chart.y_axis.number_format = "0.0%"
+    chart.add_data(Reference(ws, min_col=7, max_col=9, min_row=top, max_row=last),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    chart.x_axis.number_format = "yyyy-mm-dd"
+    chart.height, chart.width = 9, 18
+    ws.add_chart(chart, "K4")
+    _parity_widths(ws)
+
+
+def _parity_widths(ws: Worksheet) -> None:
+    for col, width in zip("ABCDEFGHI", (44, 16, 40, 12, 14, 12, 10, 10, 10), strict=True):
+        ws.column_dimensions[col].width = width
+    print_setup(ws, None, landscape=True)
 
 
 CHECKS = [
@@ -348,12 +766,41 @@ def _checks_sheet(p: Plan, case: Case) -> None:
     last_col = chr(ord("C") + n - 1)
     rows: list[tuple[str, str, Any, str]] = [
         (label, f"={name}", getattr(ev, attr), src) for label, name, attr, src in CHECKS]
+    an = p.analytics
+    pf, pl = p.rows["premia_first"], p.rows["premia_last"]
+    top = an.tornado[0]
     rows += [
         ("Sensitivity, first cell", "=Sensitivity!C5", ev.sens_grid[0][0],
          "xl_corridor.discounting.dual_npv (broadcast)"),
         ("Sensitivity, last cell", f"=Sensitivity!{last_col}{4 + n}", ev.sens_grid[-1][-1],
          "xl_corridor.discounting.dual_npv (broadcast)"),
+        ("Premia grid, first cell", f"=Sensitivity!C{pf}", an.premia_grid[0][0],
+         "xl_corridor.sensitivity.grid_premia"),
+        ("Premia grid, last cell", f"=Sensitivity!{last_col}{pl}", an.premia_grid[-1][-1],
+         "xl_corridor.sensitivity.grid_premia"),
+        (f"Tornado, largest swing ({top.name})", "=Tornado!G6", top.swing,
+         "xl_corridor.sensitivity.tornado"),
+        (f"Tornado, {top.name} low", "=Tornado!E6", top.delta_low,
+         "xl_corridor.sensitivity.tornado"),
     ]
+    if an.dimsum_cost is not None:
+        rows += [("Dim Sum hedged USD cost", "=dimsum_cost", an.dimsum_cost,
+                  "xl_corridor.funding.dimsum_hedged_cost"),
+                 ("Dim Sum saving vs USD bond", "=dimsum_saving", an.dimsum_saving,
+                  "xl_corridor.funding.dimsum_saving")]
+    if an.band is not None:
+        rows.append(("No-arbitrage band", "=arb_band", an.band,
+                     "xl_corridor.parity.arbitrage_band"))
+    st = an.parity
+    if st is not None:
+        rows.append(("Parity: share of days outside the band", "=parity_outside_band",
+                     st.share_outside_band, "xl_corridor.parity.analyze_parity"))
+        if not np.isnan(st.phi):
+            rows.append(("Parity: AR(1) phi", "=parity_phi", st.phi,
+                         "xl_corridor.parity.analyze_parity"))
+        if not np.isnan(st.herfindahl):
+            rows.append(("Parity: Herfindahl index", "=parity_hhi", st.herfindahl,
+                         "xl_corridor.parity.analyze_parity"))
     for label, formula, value, src in rows:
         _label(ws, row, label)
         p.formula(ws, f"B{row}", formula, value, "0.000000000000", GREEN)
@@ -447,7 +894,8 @@ def plan_report(case: Case) -> Plan:
     """Lay out a report in memory with the value each cell must hold (no file written)."""
     wb = Workbook()
     wb.active.title = "Summary"
-    p = Plan(wb=wb, evaluation=evaluate(case))
+    ev = evaluate(case)
+    p = Plan(wb=wb, evaluation=ev, analytics=analyze(case, ev))
     cf = case.cash_flows
     refs = write_inputs(wb, case, cf_rows=len(cf.values), item_rows=len(case.compliance.items),
                         fx_rows=len(case.fx), with_dates=cf.dates is not None)
@@ -458,6 +906,13 @@ def plan_report(case: Case) -> Plan:
     _capital_sheet(p, case)
     _listing_sheet(p, case)
     _sensitivity_sheet(p, case, first, last)
+    _tornado_sheet(p, case, first, last)
+    if case.simulation is not None:
+        _montecarlo_sheet(p, case)
+    if case.parity is not None:
+        _parity_sheet(p, case)
+    if case.funding is not None:
+        _funding_sheet(p, case)
     _checks_sheet(p, case)
     _summary_sheet(p, case)
     return p
@@ -491,4 +946,4 @@ def build_report(case: Case | str | os.PathLike[str] | Mapping[str, Any],
     out = save_workbook(plan.wb, path, kind=REPORT_KIND, cached=plan.cached)
     ev = plan.evaluation
     return ReportResult(path=out, decision=ev.decision, delta_npv=ev.delta_npv,
-                        units=case.deal.units, evaluation=ev)
+                        units=case.deal.units, evaluation=ev, analytics=plan.analytics)

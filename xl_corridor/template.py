@@ -29,7 +29,15 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_corridor.case import SCALARS, Case, case_value, load_case, sensitivity
+from xl_corridor.case import (
+    OPTIONAL_SCALARS,
+    SCALARS,
+    Case,
+    Scalar,
+    case_value,
+    load_case,
+    sensitivity,
+)
 
 __all__ = ["build_template", "example_case", "TEMPLATE_KIND", "REPORT_KIND"]
 
@@ -114,10 +122,33 @@ def print_setup(ws: Worksheet, freeze: str | None, landscape: bool = False) -> N
 
 def input_value(case: Case, s: Any) -> Any:
     if s.path.startswith("sensitivity."):
-        sens = sensitivity(case)
-        _, axis, idx = s.path.split(".")
-        return getattr(sens, axis)[int(idx)]
+        return case_value(case.model_copy(update={"sensitivity": sensitivity(case)}), s.path)
     return case_value(case, s.path)
+
+
+def _scalar_row(wb: Workbook, ws: Worksheet, case: Case, s: Scalar, row: int,
+                value: Any) -> None:
+    put_text(ws, f"A{row}", s.label)
+    cell = ws[f"B{row}"]
+    if s.kind in ("text", "timing"):
+        put_text(ws, cell.coordinate, value)
+    else:
+        cell.value = value
+    cell.font = BLUE
+    cell.fill = INPUT_FILL
+    cell.number_format = FMT[s.kind]
+    put_text(ws, f"C{row}", case.deal.units if s.unit == "units" else s.unit)
+    put_text(ws, f"D{row}", case.sources.get(s.name))
+    put_text(ws, f"E{row}", s.name)
+    define(wb, s.name, "Inputs", f"B{row}")
+
+
+OPTIONAL_TITLES = {
+    "sensitivity": "Sensitivity: premia grid and tornado",
+    "simulation": "Monte Carlo settings (xl_corridor.montecarlo.simulate_delta_npv)",
+    "funding": "Dim Sum funding (decimals a year)",
+    "parity": "Cross-venue parity: no-arbitrage band costs (decimals of value, per side)",
+}
 
 
 def write_inputs(
@@ -146,19 +177,7 @@ def write_inputs(
             from xl_corridor.case import evaluate
 
             value = evaluate(case).crp_single
-        put_text(ws, f"A{row}", s.label)
-        cell = ws[f"B{row}"]
-        if s.kind in ("text", "timing"):
-            put_text(ws, cell.coordinate, value)
-        else:
-            cell.value = value
-        cell.font = BLUE
-        cell.fill = INPUT_FILL
-        cell.number_format = FMT[s.kind]
-        put_text(ws, f"C{row}", case.deal.units if s.unit == "units" else s.unit)
-        put_text(ws, f"D{row}", case.sources.get(s.name))
-        put_text(ws, f"E{row}", s.name)
-        define(wb, s.name, "Inputs", f"B{row}")
+        _scalar_row(wb, ws, case, s, row, value)
         refs[s.name] = f"Inputs!$B${row}"
         row += 1
 
@@ -225,6 +244,19 @@ def write_inputs(
     last = first + fx_rows - 1
     define(wb, "fx_ccy", "Inputs", f"A{first}:A{last}")
     define(wb, "fx_rate", "Inputs", f"B{first}:B{last}")
+
+    # Optional analytics inputs, after every fixed block so that those never move.
+    row = last + 2
+    for group, scalars in OPTIONAL_SCALARS.items():
+        if group != "sensitivity" and getattr(case, group) is None:
+            continue
+        put_text(ws, f"A{row}", OPTIONAL_TITLES[group], BOLD)
+        row += 1
+        for s in scalars:
+            _scalar_row(wb, ws, case, s, row, input_value(case, s))
+            refs[s.name] = f"Inputs!$B${row}"
+            row += 1
+        row += 1
 
     for col, width in zip("ABCDE", (44, 16, 12, 70, 20), strict=True):
         ws.column_dimensions[col].width = width
@@ -319,12 +351,15 @@ MODEL_ROWS = {
     "pv_dual": 11, "delta_npv": 12, "breakeven_cost": 13, "breakeven_ke": 14, "capex": 15,
     "listing_path": 16, "decision": 17, "grid": 18,
 }
-# Model rows holding a check cell in column E (the last: all checks pass)
-CHECK_ROWS = tuple(
-    row for key, row in MODEL_ROWS.items() if key not in ("annual_cost", "pv_single", "pv_dual")
-) + (MODEL_ROWS["grid"] + 1,)
 GRID_TOP = 23  # first row of the UDF grid; native grid 10 rows below
 GRID_STEPS = 7
+# Further analytics below the native grid: one UDF call each, beside its native cross-check.
+EXTRA_ROWS = {"arb_band": 44, "dimsum_cost": 45, "dimsum_saving": 46, "premia_grid": 47}
+PREMIA_TOP = 51  # first row of the UDF premia grid; native premia grid 10 rows below
+# Model rows holding a check cell in column E (MODEL_ROWS["grid"] + 1: all checks pass)
+CHECK_ROWS = tuple(
+    row for key, row in MODEL_ROWS.items() if key not in ("annual_cost", "pv_single", "pv_dual")
+) + (MODEL_ROWS["grid"] + 1,) + tuple(EXTRA_ROWS.values())
 
 
 def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
@@ -410,7 +445,8 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
     ws[f"E{g}"] = (f"=SUMPRODUCT(ABS(C{top}:{cols[-1]}{last}-C{ntop}:{cols[-1]}{nlast}))"
                    f"<=tol*MAX(1,SUMPRODUCT(ABS(C{ntop}:{cols[-1]}{nlast})))")
     ws[f"A{g + 1}"] = "All checks pass"
-    ws[f"E{g + 1}"] = f"=AND(E6:E{g})"
+    extra = list(EXTRA_ROWS.values())
+    ws[f"E{g + 1}"] = f"=AND(E6:E{g},E{min(extra)}:E{max(extra)})"
     ws[f"A{g + 1}"].font = BOLD
     define(wb, "checks_ok", "Model", f"E{g + 1}")
 
@@ -444,6 +480,8 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
             ws[f"{col}{top + i}"].number_format = FMT["amount"]
     define(wb, "sens_grid", "Model", ref)
 
+    _analytics_block(ws, r)
+
     # per-item FX to the model currency, for COMPLIANCE_COST's fx_rates (1 for empty rows)
     item_first = int(refs["items_first"])
     put_text(ws, "H5", "FX per line item", BOLD)
@@ -465,6 +503,81 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
     for row in range(6, 6 + len(rows)):
         ws[f"C{row}"].alignment = Alignment(wrap_text=False)
     print_setup(ws, "B6", landscape=True)
+
+
+def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
+    """No-arbitrage band, Dim Sum cost and saving, and the premia grid: UDF vs native."""
+    e = EXTRA_ROWS
+    top = min(e.values()) - 2
+    put_text(ws, f"A{top}", "Parity band, Dim Sum funding, premia sensitivity: UDF vs native",
+             BOLD)
+    header(ws, top + 1, ["Quantity", "UDF (add-in)", "Native Excel", "Check", "Units"])
+    m = ("(1+par_conversion_fee)"
+         "*(1+par_financing_rate*(par_settlement_days+par_conversion_days)/365)")
+    hedged = "(1+fund_cnh_yield)*(1+fund_usd_rate)/(1+fund_cnh_rate+fund_basis)-1"
+    rows = [
+        ("arb_band", "No-arbitrage band half-width (HKEX vs AIX)",
+         "=DUAL_ARB_BAND(par_cost_hk,par_cost_aix,par_conversion_fee,par_fx_spread,"
+         "par_financing_rate,par_settlement_days,par_conversion_days)",
+         f"=MIN((1+par_cost_aix)*(1+par_fx_spread)*{m}/(1-par_cost_hk)-1,"
+         f"1-(1-par_cost_aix)*(1-par_fx_spread)/((1+par_cost_hk)*{m}))", "0.0000%"),
+        ("dimsum_cost", "Dim Sum bond: hedged USD cost (CIP)",
+         "=DIMSUM_HEDGED_COST(fund_cnh_yield,fund_usd_rate,fund_cnh_rate,fund_basis)",
+         f"={hedged}", "0.000%"),
+        ("dimsum_saving", "Dim Sum saving against a USD bond",
+         "=DIMSUM_SAVING(fund_cnh_yield,fund_usd_rate,fund_cnh_rate,fund_usd_bond_yield,"
+         "fund_basis)", f"=fund_usd_bond_yield-({hedged})", "0.000%"),
+    ]
+    for key, label, udf, native, fmt in rows:
+        row = e[key]
+        put_text(ws, f"A{row}", label)
+        for col, formula in (("C", udf), ("D", native)):
+            ws[f"{col}{row}"] = formula
+            ws[f"{col}{row}"].number_format = fmt
+            ws[f"{col}{row}"].font = BLACK
+        ws[f"E{row}"] = f"=ABS(C{row}-D{row})<=tol*MAX(1,ABS(D{row}))"
+        put_text(ws, f"F{row}", "decimal")
+
+    n, ptop = GRID_STEPS, PREMIA_TOP
+    plast, ntop = ptop + n - 1, ptop + n + 3
+    nlast = ntop + n - 1
+    cols = [chr(ord("C") + j) for j in range(n)]
+    put_text(ws, f"A{e['premia_grid']}", "Premia grid: UDF vs native")
+    ws[f"E{e['premia_grid']}"] = (
+        f"=SUMPRODUCT(ABS(C{ptop}:{cols[-1]}{plast}-C{ntop}:{cols[-1]}{nlast}))"
+        f"<=tol*MAX(1,SUMPRODUCT(ABS(C{ntop}:{cols[-1]}{nlast})))")
+    for block, head, first_row in (
+            ("udf", "Delta NPV over premium reductions: one DUAL_NPV call over a CORRIDOR_KE grid "
+             "(rows: liquidity-premium reduction; columns: country-premium reduction)", ptop),
+            ("native", "Same grid in native Excel formulas", ntop)):
+        put_text(ws, f"A{first_row - 2}", head, BOLD)
+        put_text(ws, f"B{first_row - 1}", "dLP \\ dCRP", BOLD)
+        for j, col in enumerate(cols):
+            ref = f"{col}{first_row - 1}"
+            ws[ref] = (f"=sens_cr_lo+(sens_cr_hi-sens_cr_lo)*{j}/{n - 1}" if block == "udf"
+                       else f"={col}{ptop - 1}")
+            ws[ref].number_format, ws[ref].font = FMT["rate"], BOLD
+        for i in range(n):
+            ref = f"B{first_row + i}"
+            ws[ref] = (f"=sens_lr_lo+(sens_lr_hi-sens_lr_lo)*{i}/{n - 1}" if block == "udf"
+                       else f"=B{ptop + i}")
+            ws[ref].number_format, ws[ref].font = FMT["rate"], BOLD
+            if block == "native":
+                for col in cols:
+                    k = f"($D${r['ke_single']}-$B{first_row + i}-country_exposure*{col}${ntop - 1})"
+                    cell = ws[f"{col}{first_row + i}"]
+                    cell.value = (f"=NPV({k},cash_flows)*(1+{k})^timing_shift"
+                                  f"-$D${r['pv_single']}-$D${r['compliance_cost']}")
+                    cell.number_format = FMT["amount"]
+    ref = f"C{ptop}:{cols[-1]}{plast}"
+    ws[f"C{ptop}"] = ArrayFormula(
+        ref, f"=DUAL_NPV(cash_flows,CORRIDOR_KE(rf,beta,mrp,crp_single-C{ptop - 1}:"
+        f"{cols[-1]}{ptop - 1},lp_single-B{ptop}:B{plast},country_exposure),"
+        f"$C${r['ke_single']},$C${r['compliance_cost']},timing)")
+    for i in range(n):
+        for col in cols:
+            ws[f"{col}{ptop + i}"].number_format = FMT["amount"]
+    define(ws.parent, "premia_grid", "Model", ref)
 
 
 def build_template(path: str | os.PathLike[str]) -> Path:

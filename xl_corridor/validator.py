@@ -26,7 +26,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-from xl_corridor import _lo
+from xl_corridor import _lo, _safety
 from xl_corridor.case import CaseError, evaluate, load_case, workbook_case_dict
 
 __all__ = ["Failure", "ValidationResult", "validate_workbook", "validate_workbooks"]
@@ -102,7 +102,9 @@ def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
     -------
     list of ValidationResult
         In input order. ``status`` is "valid", "failed" (``failures`` name ``Sheet!cell``,
-        expected and got) or "unusable" (not a zip, not an xlsx, not an xl-corridor workbook).
+        expected and got) or "unusable" (``message`` says why: not a zip, not an xlsx, not an
+        xl-corridor workbook, or refused by the pre-flight checks of ``xl_corridor._safety``:
+        zip bombs, XML entity declarations, absurdly large sheets, encrypted files).
 
     Raises
     ------
@@ -113,14 +115,16 @@ def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
     reports: list[tuple[int, _Job]] = []
     for i, raw in enumerate(paths):
         job = _Job(Path(raw))
-        problem = _classify(job)
+        problem = _preflight(job) or _classify(job)
+        if not problem and job.kind == "template":
+            results[i] = _validate_template(job)
+            continue
+        if not problem:
+            problem = _prepare_report(job)
         if problem:
             results[i] = ValidationResult(job.path, job.kind or "unknown", "unusable",
                                           message=problem)
-        elif job.kind == "template":
-            results[i] = _validate_template(job)
         else:
-            _prepare_report(job)
             reports.append((i, job))
     if reports:
         _recalculate_reports([job for _, job in reports])
@@ -129,6 +133,15 @@ def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
             results[i] = ValidationResult(job.path, "report", status, tuple(job.failures),
                                           checked=job.checked)
     return [results[i] for i in sorted(results)]
+
+
+def _preflight(job: _Job) -> str:
+    """Refuse hostile or absurd files before any parser (openpyxl, LibreOffice) opens them."""
+    try:
+        _safety.check_workbook(job.path)
+    except _safety.UnsafeInputError as exc:
+        return str(exc)
+    return ""
 
 
 def _classify(job: _Job) -> str:
@@ -160,8 +173,10 @@ def _classify(job: _Job) -> str:
 # --- reports ------------------------------------------------------------------------------------
 
 
-def _prepare_report(job: _Job) -> None:
-    """Read the original: its formulas, its stamped values; plan what every cell should hold."""
+def _prepare_report(job: _Job) -> str:
+    """Read the original: its formulas, its stamped values; plan what every cell should hold.
+
+    Returns a problem that makes the file unusable ("" if it could be read)."""
     from openpyxl import load_workbook
 
     from xl_corridor.report import plan_report
@@ -169,14 +184,13 @@ def _prepare_report(job: _Job) -> None:
     try:
         wb = load_workbook(job.path)
     except Exception as exc:  # openpyxl raises many types for a damaged package
-        job.failures.append(Failure(str(job.path), "a readable workbook", str(exc),
-                                    "cannot be opened"))
-        return
+        return f"{job.path}: cannot be opened as a workbook ({type(exc).__name__}: {exc})"
     try:
         case = load_case(workbook_case_dict(str(job.path), wb))
     except CaseError as exc:
         job.failures.append(Failure("Inputs", "valid inputs", str(exc), "inputs rejected"))
-        return
+        wb.close()
+        return ""
     plan = job.plan = plan_report(case)
     for ws in plan.wb.worksheets:
         if ws.title not in wb.sheetnames:
@@ -199,6 +213,7 @@ def _prepare_report(job: _Job) -> None:
                                             "stamped engine value differs from the engine "
                                             "run on this workbook's inputs"))
     wb.close()
+    return ""
 
 
 def _recalculate_reports(jobs: Sequence[_Job]) -> None:
@@ -348,8 +363,13 @@ def _validate_template(job: _Job) -> ValidationResult:
     ev = evaluate(case)
     udf_errors: dict[str, str] = {}
     _register_udfs(udf_errors)
-    model = formulas.ExcelModel().loads(str(job.path)).finish()
-    cells = _solution_cells(model.calculate())
+    try:
+        model = formulas.ExcelModel().loads(str(job.path)).finish()
+        cells = _solution_cells(model.calculate())
+    except Exception as exc:  # `formulas` raises many types on a workbook it cannot model
+        return ValidationResult(job.path, "template", "unusable",
+                                message=f"{job.path}: cannot be evaluated as a template "
+                                        f"({type(exc).__name__}: {exc})")
     failures: list[Failure] = []
     checked = 0
     for ref, v in cells.items():

@@ -1,0 +1,487 @@
+"""Run every xl-corridor benchmark and print each figure with its ratio, measured in one run.
+
+    python benchmarks/run.py                     all sections (needs LibreOffice for section 3)
+    python benchmarks/run.py --quick             fewer repeats and smaller samples (~1 minute)
+    python benchmarks/run.py --skip-libreoffice  sections 1, 2, 4 and the report build only
+
+Sections: 1 the 201 x 201 sensitivity grid (one broadcast call against the 40,401 per-cell calls
+an Excel Data Table makes); 2 the Monte Carlo (1,000,000 paths x 30 years against drawing the
+same random numbers alone, and its peak memory); 3 report build and LibreOffice validation, one
+by one and as a batch; 4 the Excel adapter's overhead on a scalar CORRIDOR_KE.
+
+Prints a table and writes ``results.md`` and ``results.json`` (figures plus the machine: CPU
+model, cores, memory, Python/numpy/LibreOffice versions, date) next to this file, or to --out.
+Timings are wall clock (time.perf_counter); each is repeated and reported as best-of (min) with
+the median, since the machines this runs on are shared and noisy. Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
+sys.path.insert(0, str(ROOT / "udfs"))  # corridor_udfs, as the classic add-in's PYTHONPATH does
+
+# Section 1: the grid. Section 2: the simulation (its inputs are fixed so runs compare).
+GRID_ROWS = GRID_COLS = 201
+GRID_PERIODS = 40
+MC_PATHS = 1_000_000
+MC_YEARS = 30
+MC_SEED = 42
+MC_CHUNK = 32_768  # simulate_delta_npv's default
+REPORT_BATCH = 50
+
+
+@dataclass
+class Figure:
+    section: str
+    what: str
+    measured: str
+    target: str = ""
+    ratio: str = ""
+    ok: bool | None = None  # None: no target
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.2f} ms"
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:.2f} s"
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:.1f} us"
+
+
+def _per_call(fn: Callable[[], Any], number: int, repeat: int) -> list[float]:
+    return [t / number for t in timeit.Timer(fn).repeat(repeat=repeat, number=number)]
+
+
+def _spread(times: list[float], fmt: Callable[[float], str]) -> str:
+    return f"min {fmt(min(times))}, median {fmt(statistics.median(times))}, n={len(times)}"
+
+
+# --------------------------------------------------------------------------- machine
+
+
+def machine() -> dict[str, Any]:
+    import numpy as np
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor() or "unknown"
+    mem = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+    except OSError:
+        pass
+    info: dict[str, Any] = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "memory": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    for mod in ("numpy_financial", "openpyxl"):
+        try:
+            info[mod] = __import__(mod).__version__
+        except ImportError:
+            info[mod] = "not installed"
+    return info
+
+
+def libreoffice_version() -> str:
+    from xl_corridor._lo import find_soffice
+
+    soffice = find_soffice()
+    if soffice is None:
+        return "not installed"
+    try:
+        out = subprocess.run([soffice, "--version"], capture_output=True, text=True, timeout=60)
+        return out.stdout.strip() or out.stderr.strip()
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"unknown ({exc})"
+
+
+# --------------------------------------------------------------------------- 1. grid
+
+
+def bench_grid(quick: bool) -> list[Figure]:
+    import corridor_udfs as udfs
+    import numpy as np
+    import numpy_financial as npf
+
+    import xl_corridor as xc
+
+    years = np.arange(1, GRID_PERIODS + 1)
+    # A mine: two construction years, then a ramp-up to steady production that declines late.
+    cf = np.where(years <= 2, -450.0, 95.0 + 4.0 * np.minimum(years, 12) - 1.5 * (years > 30))
+    kd = np.linspace(0.08, 0.16, GRID_ROWS)
+    costs = np.linspace(0.0, 200.0, GRID_COLS)
+    ks = 0.14
+    cells = GRID_ROWS * GRID_COLS
+
+    def engine_one() -> Any:
+        return xc.dual_npv(cf, kd[:, None], ks, costs[None, :])
+
+    # What Excel hands the adapter with ndim=2: a 1 x 40 row, a 201 x 1 column, a 1 x 201 row.
+    cf_cells = [cf.tolist()]
+    kd_cells = [[float(k)] for k in kd]
+    cost_cells = [costs.tolist()]
+
+    def udf_one() -> Any:
+        return udfs.DUAL_NPV(cf_cells, kd_cells, [[ks]], cost_cells)
+
+    grid = engine_one()
+    assert np.allclose(np.asarray(udf_one()), grid, rtol=1e-12, atol=1e-9)
+    reps = 7 if quick else 25
+    t_engine = _per_call(engine_one, 3, reps)
+    t_udf = _per_call(udf_one, 3, reps)
+
+    # Per-cell: every `stride`-th cell of the table, scaled to all 40,401 cells.
+    stride = 50 if quick else 5
+    sample = [divmod(f, GRID_COLS) for f in range(0, cells, stride)]
+    cf_list = cf.tolist()
+    npf_flows = [0.0, *cf_list]  # npf.npv discounts its first value by (1+r)^0
+
+    def per_cell_udf() -> list[float]:
+        return [udfs.DUAL_NPV(cf_cells, [[float(kd[i])]], [[ks]], [[float(costs[j])]])
+                for i, j in sample]
+
+    def per_cell_engine() -> list[float]:
+        return [xc.dual_npv(cf, float(kd[i]), ks, float(costs[j])) for i, j in sample]
+
+    def per_cell_npf() -> list[float]:
+        return [float(npf.npv(float(kd[i]), npf_flows) - npf.npv(ks, npf_flows) - costs[j])
+                for i, j in sample]
+
+    want = np.array([grid[i, j] for i, j in sample])
+    loops = {"UDF adapter (DUAL_NPV, 1x1 lists)": per_cell_udf,
+             "engine (xl_corridor.dual_npv, floats)": per_cell_engine,
+             "numpy-financial npf.npv, 2 per cell": per_cell_npf}
+    per_cell: dict[str, float] = {}
+    for name, loop in loops.items():
+        got = np.array(loop())
+        assert np.allclose(got, want, rtol=1e-9, atol=1e-7), name
+        runs = []
+        for _ in range(1 if quick else 3):
+            t0 = time.perf_counter()
+            loop()
+            runs.append(time.perf_counter() - t0)
+        per_cell[name] = min(runs) / len(sample) * cells
+
+    sec = "1 grid"
+    note = f"{len(sample):,} of {cells:,} cells timed, scaled"
+    out = [
+        Figure(sec, "one call, engine: dual_npv(cf, 201x1 ke_dual, ke_single, 1x201 cost), "
+               f"{GRID_PERIODS} periods", _spread(t_engine, _ms), "< 5 ms",
+               ok=min(t_engine) < 5e-3),
+        Figure(sec, "one call, UDF: DUAL_NPV with the 2-D lists Excel passes",
+               _spread(t_udf, _ms), "< 5 ms", ok=min(t_udf) < 5e-3),
+    ]
+    one = {"UDF adapter (DUAL_NPV, 1x1 lists)": min(t_udf),
+           "engine (xl_corridor.dual_npv, floats)": min(t_engine),
+           "numpy-financial npf.npv, 2 per cell": min(t_engine)}
+    for name, total in per_cell.items():
+        ratio = total / one[name]
+        vs = "UDF one call" if name.startswith("UDF") else "engine one call"
+        out.append(Figure(sec, f"40,401 per-cell calls (a Data Table), {name} ({note})",
+                          _s(total), ">= 500x slower than one call",
+                          f"{ratio:,.0f}x ({vs} faster)", ok=ratio >= 500))
+    return out
+
+
+# --------------------------------------------------------------------------- 2. Monte Carlo
+
+
+def _mc_inputs() -> tuple[Any, dict[str, Any]]:
+    import numpy as np
+
+    cf = np.concatenate([[-600.0, -200.0], np.full(MC_YEARS - 2, 120.0)])
+    kw = dict(volatility=0.3, liquidity_reduction=(0.005, 0.01, 0.02),
+              country_reduction=(0.0, 0.005, 0.01), overrun_sigma=0.3, n_paths=MC_PATHS,
+              seed=MC_SEED, chunk_size=MC_CHUNK)
+    return cf, kw
+
+
+def _draw_only() -> None:
+    """Draw exactly what simulate_delta_npv draws (same generators, counts, distributions, block
+    structure and chunk buffers) and nothing else."""
+    import numpy as np
+
+    from xl_corridor import montecarlo as mc
+
+    b = mc.BLOCK_PATHS
+    n_blocks = -(-MC_PATHS // b)
+    k_max = min(-(-MC_CHUNK // b), n_blocks)
+    z = np.zeros((k_max, MC_YEARS, b))
+    d = np.zeros((3, k_max, b))
+    for j in range(n_blocks):
+        g = mc._generator(MC_SEED, j)
+        i = j % k_max
+        size = min(b, MC_PATHS - j * b)
+        if size == b:
+            g.standard_normal(out=z[i])
+        else:
+            z[i, :, :size] = g.standard_normal((MC_YEARS, size))
+        d[0, i, :size] = g.random(size)
+        d[1, i, :size] = g.random(size)
+        d[2, i, :size] = g.standard_normal(size)
+
+
+def _mc_child(mode: str) -> None:
+    """Fresh interpreter for the memory figures: 'baseline' imports only, 'simulate' runs once."""
+    import tracemalloc
+
+    import numpy  # noqa: F401
+
+    import xl_corridor as xc
+
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    traced = 0
+    if mode == "simulate":
+        cf, kw = _mc_inputs()
+        tracemalloc.start()
+        xc.simulate_delta_npv(cf, 0.14, 50.0, **kw)
+        traced = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"base_kib": base, "peak_kib": peak, "traced_bytes": traced}))
+
+
+def mc_memory() -> dict[str, Any]:
+    """Peak RSS through RUSAGE_CHILDREN: run before any other child process of this one, the
+    baseline child first, so the maximum over children is first the baseline, then the run."""
+    out: dict[str, Any] = {}
+    for mode in ("baseline", "simulate"):
+        proc = subprocess.run([sys.executable, __file__, "--mc-child", mode], capture_output=True,
+                              text=True, check=True, cwd=ROOT)
+        out[mode] = json.loads(proc.stdout)
+        out[mode]["children_maxrss_kib"] = resource.getrusage(
+            resource.RUSAGE_CHILDREN).ru_maxrss
+    return out
+
+
+def bench_mc(quick: bool, memory: dict[str, Any]) -> list[Figure]:
+    import xl_corridor as xc
+
+    cf, kw = _mc_inputs()
+    xc.simulate_delta_npv(cf, 0.14, 50.0, **dict(kw, n_paths=10_000))  # warm up
+    draws, sims = [], []
+    for _ in range(3 if quick else 7):  # alternate, so drifting machine load hits both alike
+        t0 = time.perf_counter()
+        _draw_only()
+        t1 = time.perf_counter()
+        xc.simulate_delta_npv(cf, 0.14, 50.0, **kw)
+        t2 = time.perf_counter()
+        draws.append(t1 - t0)
+        sims.append(t2 - t1)
+    pair = sorted(s / d for s, d in zip(sims, draws, strict=True))
+    ratio = min(sims) / min(draws)
+    sec = "2 Monte Carlo"
+    base = memory["baseline"]["children_maxrss_kib"] / 1024
+    peak = memory["simulate"]["children_maxrss_kib"] / 1024
+    traced = memory["simulate"]["traced_bytes"] / 2**20
+    return [
+        Figure(sec, f"draw the random numbers alone ({MC_PATHS:,} x {MC_YEARS} normals + 3 per "
+               "path, same generators and blocks)", _spread(draws, _ms)),
+        Figure(sec, f"simulate_delta_npv, {MC_PATHS:,} paths x {MC_YEARS} years (GBM, triangular "
+               "premia, lognormal overrun)", _spread(sims, _ms), "<= 1.5x drawing",
+               f"{ratio:.2f}x (best/best); paired {pair[0]:.2f}-{pair[-1]:.2f}x, median "
+               f"{statistics.median(pair):.2f}x", ok=ratio <= 1.5),
+        Figure(sec, "peak RSS of a fresh interpreter running it once (RUSAGE_CHILDREN); "
+               "baseline: same imports, no run", f"peak {peak:.0f} MiB (baseline {base:.0f} "
+               f"MiB, +{peak - base:.0f} MiB); tracemalloc peak {traced:.0f} MiB", "< 1024 MiB",
+               ok=peak < 1024),
+    ]
+
+
+# --------------------------------------------------------------------------- 3. reports
+
+
+def bench_reports(quick: bool, libreoffice: bool) -> list[Figure]:
+    import xl_corridor as xc
+
+    sec = "3 reports"
+    work = Path(tempfile.mkdtemp(prefix="xl-corridor-bench-"))
+    try:
+        case = xc.load_case(EXAMPLE)
+        builds = []
+        for i in range(3 if quick else 7):
+            t0 = time.perf_counter()
+            xc.build_report(case, work / f"build{i}.xlsx")
+            builds.append(time.perf_counter() - t0)
+        out = [Figure(sec, "build_report(example case)", _spread(builds, _s), "< 0.5 s",
+                      ok=min(builds) < 0.5)]
+        if not libreoffice:
+            return out
+        singles = []
+        for i in range(1 if quick else 3):
+            t0 = time.perf_counter()
+            result = xc.validate_workbook(work / f"build{i}.xlsx")
+            singles.append(time.perf_counter() - t0)
+            assert result.ok, result.failures[:3]
+        out.append(Figure(sec, "validate_workbook(report), one LibreOffice start each",
+                          _spread(singles, _s), "< 3 s", ok=min(singles) < 3.0))
+        n = 10 if quick else REPORT_BATCH
+        paths = []
+        for i in range(n):
+            path = work / f"batch{i}.xlsx"
+            shutil.copyfile(work / "build0.xlsx", path)
+            paths.append(path)
+        t0 = time.perf_counter()
+        results = xc.validate_workbooks(paths)
+        batch = time.perf_counter() - t0
+        assert all(r.ok for r in results)
+        separate = statistics.median(singles) * n
+        out.append(Figure(
+            sec, f"validate_workbooks({n} reports), ONE LibreOffice process",
+            f"{_s(batch)} total, {_s(batch / n)} per report", "",
+            f"{separate / batch:.2f}x faster than {n} separate calls ({_s(separate)}: median "
+            f"single call x {n}, scaled)"))
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- 4. adapter
+
+
+def bench_adapter(quick: bool) -> list[Figure]:
+    import corridor_udfs as udfs
+
+    import xl_corridor as xc
+
+    args = (0.0425, 1.2, 0.0412, 0.023254, 0.025)
+    cells = tuple([[a]] for a in args)  # what Excel passes with ndim=2
+    assert udfs.CORRIDOR_KE(*cells) == xc.cost_of_equity(*args)
+
+    def engine() -> Any:
+        return xc.cost_of_equity(*args)
+
+    def adapter() -> Any:
+        return udfs.CORRIDOR_KE(*cells)
+
+    number, rounds = (2_000, 5) if quick else (10_000, 15)
+    t_engine: list[float] = []
+    t_adapter: list[float] = []
+    for _ in range(rounds):  # interleaved, so both see the same machine load
+        t_engine += _per_call(engine, number, 1)
+        t_adapter += _per_call(adapter, number, 1)
+    d_min = min(t_adapter) - min(t_engine)
+    d_med = statistics.median(t_adapter) - statistics.median(t_engine)
+    sec = "4 adapter"
+    return [
+        Figure(sec, "engine: cost_of_equity(5 floats)", _spread(t_engine, _us)),
+        Figure(sec, "adapter: CORRIDOR_KE(5 x [[float]])", _spread(t_adapter, _us),
+               "<= engine + 20 us",
+               f"+{d_min * 1e6:.1f} us (min), +{d_med * 1e6:.1f} us (median); "
+               f"{min(t_adapter) / min(t_engine):.2f}x", ok=d_min <= 20e-6),
+    ]
+
+
+# --------------------------------------------------------------------------- output
+
+
+def table(figures: list[Figure]) -> str:
+    head = "| section | what | measured | target | ratio | met |\n|---|---|---|---|---|---|\n"
+    mark = {True: "yes", False: "**NO**", None: ""}
+    return head + "".join(
+        f"| {f.section} | {f.what} | {f.measured} | {f.target} | {f.ratio} | {mark[f.ok]} |\n"
+        for f in figures)
+
+
+def write(out_dir: Path, info: dict[str, Any], figures: list[Figure], argv: list[str],
+          wall: float) -> None:
+    command = "python benchmarks/run.py" + "".join(f" {a}" for a in argv)
+    lines = [
+        "# xl-corridor benchmark results", "",
+        f"Command: `{command}` (total wall time {wall:.0f} s)", "",
+        "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), "",
+        table(figures),
+    ]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.md").write_text("\n".join(lines), encoding="utf-8")
+    (out_dir / "results.json").write_text(json.dumps(
+        {"command": command, "wall_seconds": round(wall, 1), "machine": info,
+         "figures": [asdict(f) for f in figures]}, indent=2) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller samples")
+    parser.add_argument("--skip-libreoffice", action="store_true",
+                        help="run sections 1, 2, 4 and the report build; no validation")
+    parser.add_argument("--out", type=Path, default=HERE, help="folder for results.md/json")
+    parser.add_argument("--mc-child", choices=("baseline", "simulate"), help=argparse.SUPPRESS)
+    opts = parser.parse_args(argv)
+    if opts.mc_child:
+        _mc_child(opts.mc_child)
+        return 0
+    from xl_corridor._lo import find_soffice
+
+    libreoffice = not opts.skip_libreoffice
+    if libreoffice and find_soffice() is None:
+        print("LibreOffice (soffice) is not installed: install it, or run with "
+              "--skip-libreoffice for sections 1, 2 and 4", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    memory = mc_memory()  # first: RUSAGE_CHILDREN must see these children before any other
+    info = machine()
+    if libreoffice:
+        info["libreoffice"] = libreoffice_version()
+    info["mode"] = "quick" if opts.quick else "full"
+    print("Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
+    figures: list[Figure] = []
+    for name, run in (("1 grid", lambda: bench_grid(opts.quick)),
+                      ("2 Monte Carlo", lambda: bench_mc(opts.quick, memory)),
+                      ("3 reports", lambda: bench_reports(opts.quick, libreoffice)),
+                      ("4 adapter", lambda: bench_adapter(opts.quick))):
+        t0 = time.perf_counter()
+        got = run()
+        figures += got
+        print(f"[{name}: {time.perf_counter() - t0:.0f} s]", flush=True)
+        for f in got:
+            print(f"  {f.what}: {f.measured}" + (f" | target {f.target}" if f.target else "")
+                  + (f" | {f.ratio}" if f.ratio else "")
+                  + ("" if f.ok is None else f" | {'met' if f.ok else 'NOT MET'}"), flush=True)
+    wall = time.perf_counter() - start
+    print()
+    print(table(figures))
+    print(f"Total wall time {wall:.0f} s")
+    write(opts.out, info, figures, argv, wall)
+    print(f"Wrote {opts.out / 'results.md'} and {opts.out / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
