@@ -218,10 +218,6 @@ def test_force_is_documented(capsys: pytest.CaptureFixture[str]) -> None:
     assert "2 if none was" in capsys.readouterr().out.replace("\n", " ").replace("  ", " ")
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT in template.save_workbook (not owned here): "
-                   "tempfile.mkstemp creates the file 0600 and os.replace keeps that, so every "
-                   "report/template is unreadable to colleagues on a shared drive. Fix: "
-                   "os.chmod(tmp, 0o666 & ~umask) before os.replace.")
 def test_reports_get_ordinary_file_permissions(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:

@@ -328,6 +328,16 @@ def _check_broadcast(**grids: Any) -> None:
         )
 
 
+def _broadcast_call(engine: Callable[..., Any], defaults: dict[str, float], **raw: Any) -> Any:
+    """Read every argument as a number or a range, pair the ranges, call the engine."""
+    args = {
+        name: _grid(name, value, defaults[name]) if name in defaults else _grid(name, value)
+        for name, value in raw.items()
+    }
+    _check_broadcast(**args)
+    return _result(engine(**args))
+
+
 # --------------------------------------------------------------------------- the functions
 
 _RATE = "decimal, e.g. 0.045 for 4.5% (a range gives a table)"
@@ -344,16 +354,16 @@ _RATE = "decimal, e.g. 0.045 for 4.5% (a range gives a table)"
     country_exposure="Optional. Company's exposure to country risk (Damodaran lambda); default 1",
 )
 def CORRIDOR_KE(rf, beta, mrp, country_premium, liquidity_premium, country_exposure=1.0):  # noqa: N802
-    args = dict(
-        rf=_grid("rf", rf),
-        beta=_grid("beta", beta),
-        mrp=_grid("mrp", mrp),
-        country_premium=_grid("country_premium", country_premium),
-        liquidity_premium=_grid("liquidity_premium", liquidity_premium),
-        country_exposure=_grid("country_exposure", country_exposure, 1.0),
+    return _broadcast_call(
+        xc.cost_of_equity,
+        {"country_exposure": 1.0},
+        rf=rf,
+        beta=beta,
+        mrp=mrp,
+        country_premium=country_premium,
+        liquidity_premium=liquidity_premium,
+        country_exposure=country_exposure,
     )
-    _check_broadcast(**args)
-    return _result(xc.cost_of_equity(**args))
 
 
 @_udf(
@@ -428,12 +438,12 @@ def COMPLIANCE_COST(  # noqa: N802
     relative_volatility="Equity vs bond market volatility, e.g. 1.298 (Damodaran July 2024)",
 )
 def CORRIDOR_CRP(default_spread, relative_volatility):  # noqa: N802
-    args = dict(
-        default_spread=_grid("default_spread", default_spread),
-        relative_volatility=_grid("relative_volatility", relative_volatility),
+    return _broadcast_call(
+        xc.country_risk_premium,
+        {},
+        default_spread=default_spread,
+        relative_volatility=relative_volatility,
     )
-    _check_broadcast(**args)
-    return _result(xc.country_risk_premium(**args))
 
 
 @_udf(
@@ -444,13 +454,13 @@ def CORRIDOR_CRP(default_spread, relative_volatility):  # noqa: N802
     inflation_base="Expected inflation of the base currency, decimal",
 )
 def CORRIDOR_KE_FX(ke, inflation_local, inflation_base):  # noqa: N802
-    args = dict(
-        ke=_grid("ke", ke),
-        inflation_local=_grid("inflation_local", inflation_local),
-        inflation_base=_grid("inflation_base", inflation_base),
+    return _broadcast_call(
+        xc.ke_in_currency,
+        {},
+        ke=ke,
+        inflation_local=inflation_local,
+        inflation_base=inflation_base,
     )
-    _check_broadcast(**args)
-    return _result(xc.ke_in_currency(**args))
 
 
 @_udf(
@@ -566,24 +576,14 @@ def LISTING_PATH(reporting_code, resource_category, dfs_complete):  # noqa: N802
     aix_shares_per_hk_share="Optional. AIX shares per HKEX share; default 1",
 )
 def DUAL_PARITY_GAP(price_hk, price_aix, fx_aix_to_hkd, aix_shares_per_hk_share=1.0):  # noqa: N802
-    args = dict(
-        price_hk=_grid("price_hk", price_hk),
-        price_aix=_grid("price_aix", price_aix),
-        fx_aix_to_hkd=_grid("fx_aix_to_hkd", fx_aix_to_hkd),
-        aix_shares_per_hk_share=_grid("aix_shares_per_hk_share", aix_shares_per_hk_share, 1.0),
+    return _broadcast_call(
+        xc.parity_gap,
+        {"aix_shares_per_hk_share": 1.0},
+        price_hk=price_hk,
+        price_aix=price_aix,
+        fx_aix_to_hkd=fx_aix_to_hkd,
+        aix_shares_per_hk_share=aix_shares_per_hk_share,
     )
-    _check_broadcast(**args)
-    return _result(xc.parity_gap(**args))
-
-
-def _broadcast_call(engine: Callable[..., Any], defaults: dict[str, float], **raw: Any) -> Any:
-    """Read every argument as a number or a range, pair the ranges, call the engine."""
-    args = {
-        name: _grid(name, value, defaults[name]) if name in defaults else _grid(name, value)
-        for name, value in raw.items()
-    }
-    _check_broadcast(**args)
-    return _result(engine(**args))
 
 
 @_udf(

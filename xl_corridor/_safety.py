@@ -192,8 +192,8 @@ def check_case_limits(source: str, case: Any) -> None:
               ("compliance.fx_rates", len(case.compliance.fx_rates), MAX_FX_RATES, "FX rates"))
     for field, n, limit, what in counts:
         if n > limit:
-            raise UnsafeInputError(source, f"{field}: {n:,} {what}; at most {limit:,} are "
-                                           "supported")
+            raise UnsafeInputError(source, f"{field}: expected at most {limit:,} {what}, "
+                                           f"got {n:,}")
     for field, text in _walk_text(case, ""):
         bad = _ILLEGAL_TEXT.search(text)
         if bad:
@@ -368,6 +368,8 @@ def check_workbook(path: str | os.PathLike[str]) -> None:
     try:
         with zipfile.ZipFile(p) as zf:
             _check_zip(label, zf)
+    except UnsafeInputError:
+        raise  # a ValueError itself: it must not be re-wrapped as "damaged" below
     except zipfile.BadZipFile as exc:
         raise UnsafeInputError(label, f"damaged or truncated .xlsx ({exc})") from None
     except (OSError, EOFError, ValueError, NotImplementedError, RuntimeError,

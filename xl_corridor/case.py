@@ -27,11 +27,13 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    StrictBool,
     ValidationError,
     model_validator,
 )
 
 from xl_corridor import (
+    _safety,
     capital,
     compliance,
     discounting,
@@ -145,7 +147,7 @@ class Capital(_Model):
 class Listing(_Model):
     reporting_code: str
     resource_category: str
-    dfs_complete: bool
+    dfs_complete: StrictBool  # TOML true/false only: "yes" or 1 is a typing error
 
 
 class Sensitivity(_Model):
@@ -492,6 +494,7 @@ def load_case(source: str | Path | Mapping[str, Any]) -> Case:
     """
     label, data, base = _read(source)
     case = _validate(label, data)
+    _preflight(_safety.check_case_limits, label, case)  # text a cell can hold, bounded sizes
     ev = _evaluate(case, label)  # surface engine-level problems now, with field paths
     case = _load_parity_sample(case, label, base)
     _analyze(case, ev, label, check_only=True)
@@ -505,15 +508,13 @@ def _read(source: str | Path | Mapping[str, Any]) -> tuple[str, dict[str, Any], 
     path: Path | None = None
     if isinstance(source, Path):
         path = source
-    elif isinstance(source, str) and "\n" not in source and (
-        source.lower().endswith((".toml", ".xlsx", ".xlsm")) or Path(source).is_file()
-    ):
-        path = Path(source)
+    elif isinstance(source, str) and "\n" not in source:
+        path = Path(source)  # TOML text spans lines; a one-line string is a path
     if path is None:
         return "<text>", _parse_toml("<text>", str(source)), None
     label = str(path)
-    if not path.is_file():
-        raise CaseError(label, "", "no such file")
+    # Before any parser sees it: exists, is a file, bounded size, UTF-8 text or a sound .xlsx.
+    _preflight(_safety.check_case_file, path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return label, _read_workbook(label, path), path.parent
     try:
@@ -569,11 +570,21 @@ def _load_parity_sample(case: Case, label: str, base: Path | None) -> Case:
         "aix_currency": par.aix_currency or sample.aix_currency})})
 
 
+def _preflight(check: Callable[..., None], *args: Any) -> None:
+    """Run one of ``_safety``'s checks, reporting a refusal as the CaseError load_case promises."""
+    try:
+        check(*args)
+    except _safety.UnsafeInputError as exc:
+        raise CaseError(exc.argument, "", exc.problem) from None
+
+
 def _parse_toml(label: str, text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CaseError(label, "", f"not valid TOML ({exc})") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise CaseError(label, "", "not valid TOML (arrays or tables nested too deeply)") from None
 
 
 def _validate(label: str, data: dict[str, Any]) -> Case:

@@ -38,17 +38,11 @@ def _err(message: str) -> None:
 
 
 def _load(case: str) -> Any:
-    """A case from the command line: pre-flight checks, load, limits. Raises _Refused."""
+    """A case from the command line. Raises _Refused with the one-line message."""
     from xl_corridor.case import load_case
 
     try:
-        _safety.check_case_file(case)
-        try:
-            loaded = load_case(Path(case))
-        except RecursionError:  # tomllib recurses per nesting level
-            raise _safety.UnsafeInputError(case, "not valid TOML (arrays or tables nested too "
-                                                 "deeply)") from None
-        _safety.check_case_limits(case, loaded)
+        loaded = load_case(Path(case))  # runs the pre-flight checks and the limits itself
     except CorridorInputError as exc:
         raise _Refused(str(exc)) from None
     return loaded

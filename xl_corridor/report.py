@@ -941,7 +941,7 @@ def build_report(case: Case | str | os.PathLike[str] | Mapping[str, Any],
         If the case is invalid; nothing is written.
     """
     if not isinstance(case, Case):
-        case = load_case(case if isinstance(case, Mapping) else str(case))
+        case = load_case(case if isinstance(case, (Mapping, Path)) else str(case))
     plan = plan_report(case)
     out = save_workbook(plan.wb, path, kind=REPORT_KIND, cached=plan.cached)
     ev = plan.evaluation

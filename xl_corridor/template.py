@@ -297,6 +297,12 @@ def _cached(values: Mapping[str, Any], xml: bytes) -> bytes:
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def save_workbook(
     wb: Workbook,
     path: str | os.PathLike[str],
@@ -337,6 +343,12 @@ def save_workbook(
                 out.compress_type = zipfile.ZIP_DEFLATED
                 out.external_attr = 0o644 << 16
                 dst.writestr(out, data)
+            dst.close()
+            fh.flush()
+            os.fsync(fh.fileno())  # the bytes are on disk before the rename makes them visible
+        # mkstemp creates the file 0600; give it the permissions an ordinary save would have,
+        # so colleagues on a shared drive can open the report.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -13,14 +13,17 @@ Neither re-saved file is ever shipped: they live in a temporary folder that is d
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import importlib.util
 import math
 import re
 import shutil
 import tempfile
+import types
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -349,11 +352,34 @@ def _solution_cells(solution: Any) -> dict[str, Any]:
     return cells
 
 
+@contextlib.contextmanager
+def _quiet_formulas() -> Iterator[None]:
+    """`formulas` draws a tqdm progress bar on stderr while it builds a model, with no option to
+    turn it off; the validator's output is one line per workbook, so lend it a silent tqdm."""
+    import formulas.excel
+    import tqdm
+
+    original = formulas.excel.tqdm
+    formulas.excel.tqdm = types.SimpleNamespace(tqdm=functools.partial(tqdm.tqdm, disable=True))
+    try:
+        yield
+    finally:
+        formulas.excel.tqdm = original
+
+
 def _validate_template(job: _Job) -> ValidationResult:
     import formulas
     from formulas.tokens.operand import XlError
 
-    from xl_corridor.template import CHECK_ROWS, GRID_STEPS, GRID_TOP, MODEL_ROWS
+    from xl_corridor.case import analyze
+    from xl_corridor.template import (
+        CHECK_ROWS,
+        EXTRA_ROWS,
+        GRID_STEPS,
+        GRID_TOP,
+        MODEL_ROWS,
+        PREMIA_TOP,
+    )
 
     try:
         case = load_case(job.path)
@@ -364,7 +390,8 @@ def _validate_template(job: _Job) -> ValidationResult:
     udf_errors: dict[str, str] = {}
     _register_udfs(udf_errors)
     try:
-        model = formulas.ExcelModel().loads(str(job.path)).finish()
+        with _quiet_formulas():
+            model = formulas.ExcelModel().loads(str(job.path)).finish()
         cells = _solution_cells(model.calculate())
     except Exception as exc:  # `formulas` raises many types on a workbook it cannot model
         return ValidationResult(job.path, "template", "unusable",
@@ -390,6 +417,14 @@ def _validate_template(job: _Job) -> ValidationResult:
     for i in range(GRID_STEPS):
         for j in range(GRID_STEPS):
             expected[f"{chr(ord('C') + j)}{GRID_TOP + i}"] = ev.sens_grid[i][j]
+    an = analyze(case, ev)
+    for key, value in (("arb_band", an.band), ("dimsum_cost", an.dimsum_cost),
+                       ("dimsum_saving", an.dimsum_saving)):
+        if value is not None:
+            expected[f"C{EXTRA_ROWS[key]}"] = value
+    for i, grid_row in enumerate(an.premia_grid):
+        for j, value in enumerate(grid_row):
+            expected[f"{chr(ord('C') + j)}{PREMIA_TOP + i}"] = value
     for row in CHECK_ROWS:
         expected[f"E{row}"] = True
     for ref, want in expected.items():
