@@ -374,6 +374,27 @@ CHECK_ROWS = tuple(
 ) + (MODEL_ROWS["grid"] + 1,) + tuple(EXTRA_ROWS.values())
 
 
+def _grid_axes(ws: Worksheet, block: str, first_row: int, udf_top: int, cols: list[str],
+               corner: str, rows: tuple[str, str, str], columns: tuple[str, str, str]) -> None:
+    """Axis labels of a sensitivity grid whose top-left result cell is ``C{first_row}``.
+
+    The UDF block spreads each axis evenly between two defined names (``rows``/``columns``:
+    low name, high name, number format); the native block below repeats the UDF block's axes.
+    """
+    n = len(cols)
+    put_text(ws, f"B{first_row - 1}", corner, BOLD)
+    lo, hi, fmt = columns
+    for j, col in enumerate(cols):
+        ref = f"{col}{first_row - 1}"
+        ws[ref] = (f"={lo}+({hi}-{lo})*{j}/{n - 1}" if block == "udf" else f"={col}{udf_top - 1}")
+        ws[ref].number_format, ws[ref].font = fmt, BOLD
+    lo, hi, fmt = rows
+    for i in range(n):
+        ref = f"B{first_row + i}"
+        ws[ref] = f"={lo}+({hi}-{lo})*{i}/{n - 1}" if block == "udf" else f"=B{udf_top + i}"
+        ws[ref].number_format, ws[ref].font = fmt, BOLD
+
+
 def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
     ws = wb.create_sheet("Model")
     put_text(ws, "A1", "Dual-listing model (xl-corridor add-in)", TITLE)
@@ -466,18 +487,11 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
                                     " (rows: Ke dual; columns: compliance cost)", top),
                                    ("native", "Same grid in native Excel formulas", ntop)):
         put_text(ws, f"A{first_row - 2}", head, BOLD)
-        put_text(ws, f"B{first_row - 1}", "Ke dual \\ cost", BOLD)
-        for j, col in enumerate(cols):
-            ref = f"{col}{first_row - 1}"
-            ws[ref] = (f"=sens_cost_lo+(sens_cost_hi-sens_cost_lo)*{j}/{n - 1}" if block == "udf"
-                       else f"={col}{top - 1}")
-            ws[ref].number_format, ws[ref].font = FMT["amount"], BOLD
-        for i in range(n):
-            ref = f"B{first_row + i}"
-            ws[ref] = (f"=sens_ke_lo+(sens_ke_hi-sens_ke_lo)*{i}/{n - 1}" if block == "udf"
-                       else f"=B{top + i}")
-            ws[ref].number_format, ws[ref].font = FMT["rate"], BOLD
-            if block == "native":
+        _grid_axes(ws, block, first_row, top, cols, "Ke dual \\ cost",
+                   ("sens_ke_lo", "sens_ke_hi", FMT["rate"]),
+                   ("sens_cost_lo", "sens_cost_hi", FMT["amount"]))
+        if block == "native":
+            for i in range(n):
                 for col in cols:
                     cell = ws[f"{col}{first_row + i}"]
                     cell.value = (f"=NPV($B{first_row + i},cash_flows)*(1+$B{first_row + i})"
@@ -563,18 +577,11 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
              "(rows: liquidity-premium reduction; columns: country-premium reduction)", ptop),
             ("native", "Same grid in native Excel formulas", ntop)):
         put_text(ws, f"A{first_row - 2}", head, BOLD)
-        put_text(ws, f"B{first_row - 1}", "dLP \\ dCRP", BOLD)
-        for j, col in enumerate(cols):
-            ref = f"{col}{first_row - 1}"
-            ws[ref] = (f"=sens_cr_lo+(sens_cr_hi-sens_cr_lo)*{j}/{n - 1}" if block == "udf"
-                       else f"={col}{ptop - 1}")
-            ws[ref].number_format, ws[ref].font = FMT["rate"], BOLD
-        for i in range(n):
-            ref = f"B{first_row + i}"
-            ws[ref] = (f"=sens_lr_lo+(sens_lr_hi-sens_lr_lo)*{i}/{n - 1}" if block == "udf"
-                       else f"=B{ptop + i}")
-            ws[ref].number_format, ws[ref].font = FMT["rate"], BOLD
-            if block == "native":
+        _grid_axes(ws, block, first_row, ptop, cols, "dLP \\ dCRP",
+                   ("sens_lr_lo", "sens_lr_hi", FMT["rate"]),
+                   ("sens_cr_lo", "sens_cr_hi", FMT["rate"]))
+        if block == "native":
+            for i in range(n):
                 for col in cols:
                     k = f"($D${r['ke_single']}-$B{first_row + i}-country_exposure*{col}${ntop - 1})"
                     cell = ws[f"{col}{first_row + i}"]
