@@ -163,3 +163,14 @@ def test_bad_positional_input():
     with pytest.raises(CorridorInputError) as err:
         simulate_price_paths(10, 0)
     assert err.value.argument == "n_periods"
+
+
+def test_default_exposure_moves_inflows_only_not_the_capex_outflow():
+    # Zero volatility, 3% drift: inflows scale by e^{0.03 t}; the year-1 outflow stays -100
+    # (development capex is a cost, not ore sold). Expected value from numpy-financial.
+    cf = np.array([-100.0, 20.0, 40.0, 60.0])
+    t = np.arange(1, 5)
+    flows = np.where(cf > 0, cf * np.exp(0.03 * t), cf)
+    expected = npf.npv(0.10, [0.0, *flows]) - npf.npv(0.12, [0.0, *flows]) - 3.0
+    r = simulate_delta_npv(cf, 0.12, 3.0, drift=0.03, liquidity_reduction=0.02, n_paths=10, seed=0)
+    np.testing.assert_allclose(r.delta_npv, expected, rtol=1e-12)

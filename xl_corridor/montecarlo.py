@@ -10,8 +10,8 @@ Model (one path, periods t = 1..T of ``period_years`` each):
     + \\sigma\\sqrt{(1-e^{-2\\kappa\\Delta})/(2\\kappa)}\\,Z_t`, :math:`\\theta` the log of the
     long-run price relative to today;
 * cash flows :math:`CF_t = CF^{base}_t + R_t (S_t/S_0 - 1)`: the base case at today's price plus
-  the price-exposed revenue :math:`R_t` (default :math:`R_t = CF^{base}_t`, i.e. every cash flow
-  moves with the price);
+  the price-exposed revenue :math:`R_t` (default :math:`R_t = \\max(CF^{base}_t, 0)`: every
+  inflow moves with the price, outflows such as development capex do not);
 * :math:`K_{e,dual} = K_{e,single} - \\Delta LP - \\lambda\\,\\Delta CRP`, the reductions drawn
   from triangular distributions (low, mode, high) or fixed;
 * compliance cost :math:`C \\cdot e^{\\sigma_o Z_o}` (lognormal overrun, median 1);
@@ -349,8 +349,8 @@ def simulate_delta_npv(
     country_exposure : float, keyword-only
         Damodaran's lambda applied to the country reduction. Default 1.
     revenues : array_like, keyword-only
-        Price-exposed revenue per period (same length as cash_flows). Default: the cash flows
-        themselves (each cash flow proportional to the price).
+        Price-exposed revenue per period (same length as cash_flows). Default: the positive
+        cash flows (each inflow proportional to the price; outflows such as capex fixed).
     price_model, drift, volatility, mean_reversion, long_run_price, period_years
         Price process; see :func:`simulate_price_paths`.
     overrun_sigma : float, keyword-only
@@ -411,7 +411,9 @@ def simulate_delta_npv(
     periods = cf.size
     if periods > _MAX_PERIODS:
         raise CorridorInputError("cash_flows", f"expected at most {_MAX_PERIODS} periods")
-    rev = cf if revenues is None else ck.series("revenues", revenues)
+    # By default only inflows move with the price: an outflow (development capex) is a cost in
+    # the model currency, not a quantity of ore sold.
+    rev = np.maximum(cf, 0.0) if revenues is None else ck.series("revenues", revenues)
     if rev.size != periods:
         raise CorridorInputError(
             "revenues", f"expected {periods} values, one per cash flow, got {rev.size}"

@@ -532,6 +532,7 @@ def _montecarlo_sheet(p: Plan, case: Case) -> None:
         ("Ke single (fixed)", p.evaluation.ke_single, "rate"),
         ("Budgeted compliance cost", p.evaluation.compliance_cost, "amount"),
         ("Cash-flow timing", case.cash_flows.timing, "text"),
+        ("Price exposure", "inflows move with the price; outflows (capex) are fixed", "text"),
     ]
     for i, (label, value, fmt) in enumerate(settings):
         _label(ws, row + 1 + i, label)
