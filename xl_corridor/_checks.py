@@ -13,6 +13,7 @@ The bounds here are the product's policy, stated once:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -69,11 +70,27 @@ def as_array(name: str, x: Any) -> FloatArray:
     return arr
 
 
+def _fast(
+    x: Any, low: float, high: float, *, low_open: bool = False, high_open: bool = False
+) -> FloatArray | None:
+    """The common case, a plain Python number inside its range, without numpy's 0-d overhead
+    (a UDF recalculated cell by cell spends most of its time here). None sends everything else,
+    including every bad value, down the full path that writes the message."""
+    if type(x) is not float and type(x) is not int:
+        return None
+    v = float(x)
+    if not (low < v if low_open else low <= v) or not (v < high if high_open else v <= high):
+        return None  # also NaN, whose comparisons are all False
+    return np.asarray(v)
+
+
 def _first(mask: npt.NDArray[np.bool_]) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argwhere(mask)[0]) if mask.ndim else ()
 
 
 def finite(name: str, arr: FloatArray) -> FloatArray:
+    if arr.ndim == 0 and math.isfinite(arr):
+        return arr
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = _first(bad)
@@ -85,6 +102,9 @@ def finite(name: str, arr: FloatArray) -> FloatArray:
 
 def rate(name: str, x: Any) -> FloatArray:
     """A decimal rate in (-1, 1]."""
+    fast = _fast(x, -1.0, 1.0, low_open=True)
+    if fast is not None:
+        return fast
     arr = finite(name, as_array(name, x))
     high = arr > 1.0
     if high.any():
@@ -106,6 +126,9 @@ def rate(name: str, x: Any) -> FloatArray:
 
 def premium(name: str, x: Any) -> FloatArray:
     """A decimal premium or spread in [0, 1]."""
+    fast = _fast(x, 0.0, 1.0)
+    if fast is not None:
+        return fast
     arr = rate(name, x)
     neg = arr < 0
     if neg.any():
@@ -120,6 +143,9 @@ def premium(name: str, x: Any) -> FloatArray:
 
 def fraction(name: str, x: Any, what: str = "a decimal between 0 and 1") -> FloatArray:
     """A decimal share in [0, 1] (tax rate, contingency, probability)."""
+    fast = _fast(x, 0.0, 1.0)
+    if fast is not None:
+        return fast
     arr = finite(name, as_array(name, x))
     bad = (arr < 0) | (arr > 1)
     if bad.any():
@@ -132,6 +158,9 @@ def fraction(name: str, x: Any, what: str = "a decimal between 0 and 1") -> Floa
 
 def amount(name: str, x: Any, *, nonnegative: bool = False) -> FloatArray:
     """A money amount in model-currency units, |x| <= 1e15."""
+    fast = _fast(x, 0.0 if nonnegative else -MAX_AMOUNT, MAX_AMOUNT)
+    if fast is not None:
+        return fast
     arr = finite(name, as_array(name, x))
     big = np.abs(arr) > MAX_AMOUNT
     if big.any():
@@ -153,6 +182,9 @@ def amount(name: str, x: Any, *, nonnegative: bool = False) -> FloatArray:
 
 def bounded(name: str, x: Any, low: float, high: float, what: str) -> FloatArray:
     """A finite number in [low, high]; ``what`` describes it ("an equity beta such as 1.2")."""
+    fast = _fast(x, low, high)
+    if fast is not None:
+        return fast
     arr = finite(name, as_array(name, x))
     bad = (arr < low) | (arr > high)
     if bad.any():
@@ -167,6 +199,9 @@ def bounded(name: str, x: Any, low: float, high: float, what: str) -> FloatArray
 
 def positive(name: str, x: Any, what: str, high: float = MAX_AMOUNT) -> FloatArray:
     """A finite number in (0, high]."""
+    fast = _fast(x, 0.0, high, low_open=True)
+    if fast is not None:
+        return fast
     arr = finite(name, as_array(name, x))
     bad = (arr <= 0) | (arr > high)
     if bad.any():
