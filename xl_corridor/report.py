@@ -310,6 +310,14 @@ def _listing_sheet(p: Plan, case: Case) -> None:
     print_setup(ws, None, landscape=True)
 
 
+def _stamp_rows(p: Plan, ws: Worksheet, first: int, rows: list[tuple[str, Any, str]]) -> None:
+    """Label in column A and engine value in column B, one (label, value, format) per row;
+    the format "text" leaves the cell unformatted."""
+    for i, (label, value, fmt) in enumerate(rows):
+        _label(ws, first + i, label)
+        p.stamp(ws, f"B{first + i}", value, None if fmt == "text" else fmt)
+
+
 def _line_chart(ws: Worksheet, title: str, x_title: str, data_cols: tuple[int, int],
                 header_row: int, first: int, last: int, at: str, x_fmt: str) -> None:
     """One line per grid column, x along the grid's rows (the row axis values in column B)."""
@@ -510,9 +518,7 @@ def _montecarlo_sheet(p: Plan, case: Case) -> None:
         ("Paths", mc.n_paths, "#,##0"),
         ("Seed", mc.seed, "0"),
     ]
-    for i, (label, value, fmt) in enumerate(results):
-        _label(ws, 5 + i, label)
-        p.stamp(ws, f"B{5 + i}", value, fmt)
+    _stamp_rows(p, ws, 5, results)
     define(p.wb, "p_delta_npv_positive", "MonteCarlo", "B5")
     define(p.wb, "mc_mean", "MonteCarlo", "B6")
     row = 5 + len(results) + 1
@@ -534,9 +540,7 @@ def _montecarlo_sheet(p: Plan, case: Case) -> None:
         ("Cash-flow timing", case.cash_flows.timing, "text"),
         ("Price exposure", "inflows move with the price; outflows (capex) are fixed", "text"),
     ]
-    for i, (label, value, fmt) in enumerate(settings):
-        _label(ws, row + 1 + i, label)
-        p.stamp(ws, f"B{row + 1 + i}", value, None if fmt == "text" else fmt)
+    _stamp_rows(p, ws, row + 1, settings)
     hist = row + len(settings) + 3
     put_text(ws, f"A{hist - 1}", "Histogram of Delta NPV (simulation output)", BOLD)
     header(ws, hist, ["Bin from", "Bin to", "Paths"])
