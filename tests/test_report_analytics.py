@@ -284,3 +284,20 @@ def test_dated_case_with_simulation_notes_it_was_not_run(tmp_path: Path) -> None
     ws = load_workbook(res.path)["MonteCarlo"]
     assert ws["A2"].value.startswith("Not run")
     assert not math.isnan(res.analytics.premia_grid[0][0])
+
+
+def test_cash_flows_that_never_pay_back_still_give_a_valid_report(tmp_path, soffice):
+    # All outflows: no ke_dual can recover the compliance cost, so there is no break-even Ke.
+    # The report must say so in words (not an empty or NaN cell) and still validate.
+    from xl_corridor.validator import validate_workbook
+
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    data["cash_flows"]["values"] = [-600.0, -50.0, -20.0, -10.0]
+    data.pop("parity", None)
+    out = build_report(data, tmp_path / "never.xlsx")
+    assert out.evaluation.breakeven_ke is None
+    shown = load_workbook(out.path)["Summary"]
+    texts = [c.value for row in shown.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("none: no Ke dual") for t in texts)
+    result = validate_workbook(out.path)
+    assert result.ok, result.failures

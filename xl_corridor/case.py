@@ -14,6 +14,7 @@ per input (:data:`SCALARS`), so a filled-in template or a report reads back as a
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -286,7 +287,9 @@ class Evaluation:
     compliance_cost: float
     delta_npv: float
     breakeven_cost: float
-    breakeven_ke: float | None  # None for dated cash flows (no engine function)
+    # None for dated cash flows (no engine function) and when no ke_dual below ke_single
+    # brings Delta NPV to zero (the dual listing cannot recover its cost)
+    breakeven_ke: float | None
     capex: float
     listing_path: str
     listing_code: str
@@ -684,9 +687,8 @@ def _evaluate(case: Case, label: str) -> Evaluation:
     if cf.dates is None:
         delta = discounting.dual_npv(cf.values, kd, ks, cost, timing=cf.timing)
         be_cost = discounting.breakeven_cost(cf.values, kd, ks, timing=cf.timing)
-        try:
-            be_ke: float | None = discounting.breakeven_ke(cf.values, ks, cost, timing=cf.timing)
-        except CorridorInputError:  # no root below ke_single: reported as absent, not an error
+        be_ke: float | None = discounting.breakeven_ke(cf.values, ks, cost, timing=cf.timing)
+        if be_ke is not None and math.isnan(be_ke):  # the engine's "no root below ke_single"
             be_ke = None
     else:
         delta = discounting.dual_xnpv(cf.values, cf.dates, kd, ks, cost)

@@ -310,6 +310,13 @@ def _listing_sheet(p: Plan, case: Case) -> None:
     print_setup(ws, None, landscape=True)
 
 
+def _no_breakeven_ke(case: Case) -> str:
+    """Why a report shows no break-even Ke dual."""
+    if case.cash_flows.dates is not None:
+        return "n/a: dated cash flows (no XNPV break-even function)"
+    return "none: no Ke dual above -99% recovers the compliance cost"
+
+
 def _stamp_rows(p: Plan, ws: Worksheet, first: int, rows: list[tuple[str, Any, str]]) -> None:
     """Label in column A and engine value in column B, one (label, value, format) per row;
     the format "text" leaves the cell unformatted."""
@@ -364,7 +371,7 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
     p.formula(ws, f"C{row + 1}", "=pv_dual-pv_single", ev.breakeven_cost, "amount")
     _label(ws, row + 2, "Break-even Ke dual (Delta NPV = 0)")
     if ev.breakeven_ke is None:
-        put_text(ws, f"C{row + 2}", "n/a")
+        put_text(ws, f"C{row + 2}", _no_breakeven_ke(case))
     else:
         p.stamp(ws, f"C{row + 2}", ev.breakeven_ke, "rate")
     put_text(ws, f"D{row + 2}", "Engine value (xl_corridor.discounting.breakeven_ke): a root, "
@@ -862,7 +869,7 @@ def _summary_sheet(p: Plan, case: Case) -> None:
         _label(ws, r, label)
         if formula is None:
             if value is None:
-                put_text(ws, f"B{r}", "n/a")
+                put_text(ws, f"B{r}", _no_breakeven_ke(case))
             else:
                 p.stamp(ws, f"B{r}", value, fmt)
         else:
