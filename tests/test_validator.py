@@ -111,3 +111,24 @@ def test_tampered_template_is_caught(tmp_path: Path) -> None:
     result = validate_workbook(path)
     assert result.exit_code == 1
     assert "Model!E6" in {f.cell for f in result.failures}
+
+
+def test_template_with_no_break_even_ke_is_valid_and_says_so(tmp_path: Path) -> None:
+    # Cash flows that are all outflows: no lower Ke recovers the compliance cost, so
+    # DUAL_BREAKEVEN_KE shows its message (#VALUE!) and the check cell says so in words.
+    import openpyxl
+
+    from xl_corridor.template import MODEL_ROWS, NO_BREAKEVEN_KE
+
+    path = build_template(tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(path)
+    for row in wb["Inputs"]["B39:B68"]:
+        for cell in row:
+            if isinstance(cell.value, (int, float)):
+                cell.value = -abs(cell.value)
+    wb.save(path)
+    result = validate_workbook(path)
+    assert result.ok, result.failures
+    check = f"=IFERROR(ABS(D{MODEL_ROWS['breakeven_ke']})"
+    assert str(wb["Model"][f"E{MODEL_ROWS['breakeven_ke']}"].value).startswith(check)
+    assert NO_BREAKEVEN_KE in str(wb["Model"][f"E{MODEL_ROWS['breakeven_ke']}"].value)

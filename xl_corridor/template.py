@@ -363,6 +363,7 @@ MODEL_ROWS = {
     "pv_dual": 11, "delta_npv": 12, "breakeven_cost": 13, "breakeven_ke": 14, "capex": 15,
     "listing_path": 16, "decision": 17, "grid": 18,
 }
+NO_BREAKEVEN_KE = "no break-even Ke"  # check-cell text when DUAL_BREAKEVEN_KE finds no root
 GRID_TOP = 23  # first row of the UDF grid; native grid 10 rows below
 GRID_STEPS = 7
 # Further analytics below the native grid: one UDF call each, beside its native cross-check.
@@ -439,7 +440,10 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
          f"=DUAL_BREAKEVEN_KE(cash_flows,C{r['ke_single']},C{r['compliance_cost']},timing)",
          f"=NPV(C{r['breakeven_ke']},cash_flows)*(1+C{r['breakeven_ke']})^timing_shift"
          f"-D{r['pv_single']}-D{r['compliance_cost']}",
-         f"=ABS(D{r['breakeven_ke']})<=tol*MAX(1,ABS(D{r['pv_single']}))", "rate", "decimal"),
+         # No break-even exists when no lower Ke recovers the cost: DUAL_BREAKEVEN_KE then shows
+         # its message; the check says so in words (AND over E6:E18 ignores text).
+         f'=IFERROR(ABS(D{r["breakeven_ke"]})<=tol*MAX(1,ABS(D{r["pv_single"]})),'
+         f'"{NO_BREAKEVEN_KE}")', "rate", "decimal"),
         ("Pre-production capital I_total",
          "=CORRIDOR_CAPEX(capex_exploration,capex_feasibility,capex_infrastructure,"
          "capex_regulatory,capex_contingency)",

@@ -378,6 +378,7 @@ def _validate_template(job: _Job) -> ValidationResult:
         GRID_STEPS,
         GRID_TOP,
         MODEL_ROWS,
+        NO_BREAKEVEN_KE,
         PREMIA_TOP,
     )
 
@@ -399,18 +400,24 @@ def _validate_template(job: _Job) -> ValidationResult:
                                         f"({type(exc).__name__}: {exc})")
     failures: list[Failure] = []
     checked = 0
+    r = MODEL_ROWS
+    # With no break-even Ke (the engine finds no root), DUAL_BREAKEVEN_KE rightly shows its
+    # message as an error, and its native cross-check (NPV at that rate) inherits it.
+    no_root = ev.breakeven_ke is None  # templates hold periodic cash flows only
+    expected_errors = (
+        {f"MODEL!C{r['breakeven_ke']}", f"MODEL!D{r['breakeven_ke']}"} if no_root else set()
+    )
     for ref, v in cells.items():
         checked += 1
-        if isinstance(v, XlError):
+        if isinstance(v, XlError) and ref.upper() not in expected_errors:
             failures.append(Failure(ref.title().replace("!", "!", 1), "a value", str(v),
                                     "cell evaluates to an error"
                                     + (f" ({'; '.join(udf_errors.values())})" if udf_errors
                                        else "")))
-    r = MODEL_ROWS
     expected = {
         f"C{r['ke_single']}": ev.ke_single, f"C{r['ke_dual']}": ev.ke_dual,
         f"C{r['compliance_cost']}": ev.compliance_cost, f"C{r['delta_npv']}": ev.delta_npv,
-        f"C{r['breakeven_cost']}": ev.breakeven_cost, f"C{r['breakeven_ke']}": ev.breakeven_ke,
+        f"C{r['breakeven_cost']}": ev.breakeven_cost,
         f"C{r['capex']}": ev.capex, f"C{r['listing_path']}": ev.listing_path,
         f"C{r['decision']}": ev.decision,
     }
@@ -427,6 +434,15 @@ def _validate_template(job: _Job) -> ValidationResult:
             expected[f"{chr(ord('C') + j)}{PREMIA_TOP + i}"] = value
     for row in CHECK_ROWS:
         expected[f"E{row}"] = True
+    if no_root:
+        expected[f"E{r['breakeven_ke']}"] = NO_BREAKEVEN_KE
+        got = cells.get(f"MODEL!C{r['breakeven_ke']}")
+        checked += 1
+        if not isinstance(got, XlError):
+            failures.append(Failure(f"Model!C{r['breakeven_ke']}", "the no-break-even message",
+                                    _excel_value(got), "the engine finds no break-even Ke"))
+    else:
+        expected[f"C{r['breakeven_ke']}"] = ev.breakeven_ke
     for ref, want in expected.items():
         checked += 1
         got = _excel_value(cells.get(f"MODEL!{ref}"))
