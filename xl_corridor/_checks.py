@@ -14,6 +14,7 @@ The bounds here are the product's policy, stated once:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -88,15 +89,31 @@ def _first(mask: npt.NDArray[np.bool_]) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argwhere(mask)[0]) if mask.ndim else ()
 
 
+def _refuse(
+    name: str,
+    arr: FloatArray,
+    bad: npt.NDArray[np.bool_],
+    expected: str,
+    hint: Callable[[float], str] | None = None,
+) -> None:
+    """Raise ``NAME: expected EXPECTED{where}, got V{hint}`` for the first ``bad`` element."""
+    if not bad.any():
+        return
+    idx = _first(bad)
+    v = float(arr[idx])
+    raise CorridorInputError(
+        name, f"expected {expected}{where(idx)}, got {_show(v)}{hint(v) if hint else ''}"
+    )
+
+
+def _percent_hint(v: float) -> str:
+    return f" (for {_show(v)}% enter {_show(v / 100)})"
+
+
 def finite(name: str, arr: FloatArray) -> FloatArray:
     if arr.ndim == 0 and math.isfinite(arr):
         return arr
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        idx = _first(bad)
-        raise CorridorInputError(
-            name, f"expected a finite number{where(idx)}, got {_show(float(arr[idx]))}"
-        )
+    _refuse(name, arr, ~np.isfinite(arr), "a finite number")
     return arr
 
 
@@ -106,21 +123,8 @@ def rate(name: str, x: Any) -> FloatArray:
     if fast is not None:
         return fast
     arr = finite(name, as_array(name, x))
-    high = arr > 1.0
-    if high.any():
-        idx = _first(high)
-        v = float(arr[idx])
-        raise CorridorInputError(
-            name,
-            f"expected a decimal rate such as 0.045{where(idx)}, got {_show(v)}"
-            f" (for {_show(v)}% enter {_show(v / 100)})",
-        )
-    low = arr <= -1.0
-    if low.any():
-        idx = _first(low)
-        raise CorridorInputError(
-            name, f"expected a rate above -1 (-100%){where(idx)}, got {_show(float(arr[idx]))}"
-        )
+    _refuse(name, arr, arr > 1.0, "a decimal rate such as 0.045", _percent_hint)
+    _refuse(name, arr, arr <= -1.0, "a rate above -1 (-100%)")
     return arr
 
 
@@ -130,14 +134,7 @@ def premium(name: str, x: Any) -> FloatArray:
     if fast is not None:
         return fast
     arr = rate(name, x)
-    neg = arr < 0
-    if neg.any():
-        idx = _first(neg)
-        raise CorridorInputError(
-            name,
-            f"expected a premium of 0 or more, as a decimal such as 0.023{where(idx)}, "
-            f"got {_show(float(arr[idx]))}",
-        )
+    _refuse(name, arr, arr < 0, "a premium of 0 or more, as a decimal such as 0.023")
     return arr
 
 
@@ -147,12 +144,9 @@ def fraction(name: str, x: Any, what: str = "a decimal between 0 and 1") -> Floa
     if fast is not None:
         return fast
     arr = finite(name, as_array(name, x))
-    bad = (arr < 0) | (arr > 1)
-    if bad.any():
-        idx = _first(bad)
-        v = float(arr[idx])
-        hint = f" (for {_show(v)}% enter {_show(v / 100)})" if 1 < v <= 100 else ""
-        raise CorridorInputError(name, f"expected {what}{where(idx)}, got {_show(v)}{hint}")
+    _refuse(
+        name, arr, (arr < 0) | (arr > 1), what, lambda v: _percent_hint(v) if 1 < v <= 100 else ""
+    )
     return arr
 
 
@@ -162,21 +156,9 @@ def amount(name: str, x: Any, *, nonnegative: bool = False) -> FloatArray:
     if fast is not None:
         return fast
     arr = finite(name, as_array(name, x))
-    big = np.abs(arr) > MAX_AMOUNT
-    if big.any():
-        idx = _first(big)
-        raise CorridorInputError(
-            name,
-            f"expected an amount of at most 1e15 in absolute value{where(idx)}, "
-            f"got {_show(float(arr[idx]))}",
-        )
+    _refuse(name, arr, np.abs(arr) > MAX_AMOUNT, "an amount of at most 1e15 in absolute value")
     if nonnegative:
-        neg = arr < 0
-        if neg.any():
-            idx = _first(neg)
-            raise CorridorInputError(
-                name, f"expected an amount of 0 or more{where(idx)}, got {_show(float(arr[idx]))}"
-            )
+        _refuse(name, arr, arr < 0, "an amount of 0 or more")
     return arr
 
 
@@ -186,14 +168,7 @@ def bounded(name: str, x: Any, low: float, high: float, what: str) -> FloatArray
     if fast is not None:
         return fast
     arr = finite(name, as_array(name, x))
-    bad = (arr < low) | (arr > high)
-    if bad.any():
-        idx = _first(bad)
-        raise CorridorInputError(
-            name,
-            f"expected {what} between {_show(low)} and {_show(high)}{where(idx)}, "
-            f"got {_show(float(arr[idx]))}",
-        )
+    _refuse(name, arr, (arr < low) | (arr > high), f"{what} between {_show(low)} and {_show(high)}")
     return arr
 
 
@@ -203,24 +178,14 @@ def positive(name: str, x: Any, what: str, high: float = MAX_AMOUNT) -> FloatArr
     if fast is not None:
         return fast
     arr = finite(name, as_array(name, x))
-    bad = (arr <= 0) | (arr > high)
-    if bad.any():
-        idx = _first(bad)
-        raise CorridorInputError(
-            name,
-            f"expected {what} above 0 and at most {_show(high)}{where(idx)}, "
-            f"got {_show(float(arr[idx]))}",
-        )
+    _refuse(name, arr, (arr <= 0) | (arr > high), f"{what} above 0 and at most {_show(high)}")
     return arr
 
 
 def whole(name: str, x: Any, low: int, high: int, what: str = "a whole number") -> FloatArray:
     """A whole number in [low, high] (floats that are whole, as Excel sends them, are fine)."""
     arr = bounded(name, x, low, high, what)
-    frac = arr != np.round(arr)
-    if frac.any():
-        idx = _first(frac)
-        raise CorridorInputError(name, f"expected {what}{where(idx)}, got {_show(float(arr[idx]))}")
+    _refuse(name, arr, arr != np.round(arr), what)
     return arr
 
 
