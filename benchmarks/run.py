@@ -120,7 +120,7 @@ def machine() -> dict[str, Any]:
 
 
 def libreoffice_version() -> str:
-    from xl_corridor._lo import find_soffice
+    from xl_corridor.validate.libreoffice import find_soffice
 
     soffice = find_soffice()
     if soffice is None:
@@ -238,7 +238,7 @@ def _draw_only() -> None:
     structure and chunk buffers) and nothing else."""
     import numpy as np
 
-    from xl_corridor import montecarlo as mc
+    from xl_corridor.engine import montecarlo as mc
 
     b = mc.BLOCK_PATHS
     n_blocks = -(-MC_PATHS // b)
@@ -447,7 +447,7 @@ def main(argv: list[str]) -> int:
     if opts.mc_child:
         _mc_child(opts.mc_child)
         return 0
-    from xl_corridor._lo import find_soffice
+    from xl_corridor.validate.libreoffice import find_soffice
 
     libreoffice = not opts.skip_libreoffice
     if libreoffice and find_soffice() is None:

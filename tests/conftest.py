@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from xl_corridor._lo import find_soffice
+from xl_corridor.validate.libreoffice import find_soffice
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"

@@ -1,4 +1,4 @@
-"""Bad input never yields a number (DESIGN.md): every UDF, every argument, every kind of junk a
+"""Bad input never yields a number (docs/design.md): every UDF, every argument, every kind of junk a
 banker can put in a cell. Each case must raise XlwingsError whose message starts with the
 argument's name (or "ranges:" when two ranges cannot be paired) -- never a number, never a
 traceback. The engine functions get the same treatment with CorridorInputError."""

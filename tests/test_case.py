@@ -96,7 +96,7 @@ def test_bad_file_errors(tmp_path: Path) -> None:
 
 
 def test_report_reads_back_as_the_same_case(tmp_path: Path) -> None:
-    from xl_corridor.report import build_report
+    from xl_corridor.workbook.report import build_report
 
     case = load_case(EXAMPLE)
     out = build_report(case, tmp_path / "r.xlsx").path
@@ -106,7 +106,7 @@ def test_report_reads_back_as_the_same_case(tmp_path: Path) -> None:
 
 
 def test_filled_in_template_reads_as_case(tmp_path: Path) -> None:
-    from xl_corridor.template import build_template
+    from xl_corridor.workbook.template import build_template
 
     path = build_template(tmp_path / "t.xlsx")
     assert evaluate(load_case(path)) == evaluate(load_case(EXAMPLE))
@@ -132,7 +132,7 @@ def test_parity_csv_resolves_from_file_text_and_copy(tmp_path: Path) -> None:
 
 def test_optional_sections_round_trip_through_a_report(tmp_path: Path) -> None:
     from xl_corridor.case import analyze
-    from xl_corridor.report import build_report
+    from xl_corridor.workbook.report import build_report
 
     data = example_dict()
     data["simulation"]["liquidity_reduction"] = 0.01  # a fixed reduction is (v, v, v)

@@ -7,12 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xl_corridor.engine.funding import cip_forward, dimsum_hedged_cost, dimsum_saving
 from xl_corridor.errors import CorridorInputError
-from xl_corridor.funding import cip_forward, dimsum_hedged_cost, dimsum_saving
 
 
 def test_cip_forward_formula():
-    # facts.md / Du, Tepper & Verdelhan (2018): F = S (1 + r_dom) / (1 + r_for).
+    # docs/facts.md / Du, Tepper & Verdelhan (2018): F = S (1 + r_dom) / (1 + r_for).
     assert cip_forward(7.10, 0.025, 0.045) == pytest.approx(7.10 * 1.025 / 1.045)
     assert cip_forward(7.10, 0.025, 0.045, 2) == pytest.approx(7.10 * (1.025 / 1.045) ** 2)
     assert cip_forward(7.10, 0.025, 0.045, 1, -0.002) == pytest.approx(7.10 * 1.023 / 1.045)
@@ -20,7 +20,7 @@ def test_cip_forward_formula():
 
 
 def test_ccb_astana_known_value():
-    # CCB Astana RMB 1bn 2-year bond at 2.95%, listed on AIX and HKEX, Mar 2020 (facts.md).
+    # CCB Astana RMB 1bn 2-year bond at 2.95%, listed on AIX and HKEX, Mar 2020 (docs/facts.md).
     # Illustrative tenor rates (not market quotes): USD 1.2%, CNH 2.5%.
     hedged = dimsum_hedged_cost(0.0295, 0.012, 0.025)
     assert hedged == pytest.approx(1.0295 * 1.012 / 1.025 - 1, abs=1e-15)

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from xl_corridor import _safety
 from xl_corridor.case import CaseError, load_case
-from xl_corridor.report import build_report
-from xl_corridor.template import build_template
+from xl_corridor.validate import safety as _safety
+from xl_corridor.workbook.report import build_report
+from xl_corridor.workbook.template import build_template
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
@@ -345,7 +345,7 @@ def test_defusedxml_is_the_second_line_of_defence(hostile, monkeypatch) -> None:
 def test_preflight_runs_before_openpyxl(hostile, monkeypatch: pytest.MonkeyPatch) -> None:
     import openpyxl
 
-    from xl_corridor.validator import validate_workbook
+    from xl_corridor.validate.validator import validate_workbook
 
     def boom(*a: object, **k: object) -> None:
         raise AssertionError("openpyxl was reached")

@@ -1,4 +1,4 @@
-"""Properties that must hold for any input (Hypothesis), STYLE.md item 6."""
+"""Properties that must hold for any input (Hypothesis), docs/style.md item 6."""
 
 from __future__ import annotations
 

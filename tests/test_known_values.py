@@ -9,7 +9,7 @@ import numpy_financial as npf
 import pytest
 
 import xl_corridor as xc
-from xl_corridor.reference import data_rows
+from xl_corridor.engine.reference import data_rows
 
 # --------------------------------------------------------------------------- Excel NPV / XNPV
 
@@ -124,7 +124,7 @@ def test_ke_with_zero_rf_and_unit_beta_is_damodaran_total_erp(country):
 
 
 def test_country_exposure_half_from_damodaran_lambda_example():
-    # facts.md / Damodaran: lambda = company's share of revenue in the country over the average
+    # docs/facts.md / Damodaran: lambda = company's share of revenue in the country over the average
     # local company's; 35% / 70% gives 0.5, so half the CRP enters Ke.
     full = xc.cost_of_equity(0.04, 1.1, 0.0412, 0.023254, 0.01)
     half = xc.cost_of_equity(0.04, 1.1, 0.0412, 0.023254, 0.01, 0.35 / 0.70)
@@ -132,7 +132,7 @@ def test_country_exposure_half_from_damodaran_lambda_example():
 
 
 def test_ke_in_currency_by_hand():
-    # (1 + 12%) x (1 + 8.5%) / (1 + 2.5%) - 1, the differential-inflation rule (facts.md).
+    # (1 + 12%) x (1 + 8.5%) / (1 + 2.5%) - 1, the differential-inflation rule (docs/facts.md).
     assert xc.ke_in_currency(0.12, 0.085, 0.025) == pytest.approx(
         1.12 * 1.085 / 1.025 - 1, rel=1e-15
     )
@@ -213,7 +213,7 @@ def test_preproduction_capital_sums_components_and_contingency():
         ("GKZ", "C1", True, "RECONCILE_CODE"),
         ("KAZRC", "Indicated", True, "RECONCILE_CODE"),
         ("PERC", "Inferred", False, "RECONCILE_CODE"),
-        # Jiaxin's Boguty: JORC, Indicated 97.6 Mt, in production (facts.md).
+        # Jiaxin's Boguty: JORC, Indicated 97.6 Mt, in production (docs/facts.md).
         ("JORC", "Indicated", True, "DUAL_ELIGIBLE"),
     ],
 )

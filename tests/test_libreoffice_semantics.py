@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 import xl_corridor as xc
-from xl_corridor._lo import recalculate
+from xl_corridor.validate.libreoffice import recalculate
 
 RNG = np.random.default_rng(20261122)
 CASES = [

@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xl_corridor.errors import CorridorInputError
-from xl_corridor.liquidity import (
+from xl_corridor.engine.liquidity import (
     amihud_illiquidity,
     liquidity_premium_from_spread,
     liquidity_premium_reduction,
     roll_spread,
     turnover,
 )
-from xl_corridor.parity import venue_costs
+from xl_corridor.engine.parity import venue_costs
+from xl_corridor.errors import CorridorInputError
 
 
 def test_amihud_hand_computed():
@@ -94,7 +94,7 @@ def test_roll_bad_input(args, kwargs, name):
 
 
 def test_turnover():
-    # Jiaxin: 439,228,800 shares outstanding after the offer (facts.md).
+    # Jiaxin: 439,228,800 shares outstanding after the offer (docs/facts.md).
     assert turnover(4_392_288, 439_228_800) == pytest.approx(0.01)
     np.testing.assert_allclose(turnover([[1.0], [2.0]], [4.0, 8.0]), [[0.25, 0.125], [0.5, 0.25]])
     with pytest.raises(CorridorInputError) as err:

@@ -8,9 +8,9 @@ import numpy as np
 import numpy_financial as npf
 import pytest
 
-from xl_corridor.discounting import dual_npv
+from xl_corridor.engine.discounting import dual_npv
+from xl_corridor.engine.montecarlo import BLOCK_PATHS, simulate_delta_npv, simulate_price_paths
 from xl_corridor.errors import CorridorInputError
-from xl_corridor.montecarlo import BLOCK_PATHS, simulate_delta_npv, simulate_price_paths
 
 CF = [-100.0, 30.0, 40.0, 50.0, 60.0]
 UNCERTAIN = dict(volatility=0.25, liquidity_reduction=(0.0, 0.01, 0.02),

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from xl_corridor import _safety
 from xl_corridor.cli import main
+from xl_corridor.validate import safety as _safety
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"

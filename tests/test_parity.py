@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xl_corridor.errors import CorridorInputError
-from xl_corridor.parity import (
+from xl_corridor.engine.parity import (
     analyze_parity,
     ar1_half_life,
     arbitrage_band,
@@ -23,6 +22,7 @@ from xl_corridor.parity import (
     parity_stats,
     venue_costs,
 )
+from xl_corridor.errors import CorridorInputError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbooks" / "examples" / "parity_sample.csv"
 
@@ -30,7 +30,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "workbooks" / "examples" / "parit
 # --- parity_gap -------------------------------------------------------------------------------
 
 def test_jiaxin_offer_prices_are_at_parity():
-    # facts.md / Jiaxin allotment announcement (Aug 2025): HK$10.92 on HKEX; RMB 9.93 on AIX,
+    # docs/facts.md / Jiaxin allotment announcement (Aug 2025): HK$10.92 on HKEX; RMB 9.93 on AIX,
     # "equivalent to HK$10.92" at RMB 0.90964 per HK$1. The printed prices are rounded to the
     # cent, so the gap is 10.92 * 0.90964 / 9.93 - 1 = 0.000329..., zero to the rounding.
     gap = parity_gap(10.92, 9.93, 1 / 0.90964)

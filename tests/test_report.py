@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from xl_corridor.case import evaluate, load_case
-from xl_corridor.report import build_report
+from xl_corridor.workbook.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"

@@ -18,11 +18,11 @@ from openpyxl import load_workbook
 
 from xl_corridor.case import CaseError, analyze, evaluate, load_case
 from xl_corridor.cli import main
-from xl_corridor.montecarlo import simulate_delta_npv
-from xl_corridor.parity import analyze_parity, arbitrage_band, load_parity_csv
-from xl_corridor.report import build_report
-from xl_corridor.sensitivity import grid_premia
-from xl_corridor.validator import validate_workbooks
+from xl_corridor.engine.montecarlo import simulate_delta_npv
+from xl_corridor.engine.parity import analyze_parity, arbitrage_band, load_parity_csv
+from xl_corridor.engine.sensitivity import grid_premia
+from xl_corridor.validate.validator import validate_workbooks
+from xl_corridor.workbook.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
@@ -289,7 +289,7 @@ def test_dated_case_with_simulation_notes_it_was_not_run(tmp_path: Path) -> None
 def test_cash_flows_that_never_pay_back_still_give_a_valid_report(tmp_path, soffice):
     # All outflows: no ke_dual can recover the compliance cost, so there is no break-even Ke.
     # The report must say so in words (not an empty or NaN cell) and still validate.
-    from xl_corridor.validator import validate_workbook
+    from xl_corridor.validate.validator import validate_workbook
 
     data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
     data["cash_flows"]["values"] = [-600.0, -50.0, -20.0, -10.0]

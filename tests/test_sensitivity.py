@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xl_corridor.compliance import compliance_cost
-from xl_corridor.discounting import dual_npv
-from xl_corridor.errors import CorridorInputError
-from xl_corridor.sensitivity import (
+from xl_corridor.engine.compliance import compliance_cost
+from xl_corridor.engine.discounting import dual_npv
+from xl_corridor.engine.sensitivity import (
     delta_npv_from_inputs,
     grid_ke_cost,
     grid_premia,
     tornado,
 )
+from xl_corridor.errors import CorridorInputError
 
 CF = [-100.0, 30.0, 40.0, 50.0, 60.0]
 BASE = {"rf": 0.04, "beta": 1.0, "mrp": 0.05, "crp_single": 0.03, "crp_dual": 0.02,

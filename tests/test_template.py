@@ -7,7 +7,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
-from xl_corridor.template import build_template
+from xl_corridor.workbook.template import build_template
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbooks" / "corridor_template.xlsx"
@@ -63,7 +63,7 @@ def test_banker_formatting() -> None:
 
 
 def test_premia_grid_band_and_dimsum_udf_calls() -> None:
-    from xl_corridor.template import EXTRA_ROWS, PREMIA_TOP
+    from xl_corridor.workbook.template import EXTRA_ROWS, PREMIA_TOP
 
     ws = load_workbook(COMMITTED)["Model"]
     grid = ws[f"C{PREMIA_TOP}"].value
@@ -80,7 +80,7 @@ def test_premia_grid_band_and_dimsum_udf_calls() -> None:
 
 
 def test_template_validates_with_udfs_registered() -> None:
-    from xl_corridor.validator import validate_workbook
+    from xl_corridor.validate.validator import validate_workbook
 
     result = validate_workbook(COMMITTED)
     assert result.ok, [str(f) for f in result.failures][:5]
@@ -92,8 +92,8 @@ def test_premia_udf_grid_equals_engine() -> None:
     import numpy as np
 
     from xl_corridor.case import analyze, load_case
-    from xl_corridor.template import PREMIA_TOP
-    from xl_corridor.validator import _register_udfs, _solution_cells
+    from xl_corridor.validate.validator import _register_udfs, _solution_cells
+    from xl_corridor.workbook.template import PREMIA_TOP
 
     _register_udfs({})
     cells = _solution_cells(formulas.ExcelModel().loads(str(COMMITTED)).finish().calculate())

@@ -197,14 +197,14 @@ def test_every_udf_has_a_description_and_help_for_every_argument():
 
 
 def test_analytics_udfs_against_hand_formulas():
-    # Covered interest parity (facts.md): hedged cost = (1+c)(1+r_usd)/(1+r_cnh) - 1.
+    # Covered interest parity (docs/facts.md): hedged cost = (1+c)(1+r_usd)/(1+r_cnh) - 1.
     assert udf.DIMSUM_HEDGED_COST(0.0295, 0.012, 0.025) == pytest.approx(
         1.0295 * 1.012 / 1.025 - 1, rel=1e-14
     )
     assert udf.DIMSUM_SAVING(0.0295, 0.012, 0.025, 0.05) == pytest.approx(
         0.05 - (1.0295 * 1.012 / 1.025 - 1), rel=1e-12
     )
-    # Jiaxin's offer: HK$10.92 against RMB 9.93 at RMB 0.90964 per HK$ (facts.md).
+    # Jiaxin's offer: HK$10.92 against RMB 9.93 at RMB 0.90964 per HK$ (docs/facts.md).
     assert udf.DUAL_PARITY_GAP(10.92, 9.93, 1 / 0.90964) == pytest.approx(
         10.92 * 0.90964 / 9.93 - 1, rel=1e-12
     )

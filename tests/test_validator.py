@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from xl_corridor.report import build_report
-from xl_corridor.template import build_template
-from xl_corridor.validator import validate_workbook, validate_workbooks
+from xl_corridor.validate.validator import validate_workbook, validate_workbooks
+from xl_corridor.workbook.report import build_report
+from xl_corridor.workbook.template import build_template
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
@@ -118,7 +118,7 @@ def test_template_with_no_break_even_ke_is_valid_and_says_so(tmp_path: Path) -> 
     # DUAL_BREAKEVEN_KE shows its message (#VALUE!) and the check cell says so in words.
     import openpyxl
 
-    from xl_corridor.template import MODEL_ROWS, NO_BREAKEVEN_KE
+    from xl_corridor.workbook.template import MODEL_ROWS, NO_BREAKEVEN_KE
 
     path = build_template(tmp_path / "t.xlsx")
     wb = openpyxl.load_workbook(path)

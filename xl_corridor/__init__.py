@@ -10,9 +10,9 @@ from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from xl_corridor.capital import preproduction_capital
-from xl_corridor.compliance import compliance_cost, growing_annuity_factor
-from xl_corridor.discounting import (
+from xl_corridor.engine.capital import preproduction_capital
+from xl_corridor.engine.compliance import compliance_cost, growing_annuity_factor
+from xl_corridor.engine.discounting import (
     breakeven_cost,
     breakeven_ke,
     dual_npv,
@@ -20,18 +20,17 @@ from xl_corridor.discounting import (
     npv,
     xnpv,
 )
-from xl_corridor.errors import CorridorInputError
-from xl_corridor.funding import cip_forward, dimsum_hedged_cost, dimsum_saving
-from xl_corridor.liquidity import (
+from xl_corridor.engine.funding import cip_forward, dimsum_hedged_cost, dimsum_saving
+from xl_corridor.engine.liquidity import (
     amihud_illiquidity,
     liquidity_premium_from_spread,
     liquidity_premium_reduction,
     roll_spread,
     turnover,
 )
-from xl_corridor.listing import ListingPath, listing_path
-from xl_corridor.montecarlo import MonteCarloResult, simulate_delta_npv, simulate_price_paths
-from xl_corridor.parity import (
+from xl_corridor.engine.listing import ListingPath, listing_path
+from xl_corridor.engine.montecarlo import MonteCarloResult, simulate_delta_npv, simulate_price_paths
+from xl_corridor.engine.parity import (
     analyze_parity,
     arbitrage_band,
     arbitrage_bounds,
@@ -39,9 +38,10 @@ from xl_corridor.parity import (
     parity_gap,
     parity_stats,
 )
-from xl_corridor.rates import cost_of_equity, country_risk_premium, ke_in_currency
-from xl_corridor.reference import damodaran, damodaran_country
-from xl_corridor.sensitivity import delta_npv_from_inputs, grid_ke_cost, grid_premia, tornado
+from xl_corridor.engine.rates import cost_of_equity, country_risk_premium, ke_in_currency
+from xl_corridor.engine.reference import damodaran, damodaran_country
+from xl_corridor.engine.sensitivity import delta_npv_from_inputs, grid_ke_cost, grid_premia, tornado
+from xl_corridor.errors import CorridorInputError
 
 # The workbook layer (case files, reports, template, validator) needs openpyxl and pydantic;
 # it is imported on first use so that the Excel functions load with numpy alone.
@@ -51,12 +51,12 @@ _LAZY = {
     "Evaluation": "xl_corridor.case",
     "evaluate": "xl_corridor.case",
     "load_case": "xl_corridor.case",
-    "ReportResult": "xl_corridor.report",
-    "build_report": "xl_corridor.report",
-    "build_template": "xl_corridor.template",
-    "ValidationResult": "xl_corridor.validator",
-    "validate_workbook": "xl_corridor.validator",
-    "validate_workbooks": "xl_corridor.validator",
+    "ReportResult": "xl_corridor.workbook.report",
+    "build_report": "xl_corridor.workbook.report",
+    "build_template": "xl_corridor.workbook.template",
+    "ValidationResult": "xl_corridor.validate.validator",
+    "validate_workbook": "xl_corridor.validate.validator",
+    "validate_workbooks": "xl_corridor.validate.validator",
 }
 
 

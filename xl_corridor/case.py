@@ -33,8 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from xl_corridor import (
-    _safety,
+from xl_corridor.engine import (
     capital,
     compliance,
     discounting,
@@ -45,8 +44,9 @@ from xl_corridor import (
     rates,
     reference,
 )
-from xl_corridor import sensitivity as sens_engine
+from xl_corridor.engine import sensitivity as sens_engine
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.validate import safety as _safety
 
 __all__ = [
     "Analytics",
@@ -170,7 +170,7 @@ def _triple(v: Any) -> Any:
 
 
 class Simulation(_Model):
-    """Monte Carlo settings for :func:`xl_corridor.montecarlo.simulate_delta_npv`."""
+    """Monte Carlo settings for :func:`xl_corridor.engine.montecarlo.simulate_delta_npv`."""
 
     n_paths: Int = Field(default=20_000, ge=1, le=10_000_000)
     seed: Int = Field(default=0, ge=0, le=2**63 - 1)
@@ -743,7 +743,7 @@ class Analytics:
     parity: parity.ParityResult | None
 
 
-#: Tornado inputs, in the order of :func:`xl_corridor.sensitivity.delta_npv_from_inputs`.
+#: Tornado inputs, in the order of :func:`xl_corridor.engine.sensitivity.delta_npv_from_inputs`.
 TORNADO_INPUTS = ("rf", "beta", "mrp", "crp_single", "crp_dual", "lp_single", "lp_dual",
                   "country_exposure", "cash_flow_scale", "compliance_cost")
 
@@ -774,11 +774,11 @@ def _dated_model(dates: list[dt.date]) -> Callable[[Mapping[str, Any]], float]:
 
 def analyze(case: Case, ev: Evaluation | None = None) -> Analytics:
     """Run the engine for the analytics sheets: the premia grid
-    (:func:`xl_corridor.sensitivity.grid_premia`), the tornado
-    (:func:`xl_corridor.sensitivity.tornado`), the Monte Carlo
-    (:func:`xl_corridor.montecarlo.simulate_delta_npv`), the parity statistics
-    (:func:`xl_corridor.parity.analyze_parity`) and Dim Sum funding
-    (:func:`xl_corridor.funding.dimsum_hedged_cost`)."""
+    (:func:`xl_corridor.engine.sensitivity.grid_premia`), the tornado
+    (:func:`xl_corridor.engine.sensitivity.tornado`), the Monte Carlo
+    (:func:`xl_corridor.engine.montecarlo.simulate_delta_npv`), the parity statistics
+    (:func:`xl_corridor.engine.parity.analyze_parity`) and Dim Sum funding
+    (:func:`xl_corridor.engine.funding.dimsum_hedged_cost`)."""
     return _analyze(case, ev if ev is not None else evaluate(case), "case")
 
 

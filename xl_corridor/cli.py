@@ -6,8 +6,8 @@ output that xl-corridor did not write), and for ``batch`` when no report at all 
 Errors go to stderr as one line, ``FILE: field: problem`` or ``FILE: problem``, never a
 traceback (set ``XL_CORRIDOR_DEBUG=1`` to see one for an unexpected error).
 
-Outside input is checked before any parser opens it (``xl_corridor._safety``): size, zip bombs,
-XML entity declarations, absurd sheets, encrypted files. Reports are written to a hidden
+Outside input is checked before any parser opens it (``xl_corridor.validate.safety``): size,
+zip bombs, XML entity declarations, absurd sheets, encrypted files. Reports are written to a hidden
 temporary file in the target folder and renamed into place, so a killed run leaves the previous
 file intact; an existing file is only replaced if xl-corridor wrote it, unless ``--force``.
 """
@@ -22,9 +22,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from xl_corridor import _safety
-from xl_corridor._lo import LibreOfficeError
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.validate import safety as _safety
+from xl_corridor.validate.libreoffice import LibreOfficeError
 
 __all__ = ["main"]
 
@@ -65,7 +65,7 @@ def _target(out: Path, *, force: bool, case: str | None = None) -> None:
 
 def _write_report(case: Any, out: Path) -> Any:
     from xl_corridor.case import CaseError
-    from xl_corridor.report import build_report
+    from xl_corridor.workbook.report import build_report
 
     try:
         return build_report(case, out)
@@ -98,7 +98,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from xl_corridor.validator import validate_workbook
+    from xl_corridor.validate.validator import validate_workbook
 
     try:
         result = validate_workbook(args.file)
@@ -117,7 +117,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from xl_corridor.template import build_template
+    from xl_corridor.workbook.template import build_template
 
     out = Path(args.out)
     _target(out, force=args.force)

@@ -24,7 +24,6 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_corridor import reference
 from xl_corridor.case import (
     PARITY_COLUMNS,
     Analytics,
@@ -36,7 +35,8 @@ from xl_corridor.case import (
     sensitivity,
     tornado_base,
 )
-from xl_corridor.template import (
+from xl_corridor.engine import reference
+from xl_corridor.workbook.template import (
     BLACK,
     BLUE,
     BOLD,
@@ -207,7 +207,7 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
 
 
 def _compliance_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> None:
-    from xl_corridor import compliance
+    from xl_corridor.engine import compliance
 
     ev, c = p.evaluation, case.compliance
     fx = case.fx

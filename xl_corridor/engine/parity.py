@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from xl_corridor import _checks as ck
-from xl_corridor._checks import FloatArray
+from xl_corridor.engine import _checks as ck
+from xl_corridor.engine._checks import FloatArray
+from xl_corridor.engine.reference import data_text
 from xl_corridor.errors import CorridorInputError
-from xl_corridor.reference import data_text
 
 __all__ = [
     "ParityResult",

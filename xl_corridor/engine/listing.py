@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, NamedTuple
 
+from xl_corridor.engine.reference import data_rows
 from xl_corridor.errors import CorridorInputError
-from xl_corridor.reference import data_rows
 
 __all__ = ["ListingPath", "listing_path", "PATH_CODES"]
 

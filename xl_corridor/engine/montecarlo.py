@@ -16,7 +16,7 @@ Model (one path, periods t = 1..T of ``period_years`` each):
   from triangular distributions (low, mode, high) or fixed;
 * compliance cost :math:`C \\cdot e^{\\sigma_o Z_o}` (lognormal overrun, median 1);
 * :math:`\\Delta NPV = \\sum_t CF_t [(1+K_{e,dual})^{-(t-s)} - (1+K_{e,single})^{-(t-s)}]
-  - C e^{\\sigma_o Z_o}`, :math:`s` the timing shift of :func:`xl_corridor.discounting.npv`
+  - C e^{\\sigma_o Z_o}`, :math:`s` the timing shift of :func:`xl_corridor.engine.discounting.npv`
   (0 end, 0.5 mid, 1 begin).
 
 Reproducibility: paths are generated in fixed blocks of :data:`BLOCK_PATHS`; block ``j`` draws
@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 from numpy.random import PCG64, Generator, SeedSequence
 
-from xl_corridor import _checks as ck
-from xl_corridor._checks import FloatArray
+from xl_corridor.engine import _checks as ck
+from xl_corridor.engine._checks import FloatArray
 from xl_corridor.errors import CorridorInputError
 
 __all__ = [
@@ -356,7 +356,7 @@ def simulate_delta_npv(
     overrun_sigma : float, keyword-only
         Log-volatility of the compliance cost overrun multiplier (median 1). Default 0.
     timing : {'end', 'mid', 'begin'}, keyword-only
-        Cash-flow timing, as in :func:`xl_corridor.discounting.npv`.
+        Cash-flow timing, as in :func:`xl_corridor.engine.discounting.npv`.
     n_paths : int, keyword-only
         Number of paths, 1 to 1e8. Default 100,000.
     seed : int, keyword-only

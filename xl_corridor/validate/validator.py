@@ -29,8 +29,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-from xl_corridor import _lo, _safety
 from xl_corridor.case import CaseError, evaluate, load_case, workbook_case_dict
+from xl_corridor.validate import libreoffice as _lo
+from xl_corridor.validate import safety as _safety
 
 __all__ = ["Failure", "ValidationResult", "validate_workbook", "validate_workbooks"]
 
@@ -106,12 +107,13 @@ def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
     list of ValidationResult
         In input order. ``status`` is "valid", "failed" (``failures`` name ``Sheet!cell``,
         expected and got) or "unusable" (``message`` says why: not a zip, not an xlsx, not an
-        xl-corridor workbook, or refused by the pre-flight checks of ``xl_corridor._safety``:
-        zip bombs, XML entity declarations, absurdly large sheets, encrypted files).
+        xl-corridor workbook, or refused by the pre-flight checks of
+        ``xl_corridor.validate.safety``: zip bombs, XML entity declarations, absurdly large
+        sheets, encrypted files).
 
     Raises
     ------
-    xl_corridor._lo.LibreOfficeError
+    xl_corridor.validate.libreoffice.LibreOfficeError
         If reports are given and LibreOffice is missing or fails.
     """
     results: dict[int, ValidationResult] = {}
@@ -148,7 +150,7 @@ def _preflight(job: _Job) -> str:
 
 
 def _classify(job: _Job) -> str:
-    from xl_corridor.template import REPORT_KIND, TEMPLATE_KIND
+    from xl_corridor.workbook.template import REPORT_KIND, TEMPLATE_KIND
 
     path = job.path
     if not path.is_file():
@@ -182,7 +184,7 @@ def _prepare_report(job: _Job) -> str:
     Returns a problem that makes the file unusable ("" if it could be read)."""
     from openpyxl import load_workbook
 
-    from xl_corridor.report import plan_report
+    from xl_corridor.workbook.report import plan_report
 
     try:
         wb = load_workbook(job.path)
@@ -372,7 +374,7 @@ def _validate_template(job: _Job) -> ValidationResult:
     from formulas.tokens.operand import XlError
 
     from xl_corridor.case import analyze
-    from xl_corridor.template import (
+    from xl_corridor.workbook.template import (
         CHECK_ROWS,
         EXTRA_ROWS,
         GRID_STEPS,

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from xl_corridor import _checks as ck
+from xl_corridor.engine import _checks as ck
 from xl_corridor.errors import CorridorInputError
 
 __all__ = ["compliance_cost", "growing_annuity_factor"]

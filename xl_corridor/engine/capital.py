@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from xl_corridor import _checks as ck
+from xl_corridor.engine import _checks as ck
 
 __all__ = ["preproduction_capital"]
 

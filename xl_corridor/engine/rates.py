@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xl_corridor import _checks as ck
+from xl_corridor.engine import _checks as ck
 
 __all__ = ["cost_of_equity", "country_risk_premium", "ke_in_currency"]
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from xl_corridor import _checks as ck
-from xl_corridor._checks import FloatArray
+from xl_corridor.engine import _checks as ck
+from xl_corridor.engine._checks import FloatArray
+from xl_corridor.engine.parity import venue_costs
 from xl_corridor.errors import CorridorInputError
-from xl_corridor.parity import venue_costs
 
 __all__ = [
     "amihud_illiquidity",

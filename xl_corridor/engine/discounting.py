@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from xl_corridor import _checks as ck
-from xl_corridor._checks import FloatArray
+from xl_corridor.engine import _checks as ck
+from xl_corridor.engine._checks import FloatArray
 from xl_corridor.errors import CorridorInputError
 
 __all__ = [

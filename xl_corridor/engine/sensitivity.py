@@ -1,6 +1,7 @@
 """Sensitivity of the dual-listing decision: Delta NPV grids and a tornado over every input.
 
-The grids are single broadcast calls of :func:`xl_corridor.discounting.dual_npv` (a column of one
+The grids are single broadcast calls of :func:`xl_corridor.engine.discounting.dual_npv` (a
+column of one
 input against a row of another), so a 201 x 201 table costs one discounting pass. The tornado
 varies one input at a time through :func:`delta_npv_from_inputs`, the whole model as one pure
 function of a flat dict, which the report and template code reuse.
@@ -13,11 +14,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from xl_corridor import _checks as ck
-from xl_corridor.compliance import compliance_cost as _compliance_cost
-from xl_corridor.discounting import dual_npv
+from xl_corridor.engine import _checks as ck
+from xl_corridor.engine.compliance import compliance_cost as _compliance_cost
+from xl_corridor.engine.discounting import dual_npv
+from xl_corridor.engine.rates import cost_of_equity
 from xl_corridor.errors import CorridorInputError
-from xl_corridor.rates import cost_of_equity
 
 __all__ = [
     "MODEL_INPUTS",
@@ -74,7 +75,7 @@ def grid_ke_cost(
     ke_single : float
         Cost of equity of the single (AIX-only) listing, decimal.
     timing : {'end', 'mid', 'begin'}, keyword-only
-        Cash-flow timing; see :func:`xl_corridor.discounting.npv`.
+        Cash-flow timing; see :func:`xl_corridor.engine.discounting.npv`.
 
     Returns
     -------
@@ -141,7 +142,7 @@ def grid_premia(
         Periodic cash flows, model currency.
     rf, beta, mrp : float
         Risk-free rate, beta and mature-market premium (decimals), as in
-        :func:`xl_corridor.rates.cost_of_equity`.
+        :func:`xl_corridor.engine.rates.cost_of_equity`.
     crp_single, lp_single : float
         Country and liquidity premia of the single (AIX-only) listing, decimals.
     liquidity_reductions : array_like
@@ -160,7 +161,7 @@ def grid_premia(
     Returns
     -------
     ndarray, shape (len(liquidity_reductions), len(country_reductions))
-        Delta NPV, one broadcast :func:`~xl_corridor.discounting.dual_npv` call.
+        Delta NPV, one broadcast :func:`~xl_corridor.engine.discounting.dual_npv` call.
 
     Raises
     ------
@@ -227,7 +228,7 @@ def delta_npv_from_inputs(inputs: Mapping[str, Any]) -> float:
         ``compliance_annual_<name>`` (yearly amounts) with ``compliance_years`` and optionally
         ``compliance_discount_rate`` (default: ke_dual), ``compliance_growth``,
         ``compliance_one_off`` and ``compliance_tax_rate`` (0), capitalized with
-        :func:`xl_corridor.compliance.compliance_cost`. Keys outside these are refused.
+        :func:`xl_corridor.engine.compliance.compliance_cost`. Keys outside these are refused.
 
     Returns
     -------
