@@ -11,7 +11,6 @@ stamped with seed and path count), Parity and Funding; Checks last.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,34 +23,31 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_corridor.case import (
-    PARITY_COLUMNS,
+from xl_corridor.case import Case, load_case
+from xl_corridor.case.evaluate import (
     Analytics,
-    Case,
     Evaluation,
     analyze,
     evaluate,
-    load_case,
     sensitivity,
     tornado_base,
 )
 from xl_corridor.engine import reference
-from xl_corridor.workbook.template import (
+from xl_corridor.workbook.inputs import PARITY_COLUMNS, write_inputs
+from xl_corridor.workbook.marks import EXCEL_EPOCH, REPORT_KIND, TOLERANCE
+from xl_corridor.workbook.save import save_workbook
+from xl_corridor.workbook.styles import (
     BLACK,
     BLUE,
     BOLD,
     FMT,
     GREEN,
     INPUT_FILL,
-    REPORT_KIND,
     TITLE,
-    TOLERANCE,
     define,
     header,
     print_setup,
     put_text,
-    save_workbook,
-    write_inputs,
 )
 
 __all__ = ["ReportResult", "build_report", "plan_report"]
@@ -178,7 +174,7 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         ws[f"A{r}"] = i + 1
         if dated:
             assert cf.dates is not None
-            serial = (cf.dates[i] - dt.date(1899, 12, 30)).days  # Excel's 1900 date system
+            serial = (cf.dates[i] - EXCEL_EPOCH).days
             p.formula(ws, f"B{r}", f"=Inputs!C{src + i}", float(serial), "date", GREEN)
             p.formula(ws, f"D{r}", f"=(B{r}-$B${first})/365", t[i], "df")
         else:
