@@ -14,6 +14,7 @@ from xl_corridor.case.load import load_case
 from xl_corridor.case.schema import (
     DECISION_PROCEED,
     DECISION_REJECT,
+    DECISION_WAIT,
     Case,
     CaseError,
     case_value,
@@ -25,6 +26,7 @@ __all__ = [
     "CaseError",
     "DECISION_PROCEED",
     "DECISION_REJECT",
+    "DECISION_WAIT",
     "Evaluation",
     "analyze",
     "case_value",
