@@ -113,6 +113,8 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{args.file}: {len(result.failures)} check(s) failed")
     else:
         print(f"{args.file}: valid {result.kind} ({result.checked} cells checked)")
+    for note in result.notes:
+        print(f"{args.file}: {note}")
     return result.exit_code
 
 
