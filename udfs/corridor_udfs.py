@@ -30,6 +30,12 @@ import xlwings as xw
 
 import xl_corridor as xc
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.limits import (
+    BREAKEVEN_WORK_PER_PERIOD,
+    UDF_MAX_PERIODS,
+    UDF_MAX_RANGE_CELLS,
+    UDF_MAX_WORK,
+)
 
 __all__ = [
     "CORRIDOR_KE",
@@ -54,9 +60,9 @@ logger = logging.getLogger(__name__)
 
 CATEGORY = "xl-corridor"
 # Largest range accepted for any one argument, and largest result returned: one Excel column.
-MAX_CELLS = 1_048_576
+MAX_CELLS = UDF_MAX_RANGE_CELLS
 # Longest cash-flow series: 10,000 periods (monthly for over 800 years).
-MAX_PERIODS = 10_000
+MAX_PERIODS = UDF_MAX_PERIODS
 
 EXCEL_ERRORS = frozenset(
     "#NULL! #DIV/0! #VALUE! #REF! #NAME? #NUM! #N/A #GETTING_DATA #SPILL! #CALC! #FIELD! "
@@ -72,6 +78,7 @@ COM_ERRORS = {
     -2146826252: "#NUM!",
     -2146826246: "#N/A",
 }
+_COM_LOW, _COM_HIGH = float(min(COM_ERRORS)), float(max(COM_ERRORS))
 
 _REQUIRED = object()
 # Help text of every argument, by function: what the Function Wizard and Office.js show.
@@ -159,13 +166,23 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
+def _plain_float(value: float) -> bool:
+    """A float that is neither an Excel error code as COM sends it nor nan/inf."""
+    return math.isfinite(value) and not _COM_LOW <= value <= _COM_HIGH
+
+
 def _number(name: str, value: Any, where: str = "") -> float:
     """One cell as a float, or CorridorInputError naming the argument and position."""
-    if type(value) is float:  # the common case, from either runtime
+    if type(value) is float and _plain_float(value):  # the common case, from either runtime
         return value
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
         value, (bool, np.bool_)
     ):
+        if isinstance(value, (int, np.integer)) and abs(int(value)) > 1e300:
+            raise CorridorInputError(name, f"expected a number{where} Excel can hold, got an "
+                                           f"integer of {len(str(abs(int(value))))} digits")
+        if not math.isfinite(float(value)):
+            raise CorridorInputError(name, f"expected a finite number{where}, got {float(value)}")
         if int(value) in COM_ERRORS and float(value) == int(value):
             raise CorridorInputError(name, f"expected a number{where}, got {_describe(int(value))}")
         return float(value)
@@ -220,11 +237,12 @@ def _blank_argument(value: Any) -> bool:
 def _grid(name: str, value: Any, default: Any = _REQUIRED) -> Any:
     """A scalar argument that may also be given as a range: a float, or a 2-D float array."""
     # Fast path for what a single cell sends: a float, or [[float]] with ndim=2.
-    if type(value) is float:
+    if type(value) is float and _plain_float(value):
         return value
     if type(value) is list and len(value) == 1:
         row = value[0]
-        if type(row) is list and len(row) == 1 and type(row[0]) is float:
+        if type(row) is list and len(row) == 1 and type(row[0]) is float and _plain_float(
+                row[0]):
             return row[0]
     if _blank_argument(value):
         if default is _REQUIRED:
@@ -308,9 +326,13 @@ def _result(value: Any) -> Any:
     return np.atleast_2d(arr).tolist()
 
 
-def _check_broadcast(**grids: Any) -> None:
+def _check_broadcast(work_per_cell: int = 1, **grids: Any) -> None:
+    """Ranges must pair, and result cells x ``work_per_cell`` stay within UDF_MAX_WORK."""
     shapes = {k: np.shape(v) for k, v in grids.items() if type(v) is not float and np.ndim(v)}
     if not shapes:  # single cells only: nothing to pair
+        if work_per_cell > UDF_MAX_WORK:
+            raise CorridorInputError("ranges", f"this call asks for {work_per_cell:,} steps of "
+                                               f"work; at most {UDF_MAX_WORK:,}")
         return
     try:
         shape = np.broadcast_shapes(*shapes.values())
@@ -325,6 +347,12 @@ def _check_broadcast(**grids: Any) -> None:
         raise CorridorInputError(
             "ranges",
             f"the ranges broadcast to {math.prod(shape):,} cells; at most {MAX_CELLS:,} fit",
+        )
+    if math.prod(shape) * work_per_cell > UDF_MAX_WORK:
+        raise CorridorInputError(
+            "ranges",
+            f"{math.prod(shape):,} result cells x {work_per_cell:,} steps each is more work "
+            f"than one call may ask for (at most {UDF_MAX_WORK:,}); use smaller ranges",
         )
 
 
@@ -383,7 +411,7 @@ def DUAL_NPV(cash_flows, ke_dual, ke_single, compliance_cost, timing="end"):  # 
         compliance_cost=_grid("compliance_cost", compliance_cost),
     )
     when = _text("timing", timing, "end")
-    _check_broadcast(**grids)
+    _check_broadcast(cf.size, **grids)
     return _result(xc.dual_npv(cf, **grids, timing=when))
 
 
@@ -427,7 +455,7 @@ def COMPLIANCE_COST(  # noqa: N802
         one_off=_grid("one_off", one_off, 0.0),
         tax_rate=_grid("tax_rate", tax_rate, 0.0),
     )
-    _check_broadcast(**grids)
+    _check_broadcast(items.size, **grids)
     return _result(xc.compliance_cost(items, fx_rates=fx, **grids))
 
 
@@ -541,7 +569,7 @@ def DUAL_BREAKEVEN_KE(cash_flows, ke_single, compliance_cost, timing="end"):  # 
         compliance_cost=_grid("compliance_cost", compliance_cost),
     )
     when = _text("timing", timing, "end")
-    _check_broadcast(**grids)
+    _check_broadcast(BREAKEVEN_WORK_PER_PERIOD * cf.size, **grids)
     result = np.asarray(xc.breakeven_ke(cf, **grids, timing=when))
     if np.isnan(result).any():
         raise CorridorInputError(

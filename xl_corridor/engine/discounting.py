@@ -419,6 +419,10 @@ def _breakeven_rate(cf: FloatArray, t: FloatArray, ks: FloatArray, cost: FloatAr
     flat_ks = ks_b.reshape(-1)
     target = _present_value("ke_single", flat_ks, cf, t) + cost_b.reshape(-1)
 
+    if flat_ks.size and float(flat_ks.min()) <= _KE_FLOOR:
+        raise CorridorInputError("ke_single", f"expected a rate above {_KE_FLOOR:g} (the "
+                                 "lowest ke_dual searched), got "
+                                 f"{float(flat_ks.min()):g}")
     top = max(float(flat_ks.max()), _KE_FLOOR)
     grid = np.arange(_KE_FLOOR, top, _KE_GRID_STEP)
     with np.errstate(over="ignore", invalid="ignore"):

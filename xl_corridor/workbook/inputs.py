@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_corridor.case.evaluate import sensitivity
@@ -447,3 +448,68 @@ def write_inputs(
     return refs
 
 
+
+
+# --- the cells a user may edit
+
+#: Defined names of the input ranges (besides the scalars): cash flows, their dates, the
+#: compliance line items, the FX table and the daily parity sample.
+INPUT_RANGES: tuple[str, ...] = ("cash_flows", "cf_dates", "comp_labels", "comp_amounts",
+                                 "comp_ccy", "fx_ccy", "fx_rate", *PARITY_COLUMNS)
+
+
+def input_cells(wb: Any) -> frozenset[str]:
+    """Every cell a user may edit, as ``Sheet!A1``: the one place that defines that set.
+
+    The value cell of each scalar input (its defined name) and its "Source / note" cell two
+    columns to the right (read back as ``sources``), and every cell of the input ranges
+    (:data:`INPUT_RANGES`). Only names that ``wb`` defines count, so call it on the workbook
+    the builder wrote, not on a file from outside (whose names could have been redirected).
+    """
+    from openpyxl.utils.cell import range_boundaries
+
+    cells: set[str] = set()
+    scalar_names = {s.name for s in ALL_SCALARS}
+    for name in (*scalar_names, *INPUT_RANGES):
+        dn = wb.defined_names.get(name)
+        if dn is None:
+            continue
+        for sheet, ref in dn.destinations:
+            c1, r1, c2, r2 = range_boundaries(ref.replace("$", ""))
+            assert c1 is not None and r1 is not None and c2 is not None and r2 is not None
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    cells.add(f"{sheet}!{get_column_letter(c)}{r}")
+                    if name in scalar_names:
+                        cells.add(f"{sheet}!{get_column_letter(c + 2)}{r}")
+    return frozenset(cells)
+
+
+def _normal(v: Any) -> str:
+    if isinstance(v, bool):
+        return repr(v)
+    if isinstance(v, int | float):
+        return repr(float(v))
+    if isinstance(v, dt.datetime) and v.time() == dt.time(0):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, str) and not v.strip():
+        return "None"
+    return repr(v)
+
+
+def inputs_fingerprint(wb: Any, cells: frozenset[str] | None = None) -> str:
+    """SHA-256 of the values of the input cells (:func:`input_cells` of ``wb`` unless given).
+
+    Numbers compare as floats, midnight datetimes as dates and blank text as empty, so a
+    workbook re-saved by Excel or openpyxl keeps its fingerprint while its inputs are unchanged.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for ref in sorted(cells if cells is not None else input_cells(wb)):
+        sheet, coord = ref.split("!")
+        value = wb[sheet][coord].value if sheet in wb.sheetnames else None
+        digest.update(f"{ref}={_normal(value)}\n".encode())
+    return digest.hexdigest()

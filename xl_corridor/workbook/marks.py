@@ -11,6 +11,13 @@ import datetime as dt
 TEMPLATE_KIND = "xl-corridor template"
 REPORT_KIND = "xl-corridor report"
 
+#: Custom document properties (``docProps/custom.xml``) stamped at write time: a SHA-256 of
+#: every other part (changed by any edit or re-save: such a file is not overwritten without
+#: --force), and a SHA-256 of the Inputs sheet's editable cells (a report whose inputs no
+#: longer give it holds a stale snapshot).
+CONTENT_HASH_PROPERTY = "xl-corridor-content-sha256"
+INPUTS_HASH_PROPERTY = "xl-corridor-inputs-sha256"
+
 #: Creation and modification stamp of every written workbook, so that the same inputs give the
 #: same bytes (the generated template is committed and compared byte for byte).
 FIXED_TIME = dt.datetime(2025, 1, 1)

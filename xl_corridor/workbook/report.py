@@ -1004,7 +1004,7 @@ def _summary_sheet(p: Plan, case: Case) -> None:
     put_text(ws, "A4", f"Amounts in {case.deal.units}; rates as %. Valuation date "
              f"{case.deal.valuation_date.isoformat()}.")
     header(ws, 6, ["Item", "Value", "Note"])
-    rows: list[tuple[str, str | None, Any, str, str]] = [
+    rows: list[tuple[str, str, Any, str, str]] = [
         ("Decision", "=" + fx.decision("delta_npv", "listing_code"), ev.decision, "text",
          "PROCEED only when Delta NPV > 0 and HKEX Chapter 18 allows the listing now"),
         ("Delta NPV", "=pv_dual-pv_single-compliance_cost", ev.delta_npv, "amount",
