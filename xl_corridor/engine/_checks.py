@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -38,6 +38,13 @@ def where(index: tuple[int, ...]) -> str:
     return " at position " + ", ".join(str(i + 1) for i in index)
 
 
+def _kind(value: Any) -> str:
+    """The Python type name of a value (``str``, not numpy's ``str_``)."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        value = value.item()
+    return type(value).__name__
+
+
 def _show(value: float) -> str:
     return f"{value:.10g}"
 
@@ -45,7 +52,7 @@ def _show(value: float) -> str:
 def as_array(name: str, x: Any) -> FloatArray:
     """Convert ``x`` to a float array, refusing text, booleans, None and objects."""
     if isinstance(x, (str, bytes)):
-        raise CorridorInputError(name, f"expected a number, got text {x!r}")
+        raise CorridorInputError(name, f"expected a number, got text {show(x)}")
     raw = np.asarray(x)
     if raw.dtype == np.bool_:
         raise CorridorInputError(name, "expected a number, got a boolean (TRUE/FALSE)")
@@ -58,7 +65,7 @@ def as_array(name: str, x: Any) -> FloatArray:
                 pos = (
                     where(tuple(int(j) for j in np.unravel_index(i, raw.shape))) if raw.ndim else ""
                 )
-                shown = "a blank" if item is None else f"{type(item).__name__} {item!r}"
+                shown = "a blank" if item is None else f"{_kind(item)} {show(item)}"
                 raise CorridorInputError(name, f"expected a number{pos}, got {shown}")
     try:
         arr = np.asarray(raw, dtype=np.float64)
@@ -214,5 +221,5 @@ TIMINGS = ("end", "mid", "begin")
 def timing(name: str, value: Any) -> float:
     """The period shift for a timing word: 0 for end, 0.5 for mid, 1 for begin."""
     if not isinstance(value, str) or value.strip().lower() not in TIMINGS:
-        raise CorridorInputError(name, f"expected one of 'end', 'mid', 'begin', got {value!r}")
+        raise CorridorInputError(name, f"expected one of 'end', 'mid', 'begin', got {show(value)}")
     return {"end": 0.0, "mid": 0.5, "begin": 1.0}[value.strip().lower()]
