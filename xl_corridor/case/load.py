@@ -243,8 +243,8 @@ def _problems(errors: Sequence[Any]) -> list[tuple[str, str]]:
                        if fields else f"unknown {what} ({_EXAMPLE_HINT})")
         elif kind == "missing":
             parent, name = loc[:-1], str(loc[-1])
-            section = _model_of(_fields_at(parent).get(name)) is not None
-            msg = f"required {'section' if section else 'field'} is missing"
+            is_table = _model_of(_fields_at(parent).get(name)) is not None
+            msg = f"required {'section' if is_table else 'field'} is missing"
             typo = [u for u in unknown.get(parent, [])
                     if difflib.get_close_matches(u, [name], n=1, cutoff=0.6)]
             if typo:
