@@ -225,8 +225,9 @@ def _problems(errors: Sequence[Any]) -> list[tuple[str, str]]:
     first: dict[Any, int] = {}
     for err in errors:
         first.setdefault(section(err), len(first))
-    # within a section, an unknown name before the missing one it probably meant
-    errors = sorted(errors, key=lambda e: (first[section(e)], e["type"] != "extra_forbidden"))
+    # within a section: wrong values, then unknown names, then the missing ones they may mean
+    rank = {"extra_forbidden": 1, "missing": 2}
+    errors = sorted(errors, key=lambda e: (first[section(e)], rank.get(e["type"], 0)))
     out: list[tuple[str, str]] = []
     for err in errors:
         loc, kind = tuple(err["loc"]), err["type"]
