@@ -1,6 +1,7 @@
 """The case-file schema: one deal's inputs, validated by pydantic.
 
-A case file is TOML (see ``workbooks/examples/jiaxin_boguty.toml``). Every table forbids unknown
+A case file is TOML (``xl-corridor example`` writes a documented one; in the repository it is
+``workbooks/examples/jiaxin_boguty.toml``). Every table forbids unknown
 fields. Rates are decimals (4.5% is 0.045); amounts are in the deal's model currency and units
 (e.g. "HKD m"); compliance line items may be in other currencies, converted with ``fx_rates``
 (model-currency units per unit of the item's currency).
