@@ -2,9 +2,12 @@
 
 The bounds here are the product's policy, stated once:
 
-* rates (risk-free, discount, growth, inflation, cost of equity) are decimals in (-1, 1]; a value
+* rates (risk-free, discount, growth, cost of equity) are decimals in (-1, 1]; a value
   above 1 is almost always a percentage typed as a whole number (4.5 for 4.5%), so it is refused
   with a message that shows the decimal form;
+* inflation is a decimal in (-1, 10000]: above 100% a year is legitimate in some economies
+  (hyperinflation), so only -100% or below (where 1 + inflation is no longer positive) and
+  absurd values (above 1,000,000% a year) are refused;
 * premia and spreads are decimals in [0, 1];
 * amounts are finite and at most 1e15 in absolute value (in model-currency units; larger values are
   typing errors and would overflow the discounting);
@@ -132,6 +135,20 @@ def rate(name: str, x: Any) -> FloatArray:
     arr = finite(name, as_array(name, x))
     _refuse(name, arr, arr > 1.0, "a decimal rate such as 0.045", _percent_hint)
     _refuse(name, arr, arr <= -1.0, "a rate above -1 (-100%)")
+    return arr
+
+
+MAX_INFLATION = 1e4  # 1,000,000% a year: beyond any recorded annual hyperinflation rate's typing
+
+
+def inflation(name: str, x: Any) -> FloatArray:
+    """A decimal inflation rate in (-1, 10000] (above 1, i.e. 100%, is allowed)."""
+    fast = _fast(x, -1.0, MAX_INFLATION, low_open=True)
+    if fast is not None:
+        return fast
+    arr = finite(name, as_array(name, x))
+    _refuse(name, arr, arr <= -1.0, "an inflation rate above -1 (-100%)")
+    _refuse(name, arr, arr > MAX_INFLATION, "a decimal inflation rate such as 0.08 (at most 10000)")
     return arr
 
 
