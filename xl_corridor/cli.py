@@ -3,8 +3,15 @@
 Exit codes: 0 success / valid; 1 checks failed (``validate``) or some cases failed (``batch``);
 2 unusable input (bad case file, hostile or damaged workbook, not an xl-corridor workbook, an
 output that xl-corridor did not write), and for ``batch`` when no report at all was written.
-Errors go to stderr as one line, ``FILE: field: problem`` or ``FILE: problem``, never a
-traceback (set ``XL_CORRIDOR_DEBUG=1`` to see one for an unexpected error).
+Errors go to stderr as ``FILE: field: problem`` or ``FILE: problem``, one line per problem (a
+case file's problems all at once, up to 20), never a traceback (set ``XL_CORRIDOR_DEBUG=1`` to
+see one for an unexpected error). Plausibility warnings (legal values that look like per-cent
+typos) go to stderr as ``FILE: warning: field: problem`` and do not change the exit code.
+
+Outputs are ``.xlsx`` only. ``report`` without ``--out`` writes the case file's name with
+``.xlsx`` in the working directory (``NAME-report.xlsx`` for a workbook case), as ``batch`` does
+in ``--out-dir``. ``batch`` prints a table of case, decision, Delta NPV (with units) and output;
+its progress is a bar on a terminal and one plain stderr line per case elsewhere (CI logs).
 
 Outside input is checked before any parser opens it (``xl_corridor.validate.safety``): size,
 zip bombs, XML entity declarations, absurd sheets, encrypted files. Reports are written to a hidden
