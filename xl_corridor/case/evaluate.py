@@ -160,6 +160,11 @@ def _core(case: Case, label: str) -> dict[str, Any]:
               "tax_rate": "compliance.tax_rate"}
     cost = _engine(label, cnames, compliance.compliance_cost, amounts, c.years, c.discount_rate,
                    c.growth, c.one_off, item_fx, c.tax_rate)
+    if not abs(cost) <= ck.MAX_AMOUNT:  # e.g. a discount rate near -100% compounds past 1e15
+        raise CaseError(label, "compliance.discount_rate",
+                        f"with discount_rate {c.discount_rate:g}, growth {c.growth:g} and "
+                        f"{c.years} years the capitalized compliance cost comes to {cost:.4g} "
+                        f"{case.deal.units}, above 1e15; expected a discount rate such as 0.10")
     dnames = {"cash_flows": "cash_flows.values", "timing": "cash_flows.timing",
               "dates": "cash_flows.dates"}
     if cf.dates is None:
@@ -297,15 +302,19 @@ def _analyze(case: Case, ev: Evaluation, label: str, *, check_only: bool = False
     lr = np.linspace(*sens.liquidity_reduction, sens.steps)
     cr = np.linspace(*sens.country_reduction, sens.steps)
     m, p = case.market, case.premia
+    # a Ke dual out of range on the grid comes from the reduction that raises it most
+    raising = ("sensitivity.liquidity_reduction" if lr.min() <= m.country_exposure * cr.min()
+               else "sensitivity.country_reduction")
     if cf.dates is None:
         grid = _engine(label, {"liquidity_reductions": "sensitivity.liquidity_reduction",
-                               "country_reductions": "sensitivity.country_reduction"},
+                               "country_reductions": "sensitivity.country_reduction",
+                               "ke_dual": raising},
                        sens_engine.grid_premia, cf.values, m.rf, m.beta, m.mrp, ev.crp_single,
                        p.lp_single, lr, cr, ev.compliance_cost, m.country_exposure,
                        timing=cf.timing)
     else:
         kd = ev.ke_single - lr[:, None] - m.country_exposure * cr[None, :]
-        grid = _engine(label, {"ke_dual": "sensitivity.liquidity_reduction"},
+        grid = _engine(label, {"ke_dual": raising},
                        discounting.dual_xnpv, cf.values, cf.dates, kd, ev.ke_single,
                        ev.compliance_cost)
     base = tornado_base(case, ev)
