@@ -108,7 +108,9 @@ def test_batch_draws_a_bar_on_a_terminal(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--version"]) == 0
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
     # the installed distribution's metadata, not the module's own constant
     assert capsys.readouterr().out == f"xl-corridor {metadata.version('xl-corridor')}\n"
 

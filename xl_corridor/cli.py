@@ -94,6 +94,8 @@ def default_out(case: str | Path, folder: str | Path = ".") -> Path:
 
 def _xlsx(out: Path) -> Path:
     """Refuse an output name that is not ``.xlsx`` (before anything is read or written)."""
+    if out.is_dir():
+        raise _Refused(f"{out}: is a directory; give a file name for the output")
     if out.suffix.lower() != ".xlsx":
         hint = out.with_suffix(".xlsx").name if out.suffix else f"{out.name}.xlsx"
         raise _Refused(f"{out}: the output must be an .xlsx workbook (xl-corridor writes Excel "
@@ -332,10 +334,7 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:  # --help, --version, a usage error: argparse has printed it
-        return exc.code if isinstance(exc.code, int) else 2
+    args = _parser().parse_args(argv)  # --help, --version, usage errors: SystemExit
     try:
         return int(args.func(args))
     except _Refused as exc:

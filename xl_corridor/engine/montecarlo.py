@@ -258,7 +258,9 @@ def _reduction(name: str, x: Any) -> tuple[float, float, float]:
         )
     low, mode, high = (float(v) for v in arr)
     if not low <= mode <= high:
-        raise CorridorInputError(name, f"expected low <= mode <= high, got {tuple(arr)}")
+        raise CorridorInputError(
+            name, f"expected low <= mode <= high, got ({low:.10g}, {mode:.10g}, {high:.10g})"
+        )
     if low < -1 or high > 1:
         raise CorridorInputError(name, "expected decimals between -1 and 1, such as 0.005")
     return low, mode, high
