@@ -17,6 +17,7 @@ from xl_corridor.case.plausibility import case_warnings
 from xl_corridor.case.schema import (
     DECISION_PROCEED,
     DECISION_REJECT,
+    DECISION_WAIT,
     Case,
     CaseError,
     case_value,
@@ -28,6 +29,7 @@ __all__ = [
     "CaseError",
     "DECISION_PROCEED",
     "DECISION_REJECT",
+    "DECISION_WAIT",
     "Evaluation",
     "analyze",
     "case_value",

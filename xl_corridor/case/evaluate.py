@@ -17,8 +17,6 @@ import numpy as np
 
 from xl_corridor.case.plausibility import case_warnings
 from xl_corridor.case.schema import (
-    DECISION_PROCEED,
-    DECISION_REJECT,
     Capital,
     Case,
     CaseError,
@@ -171,11 +169,24 @@ def _core(case: Case, label: str) -> dict[str, Any]:
         pv = {v: _engine(label, dnames, discounting.npv, ke[v], cf.values, timing=cf.timing)
               for v in ke}
     else:
-        pv = {v: _engine(label, dnames, discounting.xnpv, ke[v], cf.values, cf.dates)
+        pv = {v: _engine(label, dnames, discounting.xnpv, ke[v], *dated_flows(case, label))
               for v in ke}
     return {"crp_single": float(crp_single), "ke_single": ke["single"], "ke_dual": ke["dual"],
             "pv_single": pv["single"], "pv_dual": pv["dual"], "compliance_cost": cost,
             "annual_cost": float(sum(a * f for a, f in zip(amounts, item_fx, strict=True)))}
+
+
+def dated_flows(case: Case, label: str = "case") -> tuple[list[float], list[dt.date]]:
+    """Dated cash flows discounted from the valuation date: a zero flow at
+    ``deal.valuation_date`` first, so that XNPV's origin is the date the compliance cost is
+    valued at (docs/design.md, amendments). A flow dated before the valuation date is refused."""
+    cf, origin = case.cash_flows, case.deal.valuation_date
+    assert cf.dates is not None
+    for i, d in enumerate(cf.dates):
+        if d < origin:
+            raise CaseError(label, f"cash_flows.dates.{i}",
+                            f"expected a date on or after the valuation date {origin}, got {d}")
+    return [0.0, *cf.values], [origin, *cf.dates]
 
 
 def evaluate(case: Case) -> Evaluation:
@@ -195,11 +206,12 @@ def _evaluate(case: Case, label: str) -> Evaluation:
         delta = discounting.dual_npv(cf.values, kd, ks, cost, timing=cf.timing)
         be_cost = discounting.breakeven_cost(cf.values, kd, ks, timing=cf.timing)
         be_ke: float | None = discounting.breakeven_ke(cf.values, ks, cost, timing=cf.timing)
-        if be_ke is not None and math.isnan(be_ke):  # the engine's "no root below ke_single"
-            be_ke = None
     else:
-        delta = discounting.dual_xnpv(cf.values, cf.dates, kd, ks, cost)
-        be_cost = discounting.dual_xnpv(cf.values, cf.dates, kd, ks, 0.0)
+        flows = dated_flows(case, label)
+        delta = discounting.dual_xnpv(*flows, kd, ks, cost)
+        be_cost = discounting.dual_xnpv(*flows, kd, ks, 0.0)
+        be_ke = discounting.xbreakeven_ke(*flows, ks, cost)
+    if be_ke is not None and math.isnan(be_ke):  # the engine's "no root below ke_single"
         be_ke = None
     cap = case.capital
     capex = _engine(label, {k: f"capital.{k}" for k in Capital.model_fields},
@@ -220,14 +232,15 @@ def _evaluate(case: Case, label: str) -> Evaluation:
         grid = _engine(label, gnames, discounting.dual_npv, cf.values, col, ks, row,
                        timing=cf.timing)
     else:
-        grid = _engine(label, gnames, discounting.dual_xnpv, cf.values, cf.dates, col, ks, row)
+        grid = _engine(label, gnames, discounting.dual_xnpv, *dated_flows(case, label), col, ks,
+                       row)
     return Evaluation(
         crp_single=core["crp_single"], ke_single=ks, ke_dual=kd,
         pv_single=core["pv_single"], pv_dual=core["pv_dual"], annual_cost=core["annual_cost"],
         compliance_cost=cost, delta_npv=float(delta), breakeven_cost=float(be_cost),
         breakeven_ke=None if be_ke is None else float(be_ke), capex=float(capex),
         listing_path=str(path), listing_code=path.code,
-        decision=DECISION_PROCEED if delta > 0 else DECISION_REJECT,
+        decision=listing.dual_listing_decision(float(delta), path.code),
         sens_ke=tuple(float(x) for x in ke_axis), sens_cost=tuple(float(x) for x in cost_axis),
         sens_grid=tuple(tuple(float(x) for x in r) for r in np.asarray(grid)),
         warnings=tuple(case_warnings(case)),
@@ -271,7 +284,8 @@ def tornado_base(case: Case, ev: Evaluation) -> dict[str, Any]:
 
 
 def _dated_model(dates: list[dt.date]) -> Callable[[Mapping[str, Any]], float]:
-    """The tornado model for dated cash flows (XNPV discounting)."""
+    """The tornado model for dated cash flows (XNPV discounting from ``dates[0]``, the
+    valuation date, at which a zero flow is put)."""
 
     def model(x: Mapping[str, Any]) -> float:
         lam = x["country_exposure"]
@@ -279,7 +293,8 @@ def _dated_model(dates: list[dt.date]) -> Callable[[Mapping[str, Any]], float]:
                                   x["lp_single"], lam)
         kd = rates.cost_of_equity(x["rf"], x["beta"], x["mrp"], x["crp_dual"], x["lp_dual"], lam)
         cf = np.asarray(x["cash_flows"], dtype=float) * x["cash_flow_scale"]
-        return float(discounting.dual_xnpv(cf, dates, kd, ks, x["compliance_cost"]))
+        return float(discounting.dual_xnpv(np.concatenate(([0.0], cf)), dates, kd, ks,
+                                           x["compliance_cost"]))
 
     return model
 
@@ -315,12 +330,13 @@ def _analyze(case: Case, ev: Evaluation, label: str, *, check_only: bool = False
     else:
         kd = ev.ke_single - lr[:, None] - m.country_exposure * cr[None, :]
         grid = _engine(label, {"ke_dual": raising},
-                       discounting.dual_xnpv, cf.values, cf.dates, kd, ev.ke_single,
+                       discounting.dual_xnpv, *dated_flows(case, label), kd, ev.ke_single,
                        ev.compliance_cost)
     base = tornado_base(case, ev)
     shift = sens.tornado_shift
     ranges = {k: (base[k] * (1 - shift), base[k] * (1 + shift)) for k in TORNADO_INPUTS}
-    model = sens_engine.delta_npv_from_inputs if cf.dates is None else _dated_model(cf.dates)
+    model = (sens_engine.delta_npv_from_inputs if cf.dates is None
+             else _dated_model(dated_flows(case, label)[1]))
     try:
         rows = sens_engine.tornado(base, ranges, model=model)
     except CorridorInputError as exc:  # an input moved by the shift leaves its valid range

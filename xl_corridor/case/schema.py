@@ -24,10 +24,12 @@ from pydantic import (
 )
 
 from xl_corridor.engine import parity
+from xl_corridor.engine.listing import (  # noqa: F401  (re-exported by xl_corridor.case)
+    DECISION_PROCEED,
+    DECISION_REJECT,
+    DECISION_WAIT,
+)
 from xl_corridor.errors import CorridorInputError
-
-DECISION_PROCEED = "PROCEED"
-DECISION_REJECT = "DO NOT PROCEED"
 
 # Numbers must be numbers: TOML's 0.045 or 1, never "0.045" or true.
 Num = Annotated[float, Strict()]

@@ -22,6 +22,7 @@ from xl_corridor.workbook.styles import (
     BOLD,
     FMT,
     INPUT_FILL,
+    NOTE,
     TITLE,
     define,
     header,
@@ -167,7 +168,7 @@ PARITY_COLUMNS = {"par_dates": "date", "par_price_hk": "price_hk", "par_price_ai
 
 # --- reading a filled-in workbook
 
-def _cells(wb: Any, name: str) -> list[Any]:
+def named_cells(wb: Any, name: str) -> list[Any]:
     dn = wb.defined_names.get(name)
     if dn is None:
         raise KeyError(name)
@@ -210,7 +211,7 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
             node[last] = value
 
     def read(s: Scalar) -> None:
-        cell = _cells(wb, s.name)[0]
+        cell = named_cells(wb, s.name)[0]
         v = cell.value
         if s.kind == "date" and isinstance(v, dt.datetime):
             v = v.date()
@@ -235,7 +236,7 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
             for s in scalars:
                 read(s)
         if "par_dates" in wb.defined_names:
-            cols = {field: [c.value for c in _cells(wb, name)]
+            cols = {field: [c.value for c in named_cells(wb, name)]
                     for name, field in PARITY_COLUMNS.items()}
             days = []
             for row in zip(*cols.values(), strict=True):
@@ -249,18 +250,25 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
                         day[k] = float(v)
                 days.append(day)
             data.setdefault("parity", {})["days"] = days
-        values = [c.value for c in _cells(wb, "cash_flows")]
-        dates = ([c.value for c in _cells(wb, "cf_dates")]
+        values = [c.value for c in named_cells(wb, "cash_flows")]
+        dates = ([c.value for c in named_cells(wb, "cf_dates")]
                  if "cf_dates" in wb.defined_names else None)
-        labels = [c.value for c in _cells(wb, "comp_labels")]
-        amounts = [c.value for c in _cells(wb, "comp_amounts")]
-        ccys = [c.value for c in _cells(wb, "comp_ccy")]
-        fx_ccy = [c.value for c in _cells(wb, "fx_ccy")]
-        fx_rate = [c.value for c in _cells(wb, "fx_rate")]
-        grid_rows = len({c.row for c in _cells(wb, "sens_grid")}) if (
+        labels = [c.value for c in named_cells(wb, "comp_labels")]
+        amounts = [c.value for c in named_cells(wb, "comp_amounts")]
+        ccys = [c.value for c in named_cells(wb, "comp_ccy")]
+        fx_ccy = [c.value for c in named_cells(wb, "fx_ccy")]
+        fx_rate = [c.value for c in named_cells(wb, "fx_rate")]
+        grid_rows = len({c.row for c in named_cells(wb, "sens_grid")}) if (
             "sens_grid" in wb.defined_names) else 7
     except KeyError as exc:
         raise CaseError(label, "", f"not an xl-corridor workbook (no defined name {exc})") from None
+    below = named_cells(wb, "cash_flows")[-1].offset(row=1)
+    for cell in (below, below.offset(column=1)):
+        if not _blank(cell.value):
+            raise CaseError(label, "cash_flows",
+                            f"a value below the cash-flow table (Inputs!{cell.coordinate}) would "
+                            f"be ignored; the table holds {len(values)} periods: enter it in the "
+                            "table's blank rows, or add periods to the case file and rebuild")
     while values and _blank(values[-1]) and (dates is None or _blank(dates[len(values) - 1])):
         values.pop()
     put("cash_flows.values", values)
@@ -287,6 +295,12 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
 
 
 # --- writing the Inputs sheet
+
+#: Blank rows a report's cash-flow table keeps below the case's last period, so a banker can add
+#: years in the workbook itself; every sheet's formulas span them.
+CF_SPARE_ROWS = 10
+#: The row under the cash-flow table: nothing below it is read, and a value typed there is refused.
+CF_END_MARK = "End of the cash-flow table: add periods in the blank rows above this line"
 
 def input_value(case: Case, s: Any) -> Any:
     if s.path.startswith("sensitivity."):
@@ -366,6 +380,7 @@ def write_inputs(
             dcell.value = cf.dates[i] if cf.dates is not None and i < len(cf.dates) else None
             dcell.font, dcell.fill, dcell.number_format = BLUE, INPUT_FILL, FMT["date"]
     last = first + cf_rows - 1
+    put_text(ws, f"A{last + 1}", CF_END_MARK, NOTE)
     define(wb, "cash_flows", "Inputs", f"B{first}:B{last}")
     if with_dates:
         define(wb, "cf_dates", "Inputs", f"C{first}:C{last}")
