@@ -98,8 +98,6 @@ RATES = {
     "discount_rate",
     "growth",
     "ke",
-    "inflation_local",
-    "inflation_base",
     "cnh_yield",
     "usd_rate",
     "cnh_rate",
@@ -117,6 +115,7 @@ PREMIA = {
     "fx_spread",
     "relative_spread",
 }
+INFLATION = {"inflation_local", "inflation_base"}
 SERIES = {"cash_flows"}
 LINE_ITEMS = {"annual_costs", "exploration", "feasibility", "infrastructure", "regulatory"}
 TEXT = {"timing", "reporting_code", "resource_category", "dfs_complete"}
@@ -175,6 +174,8 @@ def numeric_cases(name):
                 "nan-in-range": [[0.1, math.nan]],
             }
         )
+    if name in INFLATION:  # above 100% is legitimate (hyperinflation); -100% and absurd are not
+        cases.update({"minus-100%": -1.0, "absurd": 1e5, "text-in-range": [[0.1, "x"]]})
     if name in PREMIA:
         cases["negative"] = -0.01
     if name == "beta":
@@ -372,3 +373,24 @@ def test_percent_typed_rate_message_shows_the_decimal():
         r"\(for 4\.5% enter 0\.045\)$",
     ):
         xc.cost_of_equity(4.5, 1.2, 0.04, 0.02, 0.01)
+
+
+def test_inflation_above_100_percent_is_a_number():
+    # (1 + 12%) x (1 + 250%) / (1 + 3%) - 1, the differential-inflation rule (docs/facts.md)
+    assert xc.ke_in_currency(0.12, 2.5, 0.03) == pytest.approx(1.12 * 3.5 / 1.03 - 1, rel=1e-12)
+    assert udf.CORRIDOR_KE_FX(0.12, 2.5, 0.03) == pytest.approx(1.12 * 3.5 / 1.03 - 1, rel=1e-12)
+    with pytest.raises(CorridorInputError, match=r"^inflation_local: expected an inflation rate "
+                                                 r"above -1 \(-100%\), got -1$"):
+        xc.ke_in_currency(0.12, -1.0, 0.03)
+
+
+def test_messages_carry_no_numpy_notation():
+    with pytest.raises(CorridorInputError) as info:
+        xc.listing_path(np.str_("XYZ"), "Indicated", True)
+    assert "'XYZ'" in str(info.value) and "np." not in str(info.value)
+    with pytest.raises(CorridorInputError) as info:
+        xc.cost_of_equity(np.array([0.04, np.str_("x")], dtype=object), 1.0, 0.05, 0.02, 0.01)
+    assert str(info.value) == "rf: expected a number at item 2, got str 'x'"
+    with pytest.raises(xw.XlwingsError) as xinfo:
+        udf.LISTING_PATH(np.str_("XYZ"), "Indicated", True)
+    assert "np." not in str(xinfo.value)

@@ -29,7 +29,7 @@ import numpy as np
 import xlwings as xw
 
 import xl_corridor as xc
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 from xl_corridor.limits import (
     BREAKEVEN_WORK_PER_PERIOD,
     UDF_MAX_PERIODS,
@@ -155,15 +155,16 @@ def _describe(value: Any) -> str:
         text = value.strip()
         if text.endswith("%"):
             try:
-                return f"text {value!r} (enter {float(text[:-1]) / 100:g} as a number)"
+                return f"text {show(value)} (enter {float(text[:-1]) / 100:g} as a number)"
             except ValueError:
                 pass
-        return f"text {value!r}"
+        return f"text {show(value)}"
     if isinstance(value, (dt.date, dt.datetime)):
         return f"the date {value.isoformat()}"
     if isinstance(value, int) and value in COM_ERRORS:
         return f"the Excel error {COM_ERRORS[value]}"
-    return f"{type(value).__name__} {value!r}"
+    plain = value.item() if isinstance(value, np.generic) else value
+    return f"{type(plain).__name__} {show(plain)}"
 
 
 def _plain_float(value: float) -> bool:

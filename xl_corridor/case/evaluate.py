@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from xl_corridor.case.plausibility import case_warnings
 from xl_corridor.case.schema import (
     Capital,
     Case,
@@ -26,6 +27,7 @@ from xl_corridor.case.schema import (
     Sensitivity,
     Simulation,
 )
+from xl_corridor.engine import _checks as ck
 from xl_corridor.engine import (
     capital,
     compliance,
@@ -64,6 +66,9 @@ class Evaluation:
     sens_ke: tuple[float, ...]
     sens_cost: tuple[float, ...]
     sens_grid: tuple[tuple[float, ...], ...]
+    #: plausibility warnings (:func:`xl_corridor.case.case_warnings`): legal values that are
+    #: almost surely per-cent typos, each ``"field: problem"``
+    warnings: tuple[str, ...] = ()
 
 
 
@@ -96,6 +101,21 @@ def _engine(label: str, fields: Mapping[str, str], fn: Callable[..., Any], *args
         raise CaseError(label, field, exc.problem) from None
 
 
+def _check_ke(label: str, venue: str, ke: float,
+              terms: Mapping[str, tuple[float, float]]) -> None:
+    """A cost of equity outside (-1, 1] cannot discount: name the field the user typed (the
+    one whose term contributes most), not the engine's internal ``rate`` argument.
+    ``terms``: field -> (its contribution to Ke, the value typed)."""
+    if -1.0 < ke <= 1.0:
+        return
+    field = max(terms, key=lambda k: abs(terms[k][0]))
+    value = terms[field][1]
+    hint = f" (for {value:.10g}% enter {value / 100:.10g})" if 1.0 < value <= 100.0 else ""
+    raise CaseError(label, field, f"expected a decimal rate such as 0.045, got {value:.10g}"
+                    f"{hint}; with it the {venue}-listing cost of equity rf + beta x mrp + "
+                    f"lambda x crp + lp comes to {ke:.6g}, outside (-1, 1] (-100% to 100%)")
+
+
 def _core(case: Case, label: str) -> dict[str, Any]:
     """The engine's headline numbers; errors name case fields."""
     m, p, cf, c = case.market, case.premia, case.cash_flows, case.compliance
@@ -117,10 +137,14 @@ def _core(case: Case, label: str) -> dict[str, Any]:
                  "liquidity_premium": f"premia.lp_{venue}"}
         ke[venue] = _engine(label, names, rates.cost_of_equity, m.rf, m.beta, m.mrp, crp, lp,
                             m.country_exposure)
+        _check_ke(label, venue, ke[venue], {
+            "market.rf": (m.rf, m.rf),
+            "market.beta" if abs(m.beta) > 3 else "market.mrp": (m.beta * m.mrp, m.mrp),
+            f"premia.crp_{venue}": (m.country_exposure * crp, crp), f"premia.lp_{venue}": (lp, lp)})
     fx = case.fx
     for i, item in enumerate(c.items):
         if item.currency not in fx:
-            raise CaseError(label, f"compliance.items.{i}.currency",
+            raise CaseError(label, f"compliance.items[{i + 1}].currency",
                             f"no FX rate for {item.currency} (line item {item.label!r}); add "
                             f"compliance.fx_rates.{item.currency}")
     if fx[case.deal.currency] != 1.0:
@@ -134,6 +158,11 @@ def _core(case: Case, label: str) -> dict[str, Any]:
               "tax_rate": "compliance.tax_rate"}
     cost = _engine(label, cnames, compliance.compliance_cost, amounts, c.years, c.discount_rate,
                    c.growth, c.one_off, item_fx, c.tax_rate)
+    if not abs(cost) <= ck.MAX_AMOUNT:  # e.g. a discount rate near -100% compounds past 1e15
+        raise CaseError(label, "compliance.discount_rate",
+                        f"with discount_rate {c.discount_rate:g}, growth {c.growth:g} and "
+                        f"{c.years} years the capitalized compliance cost comes to {cost:.4g} "
+                        f"{case.deal.units}, above 1e15; expected a discount rate such as 0.10")
     dnames = {"cash_flows": "cash_flows.values", "timing": "cash_flows.timing",
               "dates": "cash_flows.dates"}
     if cf.dates is None:
@@ -193,13 +222,18 @@ def _evaluate(case: Case, label: str) -> Evaluation:
                    listing.listing_path, lst.reporting_code, lst.resource_category,
                    lst.dfs_complete)
     sens = sensitivity(case, core)
+    for i, k in enumerate(sens.ke_dual):
+        _engine(label, {"ke_dual": f"sensitivity.ke_dual[{i + 1}]"}, ck.rate, "ke_dual", k)
     ke_axis = np.linspace(*sens.ke_dual, sens.steps)
     cost_axis = np.linspace(*sens.compliance_cost, sens.steps)
     col, row = ke_axis.reshape(-1, 1), cost_axis.reshape(1, -1)
+    gnames = {"ke_dual": "sensitivity.ke_dual", "compliance_cost": "sensitivity.compliance_cost"}
     if cf.dates is None:
-        grid = discounting.dual_npv(cf.values, col, ks, row, timing=cf.timing)
+        grid = _engine(label, gnames, discounting.dual_npv, cf.values, col, ks, row,
+                       timing=cf.timing)
     else:
-        grid = discounting.dual_xnpv(*dated_flows(case, label), col, ks, row)
+        grid = _engine(label, gnames, discounting.dual_xnpv, *dated_flows(case, label), col, ks,
+                       row)
     return Evaluation(
         crp_single=core["crp_single"], ke_single=ks, ke_dual=kd,
         pv_single=core["pv_single"], pv_dual=core["pv_dual"], annual_cost=core["annual_cost"],
@@ -209,6 +243,7 @@ def _evaluate(case: Case, label: str) -> Evaluation:
         decision=listing.dual_listing_decision(float(delta), path.code),
         sens_ke=tuple(float(x) for x in ke_axis), sens_cost=tuple(float(x) for x in cost_axis),
         sens_grid=tuple(tuple(float(x) for x in r) for r in np.asarray(grid)),
+        warnings=tuple(case_warnings(case)),
     )
 
 
@@ -282,15 +317,19 @@ def _analyze(case: Case, ev: Evaluation, label: str, *, check_only: bool = False
     lr = np.linspace(*sens.liquidity_reduction, sens.steps)
     cr = np.linspace(*sens.country_reduction, sens.steps)
     m, p = case.market, case.premia
+    # a Ke dual out of range on the grid comes from the reduction that raises it most
+    raising = ("sensitivity.liquidity_reduction" if lr.min() <= m.country_exposure * cr.min()
+               else "sensitivity.country_reduction")
     if cf.dates is None:
         grid = _engine(label, {"liquidity_reductions": "sensitivity.liquidity_reduction",
-                               "country_reductions": "sensitivity.country_reduction"},
+                               "country_reductions": "sensitivity.country_reduction",
+                               "ke_dual": raising},
                        sens_engine.grid_premia, cf.values, m.rf, m.beta, m.mrp, ev.crp_single,
                        p.lp_single, lr, cr, ev.compliance_cost, m.country_exposure,
                        timing=cf.timing)
     else:
         kd = ev.ke_single - lr[:, None] - m.country_exposure * cr[None, :]
-        grid = _engine(label, {"ke_dual": "sensitivity.liquidity_reduction"},
+        grid = _engine(label, {"ke_dual": raising},
                        discounting.dual_xnpv, *dated_flows(case, label), kd, ev.ke_single,
                        ev.compliance_cost)
     base = tornado_base(case, ev)
@@ -298,8 +337,13 @@ def _analyze(case: Case, ev: Evaluation, label: str, *, check_only: bool = False
     ranges = {k: (base[k] * (1 - shift), base[k] * (1 + shift)) for k in TORNADO_INPUTS}
     model = (sens_engine.delta_npv_from_inputs if cf.dates is None
              else _dated_model(dated_flows(case, label)[1]))
-    rows = _engine(label, dict.fromkeys(TORNADO_INPUTS, "sensitivity.tornado_shift"),
-                   sens_engine.tornado, base, ranges, model=model)
+    try:
+        rows = sens_engine.tornado(base, ranges, model=model)
+    except CorridorInputError as exc:  # an input moved by the shift leaves its valid range
+        raise CaseError(label, "sensitivity.tornado_shift",
+                        f"moving each input down and up by {shift:g} of its value takes "
+                        f"{exc.argument} out of range ({exc.problem}); use a smaller shift"
+                        ) from None
 
     mc = None
     if case.simulation is not None and cf.dates is None:  # dated cash flows: not simulated

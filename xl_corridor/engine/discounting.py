@@ -9,7 +9,7 @@ import numpy as np
 
 from xl_corridor.engine import _checks as ck
 from xl_corridor.engine._checks import FloatArray
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 
 __all__ = [
     "npv",
@@ -119,7 +119,9 @@ def excel_serial(name: str, dates: Any) -> FloatArray:
     pandas Timestamps. Raises CorridorInputError naming ``name`` for anything else.
     """
     if isinstance(dates, (str, bytes)):
-        raise CorridorInputError(name, f"expected dates or Excel date serials, got text {dates!r}")
+        raise CorridorInputError(
+            name, f"expected dates or Excel date serials, got text {show(dates)}"
+        )
     raw = np.asarray(dates)
     if raw.ndim == 0:
         raw = raw.reshape(1)

@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from xl_corridor.engine.reference import data_rows
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 
 __all__ = [
     "DECISION_PROCEED",
@@ -66,7 +66,7 @@ def _dfs(value: Any) -> bool:
         return True
     if isinstance(value, str) and value.strip().casefold() in ("false", "no", "n", "0"):
         return False
-    raise CorridorInputError("dfs_complete", f"expected TRUE or FALSE, got {value!r}")
+    raise CorridorInputError("dfs_complete", f"expected TRUE or FALSE, got {show(value)}")
 
 
 def listing_path(reporting_code: str, resource_category: str, dfs_complete: Any) -> ListingPath:
@@ -126,17 +126,17 @@ def listing_path(reporting_code: str, resource_category: str, dfs_complete: Any)
     """
     if not isinstance(reporting_code, str):
         raise CorridorInputError(
-            "reporting_code", f"expected text such as 'JORC', got {reporting_code!r}"
+            "reporting_code", f"expected text such as 'JORC', got {show(reporting_code)}"
         )
     if not isinstance(resource_category, str):
         raise CorridorInputError(
-            "resource_category", f"expected text such as 'Indicated', got {resource_category!r}"
+            "resource_category", f"expected text such as 'Indicated', got {show(resource_category)}"
         )
     code = _codes().get(_norm(reporting_code))
     if code is None:
         known = ", ".join(dict.fromkeys(r["code"] for r in _codes().values()))
         raise CorridorInputError(
-            "reporting_code", f"expected one of {known}, got {reporting_code!r}"
+            "reporting_code", f"expected one of {known}, got {show(reporting_code)}"
         )
     kind = code["kind"]
     category = _categories().get((kind, _norm(resource_category)))
@@ -149,7 +149,7 @@ def listing_path(reporting_code: str, resource_category: str, dfs_complete: Any)
         )
         raise CorridorInputError(
             "resource_category",
-            f"expected one of {known} for {code['code']}, got {resource_category!r}",
+            f"expected one of {known} for {code['code']}, got {show(resource_category)}",
         )
     dfs = _dfs(dfs_complete)
     if code["status"] != "accepted":

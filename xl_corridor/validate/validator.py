@@ -31,6 +31,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from xl_corridor.case import CaseError, evaluate, load_case
+from xl_corridor.errors import show
 from xl_corridor.validate import libreoffice as _lo
 from xl_corridor.validate import safety as _safety
 from xl_corridor.validate import structure as _structure_mod
@@ -53,7 +54,7 @@ class Failure:
     problem: str = "value differs"
 
     def __str__(self) -> str:
-        return f"{self.cell}: {self.problem} (expected {self.expected!r}, got {self.got!r})"
+        return f"{self.cell}: {self.problem} (expected {show(self.expected)}, got {show(self.got)})"
 
 
 @dataclass(frozen=True)
