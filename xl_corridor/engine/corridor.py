@@ -196,6 +196,15 @@ def _pv(rate: FloatArray, cash_flows: FloatArray) -> FloatArray:
     return np.asarray((cash_flows * factors).sum(axis=-1))
 
 
+def _finite_value(name: str, value: FloatArray) -> FloatArray:
+    """Refuse a discount rate so close to -100% that the present value overflows."""
+    if not np.all(np.isfinite(value)):
+        raise CorridorInputError(
+            name, "expected a rate further above -1 (-100%): discounting overflows"
+        )
+    return value
+
+
 def _fcf(name: str, x: Any) -> FloatArray:
     arr = ck.series(name, x)
     if arr.size > MAX_PERIODS:
@@ -225,7 +234,7 @@ def route_value(fcf: Any, wacc: Any) -> Any:
     """
     cf = _fcf("fcf", fcf)
     w = ck.rate("wacc", wacc)
-    return ck.scalar_or_array(_pv(w, cf))
+    return ck.scalar_or_array(_finite_value("wacc", _pv(w, cf)))
 
 
 def corridor_delta_v(
@@ -277,7 +286,10 @@ def corridor_delta_v(
     c0 = ck.amount("one_off_cost", one_off_cost, nonnegative=True)
     ca = ck.amount("annual_cost", annual_cost, nonnegative=True)
     n = ck.whole("cost_years", cost_years, 0, MAX_PERIODS, "a whole number of years")
-    gross = p * (_pv(wh, cf) - _pv(wd, cf)) / (1.0 + wd) ** dly
+    v_h = _finite_value("wacc_hk", _pv(wh, cf))
+    v_d = _finite_value("wacc_direct", _pv(wd, cf))
+    with np.errstate(over="ignore"):
+        gross = _finite_value("delay_years", p * (v_h - v_d) / (1.0 + wd) ** dly)
     return ck.scalar_or_array(gross - c0 - ca * np.asarray(growing_annuity_factor(n, wd)))
 
 
