@@ -194,7 +194,8 @@ def _independent(ex):
     k_dim = b + s_d - (s_d - ex["cnh_spread"] + ex["basis"] + 0.3 * 0.002)
     n = ex["green_weight_hk"] * ex["investment"]
     net = ex["review_cost"] + ex["certification_cost"] - ex["hk_grant"]
-    k_gr = b + s_h - 0.0002 - npf.pmt(b + s_h, 10, net) / n + ex["reporting_cost"] / n
+    # green one-offs amortised at the conventional USD yield b + s_D
+    k_gr = b + s_h - 0.0002 - npf.pmt(b + s_d, 10, net) / n + ex["reporting_cost"] / n
     w_d = 0.4 * ke_d + 0.8 * (0.3 * (b + s_d) + 0.3 * k_pol)
     w_h = 0.4 * ke_h + 0.8 * (0.35 * (b + s_h) + 0.15 * k_dim + 0.1 * k_gr)
     v = lambda w: npf.npv(w, [0.0, *ex["fcf"]])  # noqa: E731

@@ -486,6 +486,11 @@ def corridor_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
                 f"expected the {route} route's weights to sum to 1, got "
                 f"{float(np.asarray(total).reshape(-1)[0]):.10g}",
             )
+    if np.any((np.asarray(out["equity_weight_hk"]) == 0) & (np.asarray(
+            out["listing_annual_cost"]) > 0)):
+        raise CorridorInputError(
+            "equity_weight_hk", "expected above 0 when there is a listing_annual_cost (the cost "
+                                "is a yield on the HK route's equity)")
     return out
 
 
@@ -504,7 +509,8 @@ def _core(p: Mapping[str, Any], gain_used: Any = None) -> dict[str, Any]:
     ke_d = p["rf"] + p["beta"] * p["mrp"] + p["country_exposure"] * p["crp"] + p[
         "liquidity_premium"]
     equity_hk = p["equity_weight_hk"] * p["investment"]
-    ke_h = ke_d - p["listing_premium_cut"] + p["listing_annual_cost"] / equity_hk
+    ke_h = ke_d - p["listing_premium_cut"] + p["listing_annual_cost"] / np.where(
+        equity_hk > 0, equity_hk, 1.0)
 
     # senior debt: recovery on each route, enforcement gain, insurance, capital relief
     p_hk = p["mainland_share"] * p["p_mainland"] + (1.0 - p["mainland_share"]) * p["p_local"]
@@ -529,12 +535,19 @@ def _core(p: Mapping[str, Any], gain_used: Any = None) -> dict[str, Any]:
         "hedge_cost"]
     k_dimsum = base + p["spread_direct"] - saving
 
-    # green tranche on the HK route's senior spread
-    issue = np.maximum(p["green_weight_hk"] * p["investment"], 1e-9)
-    k_annuity = _annuity(p["debt_years"], base + s_h)
-    green_s = (s_h - p["greenium"]
-               + (p["review_cost"] + p["certification_cost"] - p["hk_grant"]) / (issue * k_annuity)
-               + p["reporting_cost"] / issue + p["step_up_probability"] * p["step_up"])
+    # green tranche on the HK route's senior spread; one-off costs amortised at the issuer's
+    # conventional USD yield (base + s_D), so the tranche's cost is linear in s_H. Its fixed
+    # costs, per unit of investment a year, apply only when there is a green tranche.
+    w_g = p["green_weight_hk"]
+    one_off = p["review_cost"] + p["certification_cost"] - p["hk_grant"]
+    green_fixed = np.where(
+        w_g > 0,
+        (one_off / _annuity(p["debt_years"], base + p["spread_direct"]) + p["reporting_cost"])
+        / p["investment"],
+        0.0,
+    )
+    green_s = (s_h - p["greenium"] + p["step_up_probability"] * p["step_up"]
+               + green_fixed / np.where(w_g > 0, w_g, 1.0))
     k_green = base + green_s
 
     k_senior_d = base + p["spread_direct"]
@@ -552,7 +565,8 @@ def _core(p: Mapping[str, Any], gain_used: Any = None) -> dict[str, Any]:
         "senior": t1 * p["senior_weight_hk"] * k_senior_h,
         "policy": 0.0 * ke_d,
         "dimsum": t1 * p["dimsum_weight_hk"] * k_dimsum,
-        "green": t1 * p["green_weight_hk"] * k_green,
+        "green": t1 * (w_g * (base + s_h - p["greenium"] + p["step_up_probability"] * p[
+            "step_up"]) + green_fixed),
     }
     wacc_d = sum(contrib_d.values())
     wacc_h = sum(contrib_h.values())
