@@ -5,6 +5,7 @@ Excel-shaped input."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import corridor_udfs as udf
 import numpy as np
@@ -431,3 +432,99 @@ def test_udfs_with_excel_shapes_match_the_engine():
 def test_udf_bad_input_names_the_argument(call, arg):
     with pytest.raises(xw.XlwingsError, match=f"^{arg}: expected"):
         call()
+
+
+# --------------------------------------------------------------------------- case file, report
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "workbooks" / "examples" / "corridor_kz_copper.toml"
+
+
+def test_example_case_runs_and_matches_the_test_inputs():
+    from xl_corridor.corridor_case import engine_inputs, load_corridor_case
+
+    case = load_corridor_case(EXAMPLE)
+    inputs = engine_inputs(case)
+    # logistics netback by hand: 9000 - 120 - 180 - 40 - 9000 x 0.10 x 25/365 per t, 0.05 Mt
+    per_t = 120 + 180 + 40 + 9000 * 0.10 * 25 / 365
+    assert inputs["fcf"][0] == pytest.approx(120.0 - 0.8 * 0.05 * per_t, rel=1e-12)
+    for key in ("pd", "collateral", "basis", "mainland_share", "hk_one_off"):
+        assert inputs[key] == EX[key]
+
+
+def test_example_marks_every_invented_input():
+    import tomllib
+
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    fields = {f for s in data.values() if isinstance(s, dict) for f in s} - {"uncertain"}
+    documented = set(data["sources"])
+    missing = {f for f in fields if f in co.INPUTS or f in ("operating_cf", "volume", "price")}
+    assert missing - documented - {"name", "sponsor", "country", "currency", "units"} == set()
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d["senior"].pop("pd"), r"senior\.pd: required field is missing"),
+        (lambda d: d["senior"].update(pdd=0.1), r"senior\.pdd: unknown field"),
+        (lambda d: d["senior"].update(pd="0.03"), r"senior\.pd: Input should be a valid number"),
+        (lambda d: d["senior"].update(pd=3.0), r"senior\.pd: expected a decimal between 0 and 1"),
+        (lambda d: d["structure"].update(green_weight_hk=0.3),
+         r"structure\.green_weight_hk: expected the hk route's weights to sum to 1"),
+        (lambda d: d["project"].update(volume=[0.05, 0.05]), r"project\.volume: expected 1 value"),
+        (lambda d: d.update(kind="listing"), r"kind: expected \"corridor\""),
+        (lambda d: d["simulation"]["uncertain"].update(pd=[0.05, 0.01, 0.06]),
+         r"simulation\.uncertain\.pd: expected low <= mode"),
+        (lambda d: d["logistics"].update(price=-1.0), r"logistics\.price: expected a price"),
+        (lambda d: d["sources"].update(pdd="x"), r"sources: 'pdd' is not an input"),
+    ],
+)
+def test_bad_case_files_get_file_field_problem(edit, message):
+    import tomllib
+
+    from xl_corridor.case import CaseError
+    from xl_corridor.corridor_case import load_corridor_case
+
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    edit(data)
+    with pytest.raises(CaseError, match="^<dict>: " + message):
+        load_corridor_case(data)
+
+
+def test_report_recalculated_by_libreoffice_equals_the_engine(tmp_path, soffice):
+    # One LibreOffice run over two workbooks: the report as built, and a copy with its cached
+    # values stripped (openpyxl drops them on save) and one input changed, so that only a real
+    # recalculation can give the engine's numbers.
+    from openpyxl import load_workbook
+
+    from xl_corridor.corridor_case import engine_inputs, load_corridor_case
+    from xl_corridor.validate.libreoffice import recalculate
+    from xl_corridor.workbook.corridor_report import build_corridor_report
+
+    built = build_corridor_report(EXAMPLE, tmp_path / "corridor.xlsx")
+    wb = load_workbook(built)
+    dest = wb.defined_names["CORR_PD"].attr_text.split("!")[1].replace("$", "")
+    wb["Inputs"][dest] = 0.045
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    out = recalculate([built, edited], tmp_path / "lo")
+
+    inputs = engine_inputs(load_corridor_case(EXAMPLE))
+    engine = co.corridor_entry(inputs)
+    first = load_workbook(out[0], data_only=True)
+    assert first["Checks"]["G5"].value == "OK"
+    statuses = [r[0] for r in first["Checks"].iter_rows(min_row=5, min_col=5, max_col=5,
+                                                         values_only=True) if r[0] is not None]
+    assert len(statuses) > 60 and set(statuses) == {"OK"}
+    summary = first["Summary"]
+    assert summary["B4"].value == pytest.approx(engine["ce"], rel=1e-9)
+    assert summary["B12"].value == pytest.approx(engine.breakevens["critical_investment"],
+                                                 rel=1e-9)
+    assert summary["B13"].value == pytest.approx(engine.breakevens["gain_needed"], rel=1e-9)
+    assert first["MonteCarlo"]["B14"].value == "current"
+
+    second = load_workbook(out[1], data_only=True)
+    moved = co.corridor_entry(inputs | {"pd": 0.045})
+    assert second["Summary"]["B4"].value == pytest.approx(moved["ce"], rel=1e-9)
+    assert second["Summary"]["B12"].value == pytest.approx(
+        moved.breakevens["critical_investment"], rel=1e-9)
+    assert second["MonteCarlo"]["B14"].value.startswith("STALE")

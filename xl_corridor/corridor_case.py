@@ -161,6 +161,14 @@ class CorridorCase(_M):
     simulation: Simulation = Simulation()
     sources: dict[str, str] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _known_sources(self) -> CorridorCase:
+        known = {f for s in SECTIONS for f in type(getattr(self, s)).model_fields}
+        for key in self.sources:
+            if key not in known:
+                raise ValueError(f"sources: {key!r} is not an input of the case")
+        return self
+
 
 # Sections whose fields are engine inputs, in the order the Inputs sheet shows them.
 SECTIONS = ("project", "logistics", "equity", "structure", "senior", "policy_bank", "dimsum",
@@ -294,7 +302,7 @@ def load_corridor_case(source: str | Path | Mapping[str, Any]) -> CorridorCase:
             msg = f"expected \"corridor\", got {err.get('input')!r}"
         elif "input" in err and err["type"] != "value_error":
             msg = f"{msg}, got {err['input']!r}"
-        if ": " in msg and msg.split(": ", 1)[0] in ("volume",):
+        if ": " in msg and msg.split(": ", 1)[0] in ("volume", "sources"):
             sub, msg = msg.split(": ", 1)
             loc = f"{loc}.{sub}" if loc else sub
         raise CaseError(label, loc, msg) from None

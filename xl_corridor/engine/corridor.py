@@ -580,7 +580,8 @@ def _core(p: Mapping[str, Any], gain_used: Any = None) -> dict[str, Any]:
         "enforcement_gain": gain, "enforcement_gain_used": gain_used, "insurance_cost": insurance,
         "capital_relief": relief, "spread_hk": s_h, "k_senior_direct": k_senior_d,
         "k_senior_hk": k_senior_h, "k_policy": k_policy, "dimsum_saving": saving,
-        "k_dimsum": k_dimsum, "green_spread": green_s, "k_green": k_green,
+        "k_dimsum": k_dimsum, "green_fixed": green_fixed, "green_spread": green_s,
+        "k_green": k_green,
         "contrib_direct": contrib_d, "contrib_hk": contrib_h, "wacc_direct": wacc_d,
         "wacc_hk": wacc_h, "wacc_gap_bp": (wacc_d - wacc_h) * 1e4, "value_direct": v_d,
         "value_hk": v_h, "gross_gain": gross, "pv_running": running, "delta_v": delta_v,
@@ -644,7 +645,8 @@ def corridor_entry(inputs: Mapping[str, Any]) -> CorridorResult:
     CorridorResult
         ``values``: ke_direct, ke_hk, p_enforce_hk, rr_direct, rr_hk, enforcement_gain (before
         the cap), enforcement_gain_used, insurance_cost, capital_relief, spread_hk,
-        k_senior_direct, k_senior_hk, k_policy, dimsum_saving, k_dimsum, green_spread, k_green,
+        k_senior_direct, k_senior_hk, k_policy, dimsum_saving, k_dimsum, green_fixed (green
+        tranche fixed costs per unit invested a year), green_spread, k_green,
         wacc_direct, wacc_hk, wacc_gap_bp, value_direct, value_hk, gross_gain, pv_running,
         delta_v, ce. ``breakevens``: max_setup_budget (largest HK one-off cost at which
         Delta V >= 0), critical_investment (deal size, FCF and investment scaled together,
