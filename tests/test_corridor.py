@@ -528,3 +528,63 @@ def test_report_recalculated_by_libreoffice_equals_the_engine(tmp_path, soffice)
     assert second["Summary"]["B12"].value == pytest.approx(
         moved.breakevens["critical_investment"], rel=1e-9)
     assert second["MonteCarlo"]["B14"].value.startswith("STALE")
+
+
+def test_packaged_example_is_the_worked_example():
+    packaged = EXAMPLE.parents[2] / "xl_corridor" / "data" / "corridor_example.toml"
+    assert packaged.read_text(encoding="utf-8") == EXAMPLE.read_text(encoding="utf-8")
+
+
+def test_template_corridor_sheet_functions_equal_native_formulas_and_engine(tmp_path):
+    # The `formulas` library evaluates the sheet with every CORRIDOR_ function registered (as
+    # `xl-corridor validate` does for the template): each function cell must equal its native
+    # cross-check, and the native C_e the engine's.
+    import formulas
+    from openpyxl import Workbook
+
+    from xl_corridor.corridor_case import engine_inputs, load_corridor_case
+    from xl_corridor.validate import validator as v
+    from xl_corridor.workbook.corridor_report import (
+        UDF_ROWS,
+        add_corridor_sheet,
+        corridor_sheet_layout,
+    )
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    add_corridor_sheet(wb)
+    path = tmp_path / "template.xlsx"
+    wb.save(path)
+    errors: dict[str, str] = {}
+    v._register_udfs(errors)
+    with v._quiet_formulas():
+        cells = v._solution_cells(formulas.ExcelModel().loads(str(path)).finish().calculate())
+    assert errors == {}
+    case = load_corridor_case(EXAMPLE)
+    layout = corridor_sheet_layout(case)
+    rows = list(layout["model"].values()) + [layout["netback"]]
+    checks = [cells.get(f"CORRIDOR!E{r}") for r in rows]
+    assert checks.count("OK") == len(UDF_ROWS) + 4  # 3 extra lines and the netback
+    assert set(checks) <= {"OK", None}
+    formulas_text = " ".join(str(c.value) for row in wb["Corridor"].iter_rows() for c in row)
+    for name in udf.__all__:
+        if name.startswith("CORRIDOR_") and name not in ("CORRIDOR_CRP", "CORRIDOR_KE_FX",
+                                                         "CORRIDOR_CAPEX", "CORRIDOR_LP",
+                                                         "CORRIDOR_VERSION"):
+            assert f"{name}(" in formulas_text, name
+    engine = co.corridor_entry(engine_inputs(case))
+    assert cells[f"CORRIDOR!D{layout['model']['ce']}"] == pytest.approx(engine["ce"], rel=1e-12)
+
+
+def test_cli_report_dispatches_on_kind_corridor(tmp_path, capsys):
+    from xl_corridor.cli import main
+
+    out = tmp_path / "corridor.xlsx"
+    assert main(["report", str(EXAMPLE), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert str(out) in printed and "C_e -2.05%" in printed
+    bad = tmp_path / "bad.toml"
+    bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace("pd = 0.03 ", "pdd = 0.03 "),
+                   encoding="utf-8")
+    assert main(["report", str(bad), "--out", str(tmp_path / "b.xlsx")]) == 2
+    assert capsys.readouterr().err.startswith(f"{bad}: senior.pd: required field is missing")

@@ -640,5 +640,215 @@ def build_corridor_report(case: CorridorCase | str | os.PathLike[str] | Mapping[
     return save_workbook(b.wb, path, kind=CORRIDOR_REPORT_KIND, cached=b.cached)
 
 
-def add_corridor_sheet(wb: Workbook) -> Worksheet:  # defined in step 5
-    raise NotImplementedError
+# --------------------------------------------------------------------------- template sheet
+
+CORRIDOR_SHEET = "Corridor"
+# Extra inputs of the template sheet: the unhedged KZT-vs-USD comparison (KASE figures).
+FX_INPUTS = (
+    ("usd_yield", 0.0556, "KASE: DBK USD Eurobond reopening, 26 Jun 2025, 5.56%"),
+    ("foreign_yield", 0.17, "KASE: DBK KZT bond, May 2025, 1 year, 17.00%"),
+    ("expected_fx_change", -0.08, "ILLUSTRATIVE expected tenge change against USD a year"),
+)
+# The Excel function behind each model line of the template sheet ({x}: an input's cell or the
+# function column's cell of an earlier line).
+UDF_ROWS: dict[str, str] = {
+    "ke_direct": "CORRIDOR_KE({rf},{beta},{mrp},{crp},{liquidity_premium},{country_exposure})",
+    "ke_hk": "CORRIDOR_KE_HK({ke_direct},{listing_premium_cut},{listing_annual_cost},"
+             "{equity_weight_hk}*{investment})",
+    "p_enforce_hk": "CORRIDOR_ENFORCE_HK({mainland_share},{p_local},{p_mainland})",
+    "rr_direct": "CORRIDOR_RECOVERY({p_local},{collateral},{local_cost},{local_years},"
+                 "{lender_rate})",
+    "rr_hk": "CORRIDOR_RECOVERY({p_enforce_hk},{collateral},{hk_cost},{hk_years},{lender_rate})",
+    "enforcement_gain": "CORRIDOR_ENFORCEMENT_GAIN({pd},{rr_hk},{rr_direct},"
+                        "{spread_multiplier})",
+    "spread_hk": "CORRIDOR_SENIOR_SPREAD({spread_direct},{enforcement_gain},{cover},{premium},"
+                 "{political_share},{gain_cap})",
+    "k_policy": "CORRIDOR_POLICY_LOAN({usd_base_rate},{policy_margin},{policy_fees},"
+                "{debt_years},{escrow_share},{escrow_carry})",
+    "dimsum_saving": "CORRIDOR_DIMSUM_SAVING({spread_direct},{cnh_spread},{basis},"
+                     "{cnh_revenue_share},{hedge_cost})",
+    "green_spread": "CORRIDOR_GREEN_SPREAD({spread_hk},{green_weight_hk}*{investment},"
+                    "{debt_years},{usd_base_rate}+{spread_direct},{review_cost},"
+                    "{certification_cost},{hk_grant},{reporting_cost},{greenium},{step_up},"
+                    "{step_up_probability})",
+    "wacc_direct": "CORRIDOR_WACC({equity_weight_direct},{ke_direct},{@d_weights},{@d_costs},"
+                   "{tax_rate})",
+    "wacc_hk": "CORRIDOR_WACC({equity_weight_hk},{ke_hk},{@h_weights},{@h_costs},{tax_rate})",
+    "delta_v": "CORRIDOR_DELTA_V({@fcf},{wacc_direct},{wacc_hk},{p_exec},{delay_years},"
+               "{hk_one_off},{hk_annual},{hk_cost_years})",
+    "ce": "CORRIDOR_CE({delta_v},{investment})",
+}
+EXTRA_UDF_ROWS: list[tuple[str, str, str, str]] = [
+    ("insurance_breakeven_premium", "Insurance break-even premium",
+     "CORRIDOR_INSURANCE_BREAKEVEN({spread_direct},{political_share})",
+     "{political_share}*{spread_direct}"),
+    ("dimsum_breakeven_basis", "Dim Sum break-even basis",
+     "CORRIDOR_DIMSUM_BREAKEVEN({spread_direct},{cnh_spread},{cnh_revenue_share},{hedge_cost})",
+     "-({spread_direct}-{cnh_spread})-{cnh_revenue_share}*{hedge_cost}"),
+    ("fx_debt_saving", "KZT debt saving vs USD, unhedged",
+     "CORRIDOR_FX_DEBT_SAVING({usd_yield},{foreign_yield},{expected_fx_change})",
+     "{usd_yield}-((1+{foreign_yield})*(1+{expected_fx_change})-1)"),
+]
+
+
+def _template_case() -> CorridorCase:
+    from importlib import resources
+
+    text = resources.files("xl_corridor").joinpath("data", "corridor_example.toml").read_text(
+        "utf-8")
+    return load_corridor_case(text)
+
+
+def add_corridor_sheet(wb: Workbook, case: CorridorCase | None = None) -> Worksheet:
+    """Write the template's corridor sheet into ``wb``: blue inputs (the example case unless
+    ``case`` is given), every model line computed by a CORRIDOR_ Excel function (column C) beside
+    the same line in native formulas (column D) and a check (column E).
+
+    The function column needs the xl-corridor add-in; the native column recalculates anywhere.
+    Returns the sheet. Cell positions are stable: ``corridor_sheet_layout()`` gives them.
+    """
+    case = case or _template_case()
+    run = run_corridor_case(case)
+    ws = wb.create_sheet(CORRIDOR_SHEET)
+    put_text(ws, "A1", "Corridor entry: Hong Kong route vs direct route (issue 14)", TITLE)
+    put_text(ws, "A2", f"{case.deal.name}. Blue cells are inputs (money in {case.deal.units}); "
+                       "column C calls the CORRIDOR_ functions, column D computes the same in "
+                       "native formulas, column E compares them. docs/corridor_model.md")
+    layout = corridor_sheet_layout(case)
+    inputs = layout["inputs"]
+    defaults = _defaults()
+    header(ws, 4, ["Input", "Value", "Unit", "Source"])
+    values = dict(run.inputs)
+    for section in SECTIONS:
+        for field_name, v in getattr(case, section).model_dump().items():
+            if field_name in ("operating_cf", "volume"):
+                continue
+            values[field_name] = v
+    for field_name, row in inputs.items():
+        put_text(ws, f"A{row}", field_name)
+        if field_name in co.INPUTS and case_value_is_default(case, field_name):
+            key = co.INPUTS[field_name].source_key
+            value: Any = float(defaults[key]["value"])
+            source = f"default: {defaults[key]['source']} ({defaults[key]['date']})"
+        elif field_name in dict((n, v) for n, v, _ in FX_INPUTS):
+            value = next(v for n, v, _ in FX_INPUTS if n == field_name)
+            source = next(s for n, _, s in FX_INPUTS if n == field_name)
+        else:
+            value = values[field_name]
+            source = case.sources.get(field_name, "")
+        cell = ws[f"B{row}"]
+        cell.value = value
+        cell.font, cell.fill = BLUE, INPUT_FILL
+        put_text(ws, f"C{row}", _unit(case, field_name) if field_name in co.INPUTS or field_name
+                 in ("price", "freight", "rail", "border", "transit_days", "carry_rate")
+                 else "decimal")
+        put_text(ws, f"D{row}", source)
+
+    def inp(token: str) -> str:
+        return f"$B${inputs[token]}"
+
+    # cash flows
+    top = layout["fcf_top"]
+    n = len(case.project.operating_cf)
+    header(ws, top - 1, ["Year", "Operating CF", "Volume", "FCF"])
+    nb_row = layout["netback"]
+    put_text(ws, f"A{nb_row}", "Netback per unit")
+    nb_args = ",".join(inp(k) for k in ("price", "freight", "rail", "border", "transit_days",
+                                        "carry_rate"))
+    ws[f"C{nb_row}"] = f"=CORRIDOR_NETBACK({nb_args})"
+    ws[f"D{nb_row}"] = (f"={inp('price')}-{inp('freight')}-{inp('rail')}-{inp('border')}-"
+                        f"{inp('price')}*{inp('carry_rate')}*{inp('transit_days')}/365")
+    ws[f"E{nb_row}"] = _check_formula(f"C{nb_row}", f"D{nb_row}")
+    for i, value in enumerate(case.project.operating_cf):
+        r = top + i
+        ws[f"A{r}"] = i + 1
+        ws[f"B{r}"] = value
+        vol = case.project.volume
+        ws[f"C{r}"] = vol[i] if len(vol) > 1 else (vol[0] if i == 0 else f"=$C${top}")
+        for c in ("B", "C") if (len(vol) > 1 or i == 0) else ("B",):
+            ws[f"{c}{r}"].font, ws[f"{c}{r}"].fill = BLUE, INPUT_FILL
+        ws[f"D{r}"] = f"=B{r}-(1-{inp('tax_rate')})*C{r}*({inp('price')}-$D${nb_row})"
+    fcf_range = f"$D${top}:$D${top + n - 1}"
+    # helper ranges for CORRIDOR_WACC (tranche weights and costs in a row)
+    model = layout["model"]
+    hr = layout["helpers"]
+    put_text(ws, f"F{hr}", "CORRIDOR_WACC tranches (weights, then costs)", BOLD)
+    helpers = {
+        "d_weights": ([inp("senior_weight_direct"), inp("policy_weight_direct")], hr + 1),
+        "d_costs": ([f"D{model['k_senior_direct']}", f"C{model['k_policy']}"], hr + 2),
+        "h_weights": ([inp("senior_weight_hk"), inp("dimsum_weight_hk"),
+                       inp("green_weight_hk")], hr + 3),
+        "h_costs": ([f"D{model['k_senior_hk']}", f"D{model['k_dimsum']}",
+                     f"D{model['k_green']}"], hr + 4),
+    }
+    helper_range = {}
+    for key, (refs, r) in helpers.items():
+        put_text(ws, f"F{r}", key)
+        for j, ref in enumerate(refs):
+            ws[f"{get_column_letter(7 + j)}{r}"] = f"={ref}"
+        helper_range[key] = f"$G${r}:${get_column_letter(6 + len(refs))}${r}"
+    header(ws, layout["model_top"] - 1, ["Model line", "", "CORRIDOR_ function", "Native",
+                                         "Check"])
+
+    def udf_ref(token: str) -> str:
+        if token.startswith("@"):
+            return fcf_range if token == "@fcf" else helper_range[token[1:]]
+        if token in inputs:
+            return inp(token)
+        return f"C{model[token]}" if token in UDF_ROWS else f"D{model[token]}"
+
+    def native_ref(token: str) -> str:
+        return inp(token) if token in inputs else f"D{model[token]}"
+
+    for key, label, fmt, template in MODEL_ROWS:
+        r = model[key]
+        put_text(ws, f"A{r}", label)
+        ws[f"D{r}"] = "=" + _fill(template, native_ref).replace("CORR_FCF", fcf_range)
+        ws[f"D{r}"].number_format = FMT.get(fmt, fmt)
+        if key in UDF_ROWS:
+            ws[f"C{r}"] = "=" + _fill(UDF_ROWS[key], udf_ref)
+            ws[f"C{r}"].number_format = FMT.get(fmt, fmt)
+            ws[f"E{r}"] = _check_formula(f"C{r}", f"D{r}")
+    for key, label, udf_text, native in EXTRA_UDF_ROWS:
+        r = model[key]
+        put_text(ws, f"A{r}", label)
+        ws[f"C{r}"] = "=" + _fill(udf_text, udf_ref)
+        ws[f"D{r}"] = "=" + _fill(native, native_ref)
+        ws[f"E{r}"] = _check_formula(f"C{r}", f"D{r}")
+        for c in "CD":
+            ws[f"{c}{r}"].number_format = "0.0000%"
+    ws.column_dimensions["A"].width = 40
+    for c in "BCDE":
+        ws.column_dimensions[c].width = 16
+    print_setup(ws, "B5")
+    return ws
+
+
+def _check_formula(udf: str, native: str) -> str:
+    return (f'=IFERROR(IF(ABS({udf}-{native})<={TOLERANCE!r}*MAX(1,ABS({native})),"OK",'
+            f'"CHECK"),"CHECK")')
+
+
+def case_value_is_default(case: CorridorCase, field_name: str) -> bool:
+    """True when the case leaves ``field_name`` to its sourced default."""
+    for section in SECTIONS:
+        data = getattr(case, section).model_dump()
+        if field_name in data:
+            return data[field_name] is None
+    return False
+
+
+def corridor_sheet_layout(case: CorridorCase) -> dict[str, Any]:
+    """Rows of the template's corridor sheet: inputs, cash flows, model lines, helpers."""
+    names = [f for s in SECTIONS for f in type(getattr(case, s)).model_fields
+             if f not in ("operating_cf", "volume")] + [n for n, _, _ in FX_INPUTS]
+    inputs = {name: 5 + i for i, name in enumerate(names)}
+    netback = 5 + len(names) + 1
+    fcf_top = netback + 3
+    n = len(case.project.operating_cf)
+    model_top = fcf_top + n + 2
+    model = {key: model_top + i for i, (key, _, _, _) in enumerate(MODEL_ROWS)}
+    for j, (key, _, _, _) in enumerate(EXTRA_UDF_ROWS):
+        model[key] = model_top + len(MODEL_ROWS) + j
+    return {"inputs": inputs, "netback": netback, "fcf_top": fcf_top, "model_top": model_top,
+            "model": model, "helpers": model_top}
