@@ -535,6 +535,7 @@ def test_packaged_example_is_the_worked_example():
     assert packaged.read_text(encoding="utf-8") == EXAMPLE.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_template_corridor_sheet_functions_equal_native_formulas_and_engine(tmp_path):
     # The `formulas` library evaluates the sheet with every CORRIDOR_ function registered (as
     # `xl-corridor validate` does for the template): each function cell must equal its native

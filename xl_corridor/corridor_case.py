@@ -265,10 +265,11 @@ def load_corridor_case(source: str | Path | Mapping[str, Any]) -> CorridorCase:
 
     Examples
     --------
-    >>> load_corridor_case({"kind": "corridor"})
-    Traceback (most recent call last):
-    ...
-    xl_corridor.case.CaseError: <dict>: deal: required field is missing
+    >>> try:
+    ...     load_corridor_case({"kind": "corridor"})
+    ... except CaseError as exc:
+    ...     print(exc)
+    <dict>: deal: required field is missing
     """
     if isinstance(source, Mapping):
         label, data = "<dict>", dict(source)

@@ -34,7 +34,9 @@ from xl_corridor.corridor_case import (
 )
 from xl_corridor.engine import corridor as co
 from xl_corridor.engine.corridor_debt import _defaults
-from xl_corridor.workbook.template import (
+from xl_corridor.workbook.marks import CORRIDOR_REPORT_KIND, TOLERANCE
+from xl_corridor.workbook.save import save_workbook
+from xl_corridor.workbook.styles import (
     BLUE,
     BOLD,
     FMT,
@@ -44,13 +46,10 @@ from xl_corridor.workbook.template import (
     header,
     print_setup,
     put_text,
-    save_workbook,
 )
 
 __all__ = ["build_corridor_report", "add_corridor_sheet", "CORRIDOR_REPORT_KIND", "TOLERANCE"]
 
-CORRIDOR_REPORT_KIND = "xl-corridor corridor report"
-TOLERANCE = 1e-9
 BISECTION_STEPS = 70
 NO_BREAKEVEN = "no break-even"
 NEVER_PAYS = "never pays"

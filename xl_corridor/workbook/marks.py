@@ -10,6 +10,7 @@ import datetime as dt
 #: ``docProps/core.xml`` category of each kind of workbook xl-corridor writes.
 TEMPLATE_KIND = "xl-corridor template"
 REPORT_KIND = "xl-corridor report"
+CORRIDOR_REPORT_KIND = "xl-corridor corridor report"  # issue 14: workbook/corridor_report.py
 
 #: Creation and modification stamp of every written workbook, so that the same inputs give the
 #: same bytes (the generated template is committed and compared byte for byte).
