@@ -82,6 +82,45 @@ def _write_report(case: Any, out: Path) -> Any:
         raise _Refused(f"{out}: cannot write the report ({exc.strerror or exc})") from None
 
 
+def _corridor_kind(case: str) -> bool:
+    """True for a TOML case file whose top-level ``kind`` is ``"corridor"`` (issue 14)."""
+    import tomllib
+
+    path = Path(case)
+    if path.suffix.lower() != ".toml" or not path.is_file():
+        return False
+    try:
+        _safety.check_case_file(path)
+        return tomllib.loads(path.read_text(encoding="utf-8")).get("kind") == "corridor"
+    except (CorridorInputError, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError,
+            RecursionError):
+        return False  # the ordinary loader reports the problem
+
+
+def _corridor_report(args: argparse.Namespace) -> int:
+    from xl_corridor.corridor_case import load_corridor_case, run_corridor_case
+    from xl_corridor.workbook.corridor_report import build_corridor_report
+
+    out = _xlsx(Path(args.out) if args.out else default_out(args.case))
+    try:
+        case = load_corridor_case(Path(args.case))
+    except CorridorInputError as exc:
+        raise _Refused(str(exc)) from None
+    _target(out, force=args.force, case=args.case)
+    try:
+        path = build_corridor_report(case, out)
+    except OSError as exc:
+        raise _Refused(f"{out}: cannot write the report ({exc.strerror or exc})") from None
+    v = run_corridor_case(case).result.values
+    print(path)
+    print(f"C_e {v['ce']:.2%}: Delta V {v['delta_v']:,.1f} {case.deal.units}, WACC gap "
+          f"{v['wacc_gap_bp']:.1f} bp")
+    return 0
+
+
+    out = Path(args.out)
+
+
 def default_out(case: str | Path, folder: str | Path = ".") -> Path:
     """The report a case gets when no ``--out`` is given: the case file's name with ``.xlsx``,
     in ``folder`` (the working directory for ``report``, ``--out-dir`` for ``batch``); a
@@ -116,6 +155,8 @@ def _warn(label: str, case: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    if _corridor_kind(args.case):
+        return _corridor_report(args)
     out = _xlsx(Path(args.out) if args.out else default_out(args.case))
     case = _load(args.case)
     _target(out, force=args.force, case=args.case)

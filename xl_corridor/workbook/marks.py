@@ -10,6 +10,7 @@ import datetime as dt
 #: ``docProps/core.xml`` category of each kind of workbook xl-corridor writes.
 TEMPLATE_KIND = "xl-corridor template"
 REPORT_KIND = "xl-corridor report"
+CORRIDOR_REPORT_KIND = "xl-corridor corridor report"  # issue 14: workbook/corridor_report.py
 
 #: Custom document properties (``docProps/custom.xml``) stamped at write time: a SHA-256 of
 #: every other part (changed by any edit or re-save: such a file is not overwritten without
