@@ -76,7 +76,37 @@ VALID = {
         cnh_yield=0.0295, usd_rate=0.012, cnh_rate=0.025, usd_bond_yield=0.05, basis=0.0
     ),
     "CORRIDOR_LP": dict(relative_spread=0.01),
+    # the valuation layer (issue 15)
+    "DUAL_NPV_PER_SHARE": dict(delta_npv=120e6, shares_outstanding=439_228_800.0),
+    "DUAL_NPV_TO_MCAP": dict(delta_npv=120e6, shares_outstanding=439_228_800.0, share_price=10.92),
+    "DUAL_PRICE_UPLIFT": dict(ke_dual=0.10, ke_single=0.12, growth=0.02),
+    "OFFER_DILUTION": dict(shares_pre=329_420_000.0, new_shares=109_808_800.0, greenshoe=0.0),
+    "OFFER_PROCEEDS": dict(
+        new_shares=109_808_800.0, offer_price=10.92, greenshoe=0.0, fees=111.4e6
+    ),
+    "OFFER_MONEY_LEFT": dict(
+        new_shares=109_808_800.0, offer_price=10.92, price_day1=30.34, greenshoe=0.0
+    ),
+    "OFFER_FIRST_DAY_RETURN": dict(offer_price=10.92, price_day1=30.34),
+    "DUAL_CRITICAL_MASS": dict(
+        premium_cut=0.02, compliance_cost=150.0, ke_single=0.12, annuity_years=20.0, growth=0.0
+    ),
+    "DUAL_CRITICAL_MASS_CF": dict(
+        cash_flows=CF_ROW, premium_cut=0.02, compliance_cost=2.0, ke_single=0.12, timing="end"
+    ),
+    "DUAL_WAIT_VALUE": dict(
+        benefit=100.0,
+        cost_now=40.0,
+        cost_after_dfs=30.0,
+        success_probability=0.7,
+        years_to_dfs=1.5,
+        volatility=0.35,
+        risk_free=0.04,
+        forgone_yield=0.05,
+        steps=100.0,
+    ),
 }
+VALID["DUAL_LIST_TIMING"] = dict(VALID["DUAL_WAIT_VALUE"])
 
 OPTIONAL = {
     "country_exposure",
@@ -90,6 +120,11 @@ OPTIONAL = {
     "settlement_days",
     "conversion_days",
     "basis",
+    "greenshoe",
+    "fees",
+    "annuity_years",
+    "forgone_yield",
+    "steps",
 }
 RATES = {
     "rf",
@@ -105,6 +140,7 @@ RATES = {
     "cnh_rate",
     "usd_bond_yield",
     "financing_rate",
+    "risk_free",
 }
 PREMIA = {
     "mrp",
@@ -116,6 +152,8 @@ PREMIA = {
     "conversion_fee",
     "fx_spread",
     "relative_spread",
+    "premium_cut",
+    "forgone_yield",
 }
 SERIES = {"cash_flows"}
 LINE_ITEMS = {"annual_costs", "exploration", "feasibility", "infrastructure", "regulatory"}
@@ -128,6 +166,10 @@ NONNEGATIVE = {
     "feasibility",
     "infrastructure",
     "regulatory",
+    "greenshoe",
+    "fees",
+    "cost_now",
+    "cost_after_dfs",
 }
 POSITIVE = {
     "price_hk",
@@ -136,6 +178,14 @@ POSITIVE = {
     "aix_shares_per_hk_share",
     "relative_volatility",
     "fx_rates",
+    "shares_outstanding",
+    "share_price",
+    "shares_pre",
+    "new_shares",
+    "offer_price",
+    "price_day1",
+    "years_to_dfs",
+    "volatility",
 }
 
 JUNK = {
@@ -179,13 +229,13 @@ def numeric_cases(name):
         cases["negative"] = -0.01
     if name == "beta":
         cases["absurd"] = 45.0
-    if name in ("years",):
+    if name in ("years", "annuity_years"):
         cases.update({"negative": -1.0, "fraction": 2.5, "too-many": 1000.0})
-    if name in ("settlement_days", "conversion_days"):
+    if name in ("settlement_days", "conversion_days", "steps"):
         cases.update({"negative": -1.0, "too-many": 10000.0})
     if name == "basis":
         cases.update({"percent-typed": 2.0})
-    if name in ("tax_rate", "contingency"):
+    if name in ("tax_rate", "contingency", "success_probability"):
         cases.update({"percent-typed": 20.0, "negative": -0.1})
     if name in NONNEGATIVE:
         cases["negative"] = -5.0

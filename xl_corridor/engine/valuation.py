@@ -48,6 +48,9 @@ __all__ = [
 MAX_SHARES = 1e13
 # Largest price per share accepted, in model currency.
 MAX_PRICE = 1e9
+# Smallest share count and price accepted (shares may be counted in millions, prices in
+# thousands, as long as the amounts use the same units): below it a ratio could overflow.
+MIN_UNITS = 1e-6
 # The real-option tree: time to the DFS, volatility and step bounds (beyond them the inputs are
 # typing errors, and the tree's node values would leave float range).
 MAX_YEARS_TO_DFS = 20.0
@@ -63,11 +66,17 @@ TIMING_CODES = ("LIST_NOW", "WAIT_FOR_DFS", "DO_NOT_LIST")
 
 
 def _shares(name: str, x: Any) -> FloatArray:
-    return ck.positive(name, x, "a number of shares", MAX_SHARES)
+    arr = ck.positive(name, x, "a number of shares", MAX_SHARES)
+    _refuse_where(
+        name, arr < MIN_UNITS, {name: arr}, f"a number of shares of at least {MIN_UNITS:g}"
+    )
+    return arr
 
 
 def _price(name: str, x: Any) -> FloatArray:
-    return ck.positive(name, x, "a price per share (model currency)", MAX_PRICE)
+    arr = ck.positive(name, x, "a price per share (model currency)", MAX_PRICE)
+    _refuse_where(name, arr < MIN_UNITS, {name: arr}, f"a price of at least {MIN_UNITS:g}")
+    return arr
 
 
 def _refuse_where(name: str, bad: Any, arrays: dict[str, FloatArray], expected: str) -> None:
