@@ -30,6 +30,7 @@ __all__ = [
     "PhaseForecast",
     "critical_mass",
     "critical_mass_for_flows",
+    "critical_mass_from_pv",
     "critical_mass_grid",
     "dual_npv_per_share",
     "dual_npv_to_market_cap",
@@ -694,6 +695,49 @@ def critical_mass_for_flows(
         "cash flows whose present value at ke_single is above 0",
     )
     pv_d = _present_value("premium_cut", kd, cf, t)
+    return ck.scalar_or_array(_mass(cost, pv_d / pv_s))
+
+
+def critical_mass_from_pv(pv_single: Any, pv_dual: Any, compliance_cost: Any) -> Any:
+    """Critical mass from a project's two present values (a case already evaluated).
+
+    Parameters
+    ----------
+    pv_single : float or array_like
+        PV of the project's cash flows at ke_single, model currency, > 0.
+    pv_dual : float or array_like
+        PV of the same cash flows at ke_dual, model currency.
+    compliance_cost : float or array_like
+        Capitalized compliance cost, model currency, >= 0.
+
+    Returns
+    -------
+    float or ndarray
+        The PV at ke_single at which a project of the same profile breaks even, model
+        currency; NaN where pv_dual <= pv_single (no size pays).
+
+    Notes
+    -----
+    .. math:: R = PV_{dual}/PV_{single},\\quad PV^* = C/(R - 1)
+
+    The same number :func:`critical_mass_for_flows` gives from the cash flows, without
+    discounting them again (and for dated cash flows too).
+
+    References
+    ----------
+    .. [1] Brealey, Myers and Allen, Principles of Corporate Finance, 13th ed., ch. 2.
+
+    Examples
+    --------
+    >>> round(critical_mass_from_pv(500.0, 600.0, 30.0), 6)
+    150.0
+    """
+    pv_s = ck.amount("pv_single", pv_single)
+    pv_d = ck.amount("pv_dual", pv_dual)
+    cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
+    _refuse_where(
+        "pv_single", np.asarray(pv_s <= 0), {"pv_single": pv_s}, "a present value above 0"
+    )
     return ck.scalar_or_array(_mass(cost, pv_d / pv_s))
 
 
