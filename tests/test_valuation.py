@@ -411,11 +411,19 @@ wait_args = st.tuples(
 )
 
 
+def _tree_is_valid(t, vol, r, delta, n):
+    """The CRR no-arbitrage condition d < ((1+r)/(1+delta))^dt < u (else the engine refuses)."""
+    dt = t / n
+    growth = ((1 + r) / (1 + delta)) ** dt
+    return math.exp(-vol * math.sqrt(dt)) < growth < math.exp(vol * math.sqrt(dt))
+
+
 @settings(max_examples=200, deadline=None)
 @given(wait_args, st.floats(0.15, 1.5), st.floats(0.15, 1.5))
 def test_waiting_is_worth_more_when_dfs_uncertainty_rises(args, v1, v2):
     s0, c0, ct, p, t, r, delta, n = args
     lo, hi = sorted((v1, v2))
+    assume(_tree_is_valid(t, lo, r, delta, n))  # then the higher volatility is valid too
     w_lo = xc.wait_value(s0, c0, ct, p, t, lo, r, delta, steps=n)
     w_hi = xc.wait_value(s0, c0, ct, p, t, hi, r, delta, steps=n)
     assert w_hi >= w_lo - 1e-9 * max(1.0, s0)
@@ -425,6 +433,7 @@ def test_waiting_is_worth_more_when_dfs_uncertainty_rises(args, v1, v2):
 @given(wait_args, st.floats(0.15, 1.5), st.floats(0.0, 1e6))
 def test_waiting_is_worth_more_when_costs_fall_and_never_below_zero(args, vol, cut):
     s0, c0, ct, p, t, r, delta, n = args
+    assume(_tree_is_valid(t, vol, r, delta, n))
     base = xc.listing_timing(s0, c0, ct, p, t, vol, r, delta, steps=n)
     cheaper = xc.listing_timing(s0, c0, max(ct - cut, 0.0), p, t, vol, r, delta, steps=n)
     assert cheaper.difference >= base.difference - 1e-9 * max(1.0, s0)
