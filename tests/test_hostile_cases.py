@@ -125,6 +125,7 @@ def test_bad_case_file(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no temp files either
 
 
+@pytest.mark.slow
 def test_bad_cases_in_a_real_process_and_in_batch(tmp_path: Path) -> None:
     """All the bad cases at once, through the installed entry point: `batch` reads every
     one, lists each failure, writes nothing, and exits 2 because no report was written."""

@@ -95,6 +95,7 @@ def test_unusable_inputs(tmp_path: Path) -> None:
     assert validate_workbook(tmp_path / "missing.xlsx").exit_code == 2
 
 
+@pytest.mark.slow
 def test_template_evaluates_with_registered_udfs(tmp_path: Path) -> None:
     path = build_template(tmp_path / "t.xlsx")
     result = validate_workbook(path)
@@ -102,6 +103,7 @@ def test_template_evaluates_with_registered_udfs(tmp_path: Path) -> None:
     assert result.kind == "template"
 
 
+@pytest.mark.slow
 def test_tampered_template_is_caught(tmp_path: Path) -> None:
     path = build_template(tmp_path / "t.xlsx")
     # Model is sheet2: the native Ke single forgets the liquidity premium

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.workbook.marks import TEMP_GLOB
 
 __all__ = [
     "UnsafeInputError",
@@ -83,7 +84,6 @@ _CARRY = 64 * 1024  # longest tag fragment kept across chunk boundaries
 
 # A SIGKILLed write leaves its hidden temporary file; one older than this cannot be in use.
 STALE_TEMP_SECONDS = 3600
-TEMP_GLOB = ".xl-corridor-*.tmp"
 
 # The marks save_workbook stamps into docProps/core.xml.
 OUR_CREATOR = "xl-corridor"

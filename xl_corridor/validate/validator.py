@@ -29,14 +29,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-from xl_corridor.case import CaseError, evaluate, load_case, workbook_case_dict
+from xl_corridor.case import CaseError, evaluate, load_case
 from xl_corridor.validate import libreoffice as _lo
 from xl_corridor.validate import safety as _safety
+from xl_corridor.workbook.inputs import workbook_case_dict
+from xl_corridor.workbook.marks import ABS_FLOOR, TOLERANCE
 
 __all__ = ["Failure", "ValidationResult", "validate_workbook", "validate_workbooks"]
 
-REL_TOL = 1e-9
-ABS_FLOOR = 1e-12
 
 Status = Literal["valid", "failed", "unusable"]
 
@@ -90,7 +90,7 @@ def _close(a: Any, b: Any, loose: bool = False) -> bool:
     if isinstance(b, (int, float)) and isinstance(a, (int, float)):
         if loose:
             return abs(a - b) <= 1e-6
-        return math.isfinite(a) and abs(a - b) <= max(REL_TOL * abs(b), ABS_FLOOR)
+        return math.isfinite(a) and abs(a - b) <= max(TOLERANCE * abs(b), ABS_FLOOR)
     return a == b
 
 
@@ -150,7 +150,7 @@ def _preflight(job: _Job) -> str:
 
 
 def _classify(job: _Job) -> str:
-    from xl_corridor.workbook.template import REPORT_KIND, TEMPLATE_KIND
+    from xl_corridor.workbook.marks import REPORT_KIND, TEMPLATE_KIND
 
     path = job.path
     if not path.is_file():
