@@ -12,8 +12,9 @@ import xl_corridor as xc
 from xl_corridor.case import load_case
 from xl_corridor.errors import CorridorInputError
 from xl_corridor.validate.libreoffice import recalculate
+from xl_corridor.workbook.marks import REPORT_KIND
 from xl_corridor.workbook.report import plan_report
-from xl_corridor.workbook.template import REPORT_KIND, save_workbook
+from xl_corridor.workbook.save import save_workbook
 from xl_corridor.workbook.valuation_sheet import SHEET, ValuationInputs, valuation_sheet
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -29,19 +29,19 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_corridor.engine import valuation
 from xl_corridor.errors import CorridorInputError
-from xl_corridor.workbook.template import (
+from xl_corridor.workbook.marks import TOLERANCE
+from xl_corridor.workbook.save import save_workbook
+from xl_corridor.workbook.styles import (
     BLACK,
     BLUE,
     BOLD,
     FMT,
     GREEN,
     TITLE,
-    TOLERANCE,
     define,
     header,
     print_setup,
     put_text,
-    save_workbook,
 )
 
 __all__ = [

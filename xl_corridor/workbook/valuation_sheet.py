@@ -29,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_corridor.engine import valuation as val
 from xl_corridor.errors import CorridorInputError
-from xl_corridor.workbook.template import (
+from xl_corridor.workbook.styles import (
     BLACK,
     BLUE,
     BOLD,
