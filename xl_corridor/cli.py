@@ -113,6 +113,10 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{args.file}: {len(result.failures)} check(s) failed")
     else:
         print(f"{args.file}: valid {result.kind} ({result.checked} cells checked)")
+        if result.stale:
+            print(f"{args.file}: inputs edited since the build; stale snapshots on "
+                  f"{', '.join(result.stale)}: refresh with `xl-corridor report {args.file} "
+                  f"--out FILE.xlsx`")
     return result.exit_code
 
 

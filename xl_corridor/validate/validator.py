@@ -64,6 +64,9 @@ class ValidationResult:
     failures: tuple[Failure, ...] = ()
     message: str = ""
     checked: int = 0
+    #: Snapshot cells (Monte Carlo, the engine column of Checks) that are stale because the
+    #: inputs were edited since the build: valid, and refreshed by re-running ``report``.
+    stale: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -82,9 +85,14 @@ class _Job:
     plan: Any = None
     formulas: dict[str, dict[str, str]] = field(default_factory=dict)
     checked: int = 0
+    # stamped-value mismatches: failures unless the recalculation shows the inputs edited
+    pending: list[Failure] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
 
 
 def _close(a: Any, b: Any, loose: bool = False) -> bool:
+    if b == "" and a is None:  # an empty-text result: LibreOffice saves no value for it
+        return True
     if isinstance(b, bool) or isinstance(a, bool):
         return a is b or a == b and type(a) is type(b)
     if isinstance(b, (int, float)) and isinstance(a, (int, float)):
@@ -136,7 +144,7 @@ def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
         for i, job in reports:
             status: Status = "failed" if job.failures else "valid"
             results[i] = ValidationResult(job.path, "report", status, tuple(job.failures),
-                                          checked=job.checked)
+                                          checked=job.checked, stale=tuple(job.stale))
     return [results[i] for i in sorted(results)]
 
 
@@ -196,7 +204,13 @@ def _prepare_report(job: _Job) -> str:
         job.failures.append(Failure("Inputs", "valid inputs", str(exc), "inputs rejected"))
         wb.close()
         return ""
-    plan = job.plan = plan_report(case)
+    from xl_corridor.workbook.inputs import named_cells
+
+    try:
+        cf_rows = len(named_cells(wb, "cash_flows"))
+    except KeyError:
+        cf_rows = None
+    plan = job.plan = plan_report(case, cf_rows=cf_rows)
     for ws in plan.wb.worksheets:
         if ws.title not in wb.sheetnames:
             job.failures.append(Failure(ws.title, "sheet", None, "sheet missing"))
@@ -214,7 +228,7 @@ def _prepare_report(job: _Job) -> str:
         for ref, value in plan.stamped.get(ws.title, {}).items():
             job.checked += 1
             if not _close(have[ref].value, value):
-                job.failures.append(Failure(f"{ws.title}!{ref}", value, have[ref].value,
+                job.pending.append(Failure(f"{ws.title}!{ref}", value, have[ref].value,
                                             "stamped engine value differs from the engine "
                                             "run on this workbook's inputs"))
     wb.close()
@@ -233,10 +247,16 @@ def _recalculate_reports(jobs: Sequence[_Job]) -> None:
         files = _lo.recalculate([j.path for j in todo], out)
         for job, file in zip(todo, files, strict=True):
             wb = load_workbook(file, data_only=True)
+            edited = _inputs_edited(wb)
+            if edited:
+                job.stale = sorted({f.cell.split("!")[0] for f in job.pending})
+            else:
+                job.failures.extend(job.pending)
             for sheet, cells in job.plan.cached.items():
                 ws = wb[sheet]
+                snapshot = job.plan.snapshot.get(sheet, set())
                 for ref, expected in cells.items():
-                    if expected is None:
+                    if expected is None or (edited and ref in snapshot):
                         continue
                     job.checked += 1
                     got = ws[ref].value
@@ -253,6 +273,16 @@ def _recalculate_reports(jobs: Sequence[_Job]) -> None:
             wb.close()
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+def _inputs_edited(wb: Any) -> bool:
+    """The recalculated ``inputs_edited`` flag: TRUE when the inputs differ from the build's.
+    The flag's own formula is checked like any other, so it cannot be forged to TRUE."""
+    dn = wb.defined_names.get("inputs_edited")
+    if dn is None:
+        return False
+    sheet, ref = next(iter(dn.destinations))
+    return wb[sheet][ref.replace("$", "")].value is True
 
 
 # --- templates ----------------------------------------------------------------------------------

@@ -63,16 +63,16 @@ def write_fingerprint(wb: Workbook, ws: Worksheet, top: int, case: Case,
         if s.kind in ("text", "timing"):
             formula(ws, f"B{row}", f"={s.name}", value)
             stamp(ws, f"C{row}", value)
-            formula(ws, f"E{row}", f'=EXACT(B{row}&"",C{row}&"")', True)
+            formula(ws, f"E{row}", f'=EXACT(B{row}&"",C{row}&"")', True, snapshot=True)
         elif s.kind == "bool":
             formula(ws, f"B{row}", f"={s.name}", value)
             stamp(ws, f"C{row}", value)
-            formula(ws, f"E{row}", f"=IFERROR(B{row}=C{row},FALSE)", True)
+            formula(ws, f"E{row}", f"=IFERROR(B{row}=C{row},FALSE)", True, snapshot=True)
         else:
             formula(ws, f"B{row}", f"={s.name}", _number(value))
             stamp(ws, f"C{row}", _number(value))
             formula(ws, f"E{row}", f"=IFERROR(ABS(B{row}-C{row})<=1E-12*MAX(1,ABS(C{row})),"
-                    "FALSE)", True)
+                    "FALSE)", True, snapshot=True)
         row += 1
     for name in (*_NUMBER_RANGES, *PARITY_COLUMNS):
         if name not in ranges:
@@ -84,16 +84,16 @@ def write_fingerprint(wb: Workbook, ws: Worksheet, top: int, case: Case,
         formula(ws, f"B{row}", f"=SUMPRODUCT({name},ROW({name})-MIN(ROW({name}))+1)", weighted)
         stamp(ws, f"C{row}", weighted)
         formula(ws, f"E{row}", f"=IFERROR(ABS(B{row}-C{row})<=1E-9*MAX(1,ABS(C{row})),FALSE)",
-                True)
+                True, snapshot=True)
         row += 1
     for name in _TEXT_RANGES:
         joined = "|".join("" if v is None else str(v) for v in ranges[name])
         put_text(ws, f"A{row}", f"{name} (joined)")
         formula(ws, f"B{row}", f'=_xlfn.TEXTJOIN("|",FALSE,{name})', joined)
         stamp(ws, f"C{row}", joined)
-        formula(ws, f"E{row}", f"=EXACT(B{row},C{row})", True)
+        formula(ws, f"E{row}", f"=EXACT(B{row},C{row})", True, snapshot=True)
         row += 1
     put_text(ws, f"A{row}", "Inputs edited since the build", BOLD)
-    formula(ws, f"E{row}", f"=NOT(AND(E{first}:E{row - 1}))", False)
-    define(wb, "inputs_edited", ws.title, f"E{row}")
+    formula(ws, f"B{row}", f"=NOT(AND(E{first}:E{row - 1}))", False, snapshot=True)
+    define(wb, "inputs_edited", ws.title, f"B{row}")
     return row

@@ -79,7 +79,10 @@ class Plan:
     """A report workbook in memory with the value every cell should hold.
 
     ``cached``: sheet -> cell -> the engine's value for each formula cell.
-    ``stamped``: sheet -> cell -> engine values stored as plain values (Checks, Listing path).
+    ``stamped``: sheet -> cell -> engine values stored as plain values (snapshots of the build's
+    inputs: Checks' engine column, the Monte Carlo, the inputs at build).
+    ``snapshot``: sheet -> cells whose value depends on a snapshot (the stamped cells and the
+    formulas comparing with them): once the inputs are edited they say STALE, by design.
     """
 
     wb: Workbook
@@ -87,16 +90,19 @@ class Plan:
     analytics: Analytics
     cached: dict[str, dict[str, Any]] = field(default_factory=dict)
     stamped: dict[str, dict[str, Any]] = field(default_factory=dict)
+    snapshot: dict[str, set[str]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # where the builders put things
 
     def formula(self, ws: Worksheet, ref: str, formula: str, value: Any, fmt: str | None = None,
-                font: Any = BLACK) -> None:
+                font: Any = BLACK, *, snapshot: bool = False) -> None:
         cell = ws[ref]
         cell.value = formula
         cell.font = font
         if fmt:
             cell.number_format = FMT.get(fmt, fmt)
         self.cached.setdefault(ws.title, {})[ref] = _plain(value)
+        if snapshot or "inputs_edited" in formula:
+            self.snapshot.setdefault(ws.title, set()).add(ref)
 
     def stamp(self, ws: Worksheet, ref: str, value: Any, fmt: str | None = None) -> None:
         if isinstance(value, str):
@@ -106,6 +112,7 @@ class Plan:
         if fmt:
             ws[ref].number_format = FMT.get(fmt, fmt)
         self.stamped.setdefault(ws.title, {})[ref] = _plain(value)
+        self.snapshot.setdefault(ws.title, set()).add(ref)
 
 
 def _plain(v: Any) -> Any:
@@ -187,8 +194,9 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         r = first + i
         ws[f"A{r}"] = i + 1
         if dated:
-            p.formula(ws, f"B{r}", f"=Inputs!C{src + i}", serials[i], DATE_OR_BLANK, GREEN)
-            p.formula(ws, f"D{r}", f"=IF(B{r}=0,0,(B{r}-valuation_date)/365)", t[i], "df")
+            date = f"Inputs!C{src + i}"
+            p.formula(ws, f"B{r}", f'=IF({date}="","",{date})', serials[i] or "", "date", GREEN)
+            p.formula(ws, f"D{r}", f'=IF(B{r}="",0,(B{r}-valuation_date)/365)', t[i], "df")
         else:
             p.formula(ws, f"D{r}", f"=A{r}-timing_shift", t[i], "number")
         p.formula(ws, f"C{r}", f"=Inputs!B{src + i}", values[i], "amount", GREEN)
@@ -242,7 +250,6 @@ def _newton_path(case: Case, values: np.ndarray, target: float, root: float | No
 #: Newton steps after the IRR start; each roughly squares the error (1e-3 -> 1e-12 in 3 steps).
 NEWTON_STEPS = 6
 NO_BREAKEVEN_KE = "none: no Ke dual between -99% and Ke single recovers the compliance cost"
-DATE_OR_BLANK = "yyyy-mm-dd;;"
 
 
 def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: int,
@@ -270,7 +277,7 @@ def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: in
         for i in range(last - first + 1):
             r = first + i
             serial = p.cached["CashFlows"][f"B{r}"] or p.cached["CashFlows"][f"J{first - 1}"]
-            p.formula(ws, f"J{r}", f"=IF(B{r}=0,valuation_date,B{r})", serial, "date")
+            p.formula(ws, f"J{r}", f'=IF(B{r}="",valuation_date,B{r})', serial, "date")
         start = f"=XIRR(I{first - 1}:I{last},J{first - 1}:J{last})"
     else:
         start = f"=IRR(I{first - 1}:I{last})"
@@ -287,8 +294,11 @@ def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: in
     _label(ws, r, "Break-even Ke dual")
     ws[f"A{r}"].font = BOLD
     final = f"C{r - 1}"
-    p.formula(ws, f"C{r}", f'=IFERROR(IF(ABS({final}-C{r - 2})<1E-10,{final},1/0),'
-              f'"{NO_BREAKEVEN_KE}")', k if k is not None else NO_BREAKEVEN_KE, "rate", BOLD)
+    # A root counts if the steps have converged and it lies where the engine searches:
+    # above -99% and not above Ke single (an IRR above it is the wrong root).
+    p.formula(ws, f"C{r}", f"=IFERROR(IF(AND(ABS({final}-C{r - 2})<1E-10,{final}>-0.99,"
+              f'{final}<=ke_single+1E-12),{final},1/0),"{NO_BREAKEVEN_KE}")',
+              k if k is not None else NO_BREAKEVEN_KE, "rate", BOLD)
     define(p.wb, "breakeven_ke", "CashFlows", f"C{r}")
 
 
@@ -933,7 +943,7 @@ def _checks_sheet(p: Plan, case: Case) -> None:
         _label(ws, row, label)
         p.formula(ws, f"B{row}", formula, value, "0.000000000000", GREEN)
         p.stamp(ws, f"C{row}", value, "0.000000000000")
-        p.formula(ws, f"D{row}", f"=B{row}-C{row}", 0.0, "0.0E+00")
+        p.formula(ws, f"D{row}", f"=B{row}-C{row}", 0.0, "0.0E+00", snapshot=True)
         p.formula(ws, f"E{row}", f'=IF(inputs_edited,"stale",{fx.check(f"B{row}", f"C{row}")})',
                   True)
         put_text(ws, f"F{row}", src)
@@ -952,7 +962,7 @@ def _checks_sheet(p: Plan, case: Case) -> None:
     ws[f"A{row}"].font = BOLD
     # Stale engine values are not failures: the live formulas are current, the engine column
     # is a snapshot of the build's inputs (the status line says which).
-    p.formula(ws, f"E{row}", f"=OR(inputs_edited,AND(E{first}:E{row - 2}))", True)
+    p.formula(ws, f"E{row}", f"=IF(inputs_edited,TRUE,AND(E{first}:E{row - 2}))", True)
     define(p.wb, "checks_ok", "Checks", f"E{row}")
     _label(ws, row + 1, "Status")
     p.formula(ws, f"B{row + 1}", f'=IF(inputs_edited,"{STALE_CHECKS}",IF(AND(E{first}:'
@@ -1048,14 +1058,21 @@ def _summary_sheet(p: Plan, case: Case) -> None:
     print_setup(ws, "A7", landscape=True)
 
 
-def plan_report(case: Case) -> Plan:
-    """Lay out a report in memory with the value each cell must hold (no file written)."""
+def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
+    """Lay out a report in memory with the value each cell must hold (no file written).
+
+    ``cf_rows``: rows of the Inputs cash-flow table (default: the case's periods plus
+    :data:`CF_SPARE_ROWS`); the validator passes an existing report's, so that a year a banker
+    typed into a spare row is laid out where it is.
+    """
     wb = Workbook()
     wb.active.title = "Summary"
     ev = evaluate(case)
     p = Plan(wb=wb, evaluation=ev, analytics=analyze(case, ev))
     cf = case.cash_flows
-    refs = write_inputs(wb, case, cf_rows=len(cf.values) + CF_SPARE_ROWS,
+    if cf_rows is None:
+        cf_rows = len(cf.values) + CF_SPARE_ROWS
+    refs = write_inputs(wb, case, cf_rows=cf_rows,
                         item_rows=len(case.compliance.items), fx_rows=len(case.fx),
                         with_dates=cf.dates is not None)
     _ke_sheet(p, case)
