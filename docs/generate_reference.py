@@ -52,14 +52,16 @@ def _markdown(body: str) -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        directive = re.match(r"\.\. (math::|\[(\d+)\])\s*(.*)", line)
+        directive = re.match(r"\s*\.\. (math::|\[(\d+)\])\s*(.*)", line)
         if directive is None:
             out.append(_inline(line))
             i += 1
             continue
         block = [directive.group(3).strip()]
         i += 1
-        while i < len(lines) and lines[i].startswith(" ") and lines[i].strip():
+        indent = len(line) - len(line.lstrip())
+        while (i < len(lines) and lines[i].strip()
+               and len(lines[i]) - len(lines[i].lstrip()) > indent):
             block.append(lines[i].strip())
             i += 1
         if directive.group(2) is None:  # .. math::

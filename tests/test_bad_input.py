@@ -133,7 +133,37 @@ VALID = {
         cost_years=3.0,
     ),
     "CORRIDOR_CE": dict(delta_v=-12.5, investment=600.0),
+    # the valuation layer (issue 15)
+    "DUAL_NPV_PER_SHARE": dict(delta_npv=120e6, shares_outstanding=439_228_800.0),
+    "DUAL_NPV_TO_MCAP": dict(delta_npv=120e6, shares_outstanding=439_228_800.0, share_price=10.92),
+    "DUAL_PRICE_UPLIFT": dict(ke_dual=0.10, ke_single=0.12, growth=0.02),
+    "OFFER_DILUTION": dict(shares_pre=329_420_000.0, new_shares=109_808_800.0, greenshoe=0.0),
+    "OFFER_PROCEEDS": dict(
+        new_shares=109_808_800.0, offer_price=10.92, greenshoe=0.0, fees=111.4e6
+    ),
+    "OFFER_MONEY_LEFT": dict(
+        new_shares=109_808_800.0, offer_price=10.92, price_day1=30.34, greenshoe=0.0
+    ),
+    "OFFER_FIRST_DAY_RETURN": dict(offer_price=10.92, price_day1=30.34),
+    "DUAL_CRITICAL_MASS": dict(
+        premium_cut=0.02, compliance_cost=150.0, ke_single=0.12, annuity_years=20.0, growth=0.0
+    ),
+    "DUAL_CRITICAL_MASS_CF": dict(
+        cash_flows=CF_ROW, premium_cut=0.02, compliance_cost=2.0, ke_single=0.12, timing="end"
+    ),
+    "DUAL_WAIT_VALUE": dict(
+        benefit=100.0,
+        cost_now=40.0,
+        cost_after_dfs=30.0,
+        success_probability=0.7,
+        years_to_dfs=1.5,
+        volatility=0.35,
+        risk_free=0.04,
+        forgone_yield=0.05,
+        steps=100.0,
+    ),
 }
+VALID["DUAL_LIST_TIMING"] = dict(VALID["DUAL_WAIT_VALUE"])
 
 OPTIONAL = {
     "country_exposure",
@@ -164,6 +194,11 @@ OPTIONAL = {
     "escrow_carry",
     "annual_cost",
     "cost_years",
+    "greenshoe",
+    "fees",
+    "annuity_years",
+    "forgone_yield",
+    "steps",
 }
 RATES = {
     "rf",
@@ -187,6 +222,7 @@ RATES = {
     "carry_rate",
     "wacc_direct",
     "wacc_hk",
+    "risk_free",
 }
 PREMIA = {
     "mrp",
@@ -227,6 +263,8 @@ PREMIA = {
     "listing_premium_cut",
     "equity_weight",
     "p_exec",
+    "premium_cut",
+    "forgone_yield",
 }
 INFLATION = {"inflation_local", "inflation_base"}
 SERIES = {"cash_flows", "fcf", "debt_weights", "debt_costs"}
@@ -250,6 +288,10 @@ NONNEGATIVE = {
     "freight",
     "rail",
     "border",
+    "greenshoe",
+    "fees",
+    "cost_now",
+    "cost_after_dfs",
 }
 POSITIVE = {
     "price_hk",
@@ -262,6 +304,14 @@ POSITIVE = {
     "equity_value",
     "price",
     "investment",
+    "shares_outstanding",
+    "share_price",
+    "shares_pre",
+    "new_shares",
+    "offer_price",
+    "price_day1",
+    "years_to_dfs",
+    "volatility",
 }
 
 JUNK = {
@@ -307,17 +357,17 @@ def numeric_cases(name):
         cases["negative"] = -0.01
     if name == "beta":
         cases["absurd"] = 45.0
-    if name in ("years", "cost_years"):
+    if name in ("years", "cost_years", "annuity_years"):
         cases.update({"negative": -1.0, "fraction": 2.5, "too-many": 1000.0})
     if name in ("enforcement_years", "delay_years", "transit_days"):
         cases.update({"negative": -1.0, "too-many": 1000.0})
     if name in ("multiplier", "escrow_carry"):
         cases.update({"negative": -1.5, "too-many": 1000.0})
-    if name in ("settlement_days", "conversion_days"):
+    if name in ("settlement_days", "conversion_days", "steps"):
         cases.update({"negative": -1.0, "too-many": 10000.0})
     if name == "basis":
         cases.update({"percent-typed": 2.0})
-    if name in ("tax_rate", "contingency"):
+    if name in ("tax_rate", "contingency", "success_probability"):
         cases.update({"percent-typed": 20.0, "negative": -0.1})
     if name in NONNEGATIVE:
         cases["negative"] = -5.0
@@ -385,10 +435,15 @@ def all_cases():
                 )
             else:
                 cases = numeric_cases(arg)
+            if (fname, arg) in MONEY_NAMED_LIKE_RATES:
+                cases.pop("percent-typed", None)
             for label, value in cases.items():
                 yield pytest.param(fname, arg, value, id=f"{fname}-{arg}-{label}")
 
 
+# Arguments whose name is a rate elsewhere (the policy loan's fees) but money here: 4.5 is
+# HK$4.5 of listing expenses, not a per-cent typo.
+MONEY_NAMED_LIKE_RATES = {("OFFER_PROCEEDS", "fees")}
 CASES = list(all_cases())
 
 

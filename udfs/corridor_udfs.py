@@ -1085,3 +1085,314 @@ def CORRIDOR_DELTA_V(  # noqa: N802
 )
 def CORRIDOR_CE(delta_v, investment):  # noqa: N802
     return _broadcast_call(_corr.corridor_ce, {}, delta_v=delta_v, investment=investment)
+
+
+# --- valuation layer (issue 15)
+# Per share, offer economics, critical mass and the value of waiting for the DFS
+# (xl_corridor/engine/valuation.py; the models are in docs/valuation.md).
+
+__all__ += [
+    "DUAL_NPV_PER_SHARE",
+    "DUAL_NPV_TO_MCAP",
+    "DUAL_PRICE_UPLIFT",
+    "OFFER_DILUTION",
+    "OFFER_PROCEEDS",
+    "OFFER_MONEY_LEFT",
+    "OFFER_FIRST_DAY_RETURN",
+    "DUAL_CRITICAL_MASS",
+    "DUAL_CRITICAL_MASS_CF",
+    "DUAL_WAIT_VALUE",
+    "DUAL_LIST_TIMING",
+]
+
+_SHARES = "number of shares (a range gives a table)"
+
+
+@_udf(
+    "Delta NPV per post-offer share: delta_npv / shares_outstanding.",
+    engine=xc.dual_npv_per_share,
+    delta_npv="Delta NPV of the dual listing, model currency (DUAL_NPV)",
+    shares_outstanding="Shares outstanding after the offer, " + _SHARES,
+)
+def DUAL_NPV_PER_SHARE(delta_npv, shares_outstanding):  # noqa: N802
+    return _broadcast_call(
+        xc.dual_npv_per_share, {}, delta_npv=delta_npv, shares_outstanding=shares_outstanding
+    )
+
+
+@_udf(
+    "Delta NPV as a fraction of market capitalisation: delta_npv / (shares_outstanding * "
+    "share_price).",
+    engine=xc.dual_npv_to_market_cap,
+    delta_npv="Delta NPV of the dual listing, model currency (DUAL_NPV)",
+    shares_outstanding="Shares outstanding after the offer, " + _SHARES,
+    share_price="Price per share (offer or market), model currency",
+)
+def DUAL_NPV_TO_MCAP(delta_npv, shares_outstanding, share_price):  # noqa: N802
+    return _broadcast_call(
+        xc.dual_npv_to_market_cap,
+        {},
+        delta_npv=delta_npv,
+        shares_outstanding=shares_outstanding,
+        share_price=share_price,
+    )
+
+
+@_udf(
+    "Share-price uplift implied by the lower cost of equity (Gordon): "
+    "(ke_single - growth)/(ke_dual - growth) - 1.",
+    engine=xc.dual_price_uplift,
+    ke_dual="Cost of equity with the dual listing, " + _RATE + "; above growth",
+    ke_single="Cost of equity with a single listing, " + _RATE + "; above growth",
+    growth="Optional. Perpetual growth of dividends, decimal; default 0",
+)
+def DUAL_PRICE_UPLIFT(ke_dual, ke_single, growth=0.0):  # noqa: N802
+    return _broadcast_call(
+        xc.dual_price_uplift, {"growth": 0.0}, ke_dual=ke_dual, ke_single=ke_single, growth=growth
+    )
+
+
+@_udf(
+    "Dilution of the existing holders: (new_shares + greenshoe) / (shares_pre + new_shares + "
+    "greenshoe).",
+    engine=xc.offer_dilution,
+    shares_pre="Shares outstanding before the offer, " + _SHARES,
+    new_shares="New shares offered (base offer), number of shares",
+    greenshoe="Optional. Over-allotment shares issued; default 0",
+)
+def OFFER_DILUTION(shares_pre, new_shares, greenshoe=0.0):  # noqa: N802
+    return _broadcast_call(
+        xc.offer_dilution,
+        {"greenshoe": 0.0},
+        shares_pre=shares_pre,
+        new_shares=new_shares,
+        greenshoe=greenshoe,
+    )
+
+
+@_udf(
+    "Net proceeds of the offer: (new_shares + greenshoe) * offer_price - fees (gross when "
+    "fees is omitted).",
+    engine=xc.offer_proceeds,
+    new_shares="New shares offered, " + _SHARES,
+    offer_price="Offer price per share, model currency",
+    greenshoe="Optional. Over-allotment shares issued; default 0",
+    fees="Optional. Listing expenses, model currency, at most the gross proceeds; default 0",
+)
+def OFFER_PROCEEDS(new_shares, offer_price, greenshoe=0.0, fees=0.0):  # noqa: N802
+    return _broadcast_call(
+        xc.offer_proceeds,
+        {"greenshoe": 0.0, "fees": 0.0},
+        new_shares=new_shares,
+        offer_price=offer_price,
+        greenshoe=greenshoe,
+        fees=fees,
+    )
+
+
+@_udf(
+    "Money left on the table by the IPO discount (Ritter & Welch 2002): (new_shares + "
+    "greenshoe) * (price_day1 - offer_price).",
+    engine=xc.offer_money_left,
+    new_shares="New shares offered, " + _SHARES,
+    offer_price="Offer price per share, model currency",
+    price_day1="Closing price on the first day of dealings, model currency",
+    greenshoe="Optional. Over-allotment shares issued; default 0",
+)
+def OFFER_MONEY_LEFT(new_shares, offer_price, price_day1, greenshoe=0.0):  # noqa: N802
+    return _broadcast_call(
+        xc.offer_money_left,
+        {"greenshoe": 0.0},
+        new_shares=new_shares,
+        offer_price=offer_price,
+        price_day1=price_day1,
+        greenshoe=greenshoe,
+    )
+
+
+@_udf(
+    "First-day return of the offer: price_day1 / offer_price - 1.",
+    engine=xc.first_day_return,
+    offer_price="Offer price per share",
+    price_day1="Closing price on the first day of dealings, same currency",
+)
+def OFFER_FIRST_DAY_RETURN(offer_price, price_day1):  # noqa: N802
+    return _broadcast_call(
+        xc.first_day_return, {}, offer_price=offer_price, price_day1=price_day1
+    )
+
+
+def _no_size_pays(result: Any) -> Any:
+    if np.isnan(np.asarray(result, dtype=float)).any():
+        raise CorridorInputError(
+            "premium_cut",
+            "expected a cut above 0: with no cut in the cost of equity no project size makes "
+            "the dual listing pay",
+        )
+    return _result(result)
+
+
+@_udf(
+    "Critical mass: the smallest PV of the project's cash flows (at ke_single) for which the "
+    "dual listing pays, compliance_cost / (R - 1), for a level annuity or a perpetuity.",
+    engine=xc.critical_mass,
+    premium_cut="Cut in the cost of equity from the dual listing, decimal, e.g. 0.02 "
+    "(a row of cuts against a column of costs gives the chart's grid)",
+    compliance_cost="Capitalized compliance cost, model currency (COMPLIANCE_COST)",
+    ke_single="Cost of equity with a single listing, " + _RATE,
+    annuity_years="Optional. Life of the cash flows in whole years (1-200); blank for a "
+    "perpetuity",
+    growth="Optional. Annual growth of the cash flows, decimal; default 0",
+)
+def DUAL_CRITICAL_MASS(  # noqa: N802
+    premium_cut, compliance_cost, ke_single, annuity_years=None, growth=0.0
+):
+    grids = dict(
+        premium_cut=_grid("premium_cut", premium_cut),
+        compliance_cost=_grid("compliance_cost", compliance_cost),
+        ke_single=_grid("ke_single", ke_single),
+        growth=_grid("growth", growth, 0.0),
+    )
+    years = None if _blank_argument(annuity_years) else _grid("annuity_years", annuity_years)
+    _check_broadcast(**grids, **({} if years is None else {"annuity_years": years}))
+    return _no_size_pays(xc.critical_mass(**grids, annuity_years=years))
+
+
+@_udf(
+    "Critical mass for a given cash-flow profile: the PV at ke_single of the smallest multiple "
+    "of cash_flows for which the dual listing pays.",
+    engine=xc.critical_mass_for_flows,
+    cash_flows="The profile of the project's cash flows, period 1 first (only its shape "
+    "matters; its PV at ke_single must be above 0)",
+    premium_cut="Cut in the cost of equity from the dual listing, decimal, e.g. 0.02",
+    compliance_cost="Capitalized compliance cost, model currency (COMPLIANCE_COST)",
+    ke_single="Cost of equity with a single listing, " + _RATE,
+    timing='Optional. "end" (default), "mid" or "begin"',
+)
+def DUAL_CRITICAL_MASS_CF(  # noqa: N802
+    cash_flows, premium_cut, compliance_cost, ke_single, timing="end"
+):
+    cf = _series("cash_flows", cash_flows)
+    grids = dict(
+        premium_cut=_grid("premium_cut", premium_cut),
+        compliance_cost=_grid("compliance_cost", compliance_cost),
+        ke_single=_grid("ke_single", ke_single),
+    )
+    when = _text("timing", timing, "end")
+    _check_broadcast(**grids)
+    return _no_size_pays(xc.critical_mass_for_flows(cf, **grids, timing=when))
+
+
+_WAIT_HELP = dict(
+    benefit="Value the dual listing adds before costs if the DFS succeeds, today, model "
+    "currency (DUAL_BREAKEVEN_COST)",
+    cost_now="Capitalized compliance cost of listing now, model currency",
+    cost_after_dfs="Capitalized compliance cost of listing after the DFS, in money of that "
+    "date, model currency",
+    success_probability="Probability that the DFS succeeds, decimal, e.g. 0.7",
+    years_to_dfs="Years until the DFS result, e.g. 1.5",
+    volatility="Annual volatility of the benefit, decimal, e.g. 0.35: how uncertain the value "
+    "the DFS will reveal is",
+    risk_free="Annual risk-free rate, " + _RATE,
+    forgone_yield="Optional. Share of the benefit given up each year while waiting, decimal; "
+    "default 0",
+    steps="Optional. Steps of the binomial tree (1-2000); default 100",
+)
+
+
+def _timing_args(
+    benefit: Any,
+    cost_now: Any,
+    cost_after_dfs: Any,
+    success_probability: Any,
+    years_to_dfs: Any,
+    volatility: Any,
+    risk_free: Any,
+    forgone_yield: Any,
+    steps: Any,
+) -> tuple[dict[str, Any], Any]:
+    grids = dict(
+        benefit=_grid("benefit", benefit),
+        cost_now=_grid("cost_now", cost_now),
+        cost_after_dfs=_grid("cost_after_dfs", cost_after_dfs),
+        success_probability=_grid("success_probability", success_probability),
+        years_to_dfs=_grid("years_to_dfs", years_to_dfs),
+        volatility=_grid("volatility", volatility),
+        risk_free=_grid("risk_free", risk_free),
+        forgone_yield=_grid("forgone_yield", forgone_yield, 0.0),
+    )
+    _check_broadcast(**grids)
+    return grids, _grid("steps", steps, 100.0)
+
+
+@_udf(
+    "Value of waiting for the DFS (real option, binomial tree): value of listing after the "
+    "DFS - value of listing now; above 0 means wait.",
+    engine=xc.wait_value,
+    **_WAIT_HELP,
+)
+def DUAL_WAIT_VALUE(  # noqa: N802
+    benefit,
+    cost_now,
+    cost_after_dfs,
+    success_probability,
+    years_to_dfs,
+    volatility,
+    risk_free,
+    forgone_yield=0.0,
+    steps=100.0,
+):
+    grids, n = _timing_args(
+        benefit,
+        cost_now,
+        cost_after_dfs,
+        success_probability,
+        years_to_dfs,
+        volatility,
+        risk_free,
+        forgone_yield,
+        steps,
+    )
+    return _result(xc.wait_value(**grids, steps=n))
+
+
+@_udf(
+    "When to list: LIST_NOW, WAIT_FOR_DFS or DO_NOT_LIST, with both values (a range gives the "
+    "codes alone).",
+    engine=xc.listing_timing,
+    **_WAIT_HELP,
+)
+def DUAL_LIST_TIMING(  # noqa: N802
+    benefit,
+    cost_now,
+    cost_after_dfs,
+    success_probability,
+    years_to_dfs,
+    volatility,
+    risk_free,
+    forgone_yield=0.0,
+    steps=100.0,
+):
+    grids, n = _timing_args(
+        benefit,
+        cost_now,
+        cost_after_dfs,
+        success_probability,
+        years_to_dfs,
+        volatility,
+        risk_free,
+        forgone_yield,
+        steps,
+    )
+    out = xc.listing_timing(**grids, steps=n)
+    if isinstance(out.timing, str):
+        return (
+            f"{out.timing}: after the DFS {out.value_wait:,.2f}, now {out.value_now:,.2f}, "
+            f"waiting worth {out.difference:,.2f}"
+        )
+    codes = np.atleast_2d(out.timing)
+    if codes.size > MAX_CELLS:
+        raise CorridorInputError(
+            "result", f"the ranges broadcast to {codes.size:,} cells; at most {MAX_CELLS:,} fit"
+        )
+    return codes.tolist()

@@ -39,6 +39,26 @@ from xl_corridor.engine.parity import (
 from xl_corridor.engine.rates import cost_of_equity, country_risk_premium, ke_in_currency
 from xl_corridor.engine.reference import damodaran, damodaran_country
 from xl_corridor.engine.sensitivity import delta_npv_from_inputs, grid_ke_cost, grid_premia, tornado
+from xl_corridor.engine.valuation import (
+    ListingTiming,
+    OfferEconomics,
+    PhaseForecast,
+    critical_mass,
+    critical_mass_for_flows,
+    critical_mass_from_pv,
+    critical_mass_grid,
+    dual_npv_per_share,
+    dual_npv_to_market_cap,
+    dual_price_uplift,
+    first_day_return,
+    listing_timing,
+    offer_dilution,
+    offer_economics,
+    offer_money_left,
+    offer_proceeds,
+    phase_forecast,
+    wait_value,
+)
 from xl_corridor.errors import CorridorInputError
 
 # The workbook layer (case files, reports, template, validator) needs openpyxl and pydantic;
@@ -125,4 +145,23 @@ __all__ = [
     "tornado",
     "turnover",
     "xnpv",
+    # the valuation layer (issue 15)
+    "ListingTiming",
+    "OfferEconomics",
+    "PhaseForecast",
+    "critical_mass",
+    "critical_mass_for_flows",
+    "critical_mass_from_pv",
+    "critical_mass_grid",
+    "dual_npv_per_share",
+    "dual_npv_to_market_cap",
+    "dual_price_uplift",
+    "first_day_return",
+    "listing_timing",
+    "offer_dilution",
+    "offer_economics",
+    "offer_money_left",
+    "offer_proceeds",
+    "phase_forecast",
+    "wait_value",
 ]
