@@ -145,6 +145,6 @@ def test_template_with_no_break_even_ke_is_valid_and_says_so(tmp_path: Path) -> 
     wb.save(path)
     result = validate_workbook(path)
     assert result.ok, result.failures
-    check = f"=IFERROR(ABS(D{MODEL_ROWS['breakeven_ke']})"
+    check = f"=IF(ISERROR(C{MODEL_ROWS['breakeven_ke']})"
     assert str(wb["Model"][f"E{MODEL_ROWS['breakeven_ke']}"].value).startswith(check)
     assert NO_BREAKEVEN_KE in str(wb["Model"][f"E{MODEL_ROWS['breakeven_ke']}"].value)

@@ -213,8 +213,8 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
     p.formula(ws, f"H{tot}", f"=SUM(H{first}:H{last})", ev.pv_dual, "amount")
     define(p.wb, "pv_single", "CashFlows", f"G{tot}")
     define(p.wb, "pv_dual", "CashFlows", f"H{tot}")
-    put_text(ws, f"A{tot + 1}", f"Rows {len(cf.values) + 1}-{rows} are the Inputs table's spare "
-             "rows: a cash flow typed there counts in every sheet.")
+    put_text(ws, f"A{tot + 1}", "Blank rows are the Inputs table's spare rows: a cash flow typed "
+             "there counts in every sheet.")
     _breakeven_ke_block(p, ws, case, first, last, tot + 3)
     for col, width in zip("ABCDEFGHIJ", (14, 12, 14, 12, 12, 12, 14, 14, 14, 12), strict=True):
         ws.column_dimensions[col].width = width
@@ -710,7 +710,8 @@ def _funding_sheet(p: Plan, case: Case) -> None:
         ("Cross-currency basis x", "=fund_basis", f.basis, GREEN,
          "negative: synthetic USD costs more than cash USD"),
         ("USD bond yield (alternative)", "=fund_usd_bond_yield", f.usd_bond_yield, GREEN, ""),
-        ("Hedged USD cost of the Dim Sum bond", "=(1+B4)*(1+B5)/(1+B6+B7)-1", an.dimsum_cost,
+        ("Hedged USD cost of the Dim Sum bond", "=" + fx.cip_hedged_cost("B4", "B5", "B6", "B7"),
+         an.dimsum_cost,
          BOLD, "c_USD = (1+c)(1+r_USD)/(1+r_CNH+x) - 1 (CIP forward; the spot cancels)"),
         ("Saving against the USD bond", "=B8-B9", an.dimsum_saving, BOLD,
          "positive: the Dim Sum route is cheaper"),
@@ -769,13 +770,12 @@ def _parity_sheet(p: Plan, case: Case) -> None:
                 "dc": "par_conversion_days"}[key]
         line(key, label, f"={name}", value, fmt, font=GREEN)
     carry = 1 + par.financing_rate * (par.settlement_days + par.conversion_days) / 365
-    line("m", "Carry factor m = 1 + r (ds + dc)/365", f"=1+{at['r']}*({at['ds']}+{at['dc']})/365",
-         carry, "0.000000")
-    line("upper", "Upper bound (HKEX rich)",
-         f"=(1+{at['c_aix']})*(1+{at['f']})*(1+{at['k']})*{at['m']}/(1-{at['c_hk']})-1",
+    line("m", "Carry factor m = 1 + r (ds + dc)/365",
+         "=" + fx.carry_factor(at["r"], at["ds"], at["dc"]), carry, "0.000000")
+    band = (at["c_aix"], at["f"], at["k"], at["m"], at["c_hk"])
+    line("upper", "Upper bound (HKEX rich)", "=" + fx.band_upper(*band),
          an.band_upper, "0.0000%", "(1+c_AIX)(1+f)(1+k)m/(1-c_HK) - 1")
-    line("lower", "Lower bound (AIX rich)",
-         f"=(1-{at['c_aix']})*(1-{at['f']})/((1+{at['c_hk']})*(1+{at['k']})*{at['m']})-1",
+    line("lower", "Lower bound (AIX rich)", "=" + fx.band_lower(*band),
          an.band_lower, "0.0000%", "(1-c_AIX)(1-f)/((1+c_HK)(1+k)m) - 1")
     line("band", "No-arbitrage band half-width", f"=MIN({at['upper']},-{at['lower']})", an.band,
          "0.0000%", "xl_corridor.parity.arbitrage_band (add-in: DUAL_ARB_BAND)", BOLD)
