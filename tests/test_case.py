@@ -49,7 +49,18 @@ def test_crp_from_damodaran_when_omitted() -> None:
     data = example_dict()
     del data["premia"]["crp_single"]
     ev = evaluate(load_case(data))
-    assert ev.crp_single == 0.023254  # Damodaran 2024-07-01, Kazakhstan
+    # ctryprem_2025-07.csv (Damodaran July 2025, the latest on or before 2025-08-28): Kazakhstan
+    assert ev.crp_single == 0.023646124545927533
+
+
+def test_own_crp_needs_no_country_from_the_table() -> None:
+    data = example_dict()
+    data["market"]["damodaran_country"] = "Turkmenistan"  # not in any vintage
+    data["premia"]["crp_single"] = 0.05
+    assert evaluate(load_case(data)).crp_single == 0.05
+    del data["premia"]["crp_single"]
+    with pytest.raises(CaseError, match="market.damodaran_country: .*Turkmenistan is not in it"):
+        evaluate(load_case(data))
 
 
 def test_loads_toml_text_and_dict() -> None:

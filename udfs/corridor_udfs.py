@@ -673,8 +673,7 @@ def CORRIDOR_LP(relative_spread):  # noqa: N802
 
 @_udf("The xl-corridor version and the vintages of its reference data.")
 def CORRIDOR_VERSION():  # noqa: N802
-    data = xc.damodaran()
-    return (
-        f"xl-corridor {xc.__version__}; Damodaran ctryprem {data.vintage}; "
-        "HKEX Main Board Chapter 18 rules as consulted 2026-11-22"
-    )
+    from xl_corridor.engine.reference import data_dates
+
+    return "; ".join([f"xl-corridor {xc.__version__}",
+                      *(f"{k} {v}" for k, v in data_dates().items())])

@@ -66,7 +66,9 @@ class Evaluation:
     sens_ke: tuple[float, ...]
     sens_cost: tuple[float, ...]
     sens_grid: tuple[tuple[float, ...], ...]
-
+    # the Damodaran vintage for the valuation date, and why it does not fit it ("" if it does)
+    damodaran_vintage: str = ""
+    damodaran_note: str = ""
 
 
 def sensitivity(case: Case, core: Mapping[str, Any] | None = None) -> Sensitivity:
@@ -102,15 +104,17 @@ def _core(case: Case, label: str) -> dict[str, Any]:
     """The engine's headline numbers; errors name case fields."""
     m, p, cf, c = case.market, case.premia, case.cash_flows, case.compliance
     crp_single = p.crp_single
+    # the vintage for the valuation date; a user's own crp_single needs no row from the table
+    vintage = reference.select_vintage(case.deal.valuation_date)
+    note = reference.vintage_note(vintage, case.deal.valuation_date)
     if crp_single is None:
         if m.damodaran_country is None:
             raise CaseError(label, "premia.crp_single",
                             "required unless market.damodaran_country names a country")
-        crp_single = _engine(label, {"country": "market.damodaran_country"},
-                             reference.damodaran_country, m.damodaran_country).crp
-    elif m.damodaran_country is not None:
-        _engine(label, {"country": "market.damodaran_country"},
-                reference.damodaran_country, m.damodaran_country)
+        row = _engine(label, {"country": "market.damodaran_country"},
+                      reference.damodaran_country, m.damodaran_country,
+                      as_of=case.deal.valuation_date)
+        crp_single, vintage, note = row.crp, row.vintage, row.note
     ke: dict[str, float] = {}
     for venue, crp, lp in (("single", crp_single, p.lp_single), ("dual", p.crp_dual, p.lp_dual)):
         names = {"rf": "market.rf", "beta": "market.beta", "mrp": "market.mrp",
@@ -146,7 +150,8 @@ def _core(case: Case, label: str) -> dict[str, Any]:
               for v in ke}
     return {"crp_single": float(crp_single), "ke_single": ke["single"], "ke_dual": ke["dual"],
             "pv_single": pv["single"], "pv_dual": pv["dual"], "compliance_cost": cost,
-            "annual_cost": float(sum(a * f for a, f in zip(amounts, item_fx, strict=True)))}
+            "annual_cost": float(sum(a * f for a, f in zip(amounts, item_fx, strict=True))),
+            "damodaran_vintage": vintage, "damodaran_note": note}
 
 
 def evaluate(case: Case) -> Evaluation:
@@ -197,6 +202,7 @@ def _evaluate(case: Case, label: str) -> Evaluation:
         decision=DECISION_PROCEED if delta > 0 else DECISION_REJECT,
         sens_ke=tuple(float(x) for x in ke_axis), sens_cost=tuple(float(x) for x in cost_axis),
         sens_grid=tuple(tuple(float(x) for x in r) for r in np.asarray(grid)),
+        damodaran_vintage=core["damodaran_vintage"], damodaran_note=core["damodaran_note"],
     )
 
 

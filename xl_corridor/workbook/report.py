@@ -32,7 +32,6 @@ from xl_corridor.case.evaluate import (
     sensitivity,
     tornado_base,
 )
-from xl_corridor.engine import reference
 from xl_corridor.workbook.inputs import PARITY_COLUMNS, write_inputs
 from xl_corridor.workbook.marks import EXCEL_EPOCH, REPORT_KIND, TOLERANCE
 from xl_corridor.workbook.save import save_workbook
@@ -135,9 +134,11 @@ def _ke_sheet(p: Plan, case: Case) -> None:
     define(p.wb, "ke_dual", "Ke", "C8")
     _label(ws, 10, "Change in Ke from the dual listing")
     p.formula(ws, "C10", "=C8-B8", ev.ke_dual - ev.ke_single, "rate")
-    vintage = reference.damodaran().vintage
+    vintage = ev.damodaran_vintage
     put_text(ws, "A12", f"Country risk premia: Damodaran country risk dataset dated {vintage}; "
              "see the Inputs sheet for each source.")
+    if ev.damodaran_note:
+        put_text(ws, "A13", f"WARNING: {ev.damodaran_note}")
     for col, width in zip("ABC", (40, 16, 16), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "B4")
@@ -878,7 +879,7 @@ def _summary_sheet(p: Plan, case: Case) -> None:
     put_text(ws, f"A{r}", "Cash flows, compliance line items and premia are those of the case "
              "file; in the built-in example they are ILLUSTRATIVE assumptions, not forecasts.")
     put_text(ws, f"A{r + 1}", f"Country risk premia: Damodaran dataset dated "
-             f"{reference.damodaran().vintage}. Checks sheet: live formulas vs the engine.")
+             f"{p.evaluation.damodaran_vintage}. Checks sheet: live formulas vs the engine.")
 
     chart = BarChart()
     chart.type = "col"
