@@ -662,8 +662,8 @@ def DIMSUM_SAVING(cnh_yield, usd_rate, cnh_rate, usd_bond_yield, basis=0.0):  # 
 
 
 @_udf(
-    "Liquidity premium implied by a relative bid-ask spread (documented assumption: "
-    "a * spread^b, concave as in Amihud & Mendelson 1986).",
+    "Liquidity premium implied by a relative bid-ask spread: PLACEHOLDER rule 0.1 * spread^0.5 "
+    "(concave shape as in Amihud & Mendelson 1986; level not calibrated to any study).",
     engine=xc.liquidity_premium_from_spread,
     relative_spread="Relative bid-ask spread (ask-bid)/mid, decimal, e.g. 0.01",
 )
