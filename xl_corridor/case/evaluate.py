@@ -69,6 +69,13 @@ class Evaluation:
     # the Damodaran vintage for the valuation date, and why it does not fit it ("" if it does)
     damodaran_vintage: str = ""
     damodaran_note: str = ""
+    # compliance inputs as used (defaults resolved) and where each came from
+    comp_years: int = 0
+    comp_rate: float = 0.0
+    comp_tax: float = 0.0
+    comp_sources: tuple[tuple[str, str], ...] = ()
+    baseline_cost: float = 0.0          # annual cost of the baseline (not incremental) items
+    terminal_growth: float | None = None
 
 
 def sensitivity(case: Case, core: Mapping[str, Any] | None = None) -> Sensitivity:
@@ -134,24 +141,80 @@ def _core(case: Case, label: str) -> dict[str, Any]:
                         f"the model currency's rate must be 1, got {fx[case.deal.currency]}")
     amounts = [it.amount for it in c.items]
     item_fx = [fx[it.currency] for it in c.items]
+    incremental = [it.incremental for it in c.items]
+    settings = compliance_settings(case, ke["dual"])
+    if cf.terminal_growth is not None and cf.dates is not None:
+        raise CaseError(label, "cash_flows.terminal_growth",
+                        "not supported with dated cash flows (give periodic cash flows)")
     cnames = {"annual_costs": "compliance.items", "years": "compliance.years",
               "discount_rate": "compliance.discount_rate", "growth": "compliance.growth",
               "one_off": "compliance.one_off", "fx_rates": "compliance.fx_rates",
-              "tax_rate": "compliance.tax_rate"}
-    cost = _engine(label, cnames, compliance.compliance_cost, amounts, c.years, c.discount_rate,
-                   c.growth, c.one_off, item_fx, c.tax_rate)
+              "tax_rate": "compliance.tax_rate", "incremental": "compliance.items",
+              "terminal_growth": "cash_flows.terminal_growth",
+              "listing_expenses": "compliance.listing_expenses"}
+    if c.tax_rate is None and c.tax_jurisdiction is not None:
+        _engine(label, {"tax_jurisdiction": "compliance.tax_jurisdiction"}, reference.tax_rate,
+                c.tax_jurisdiction)
+    cost = _engine(label, cnames, compliance.compliance_cost, amounts, settings["years"],
+                   settings["discount_rate"], c.growth, c.one_off, item_fx, settings["tax_rate"],
+                   incremental=incremental, cost_basis=c.cost_basis,
+                   terminal_growth=cf.terminal_growth, listing_expenses=c.listing_expenses,
+                   include_listing_expenses=c.include_listing_expenses)
     dnames = {"cash_flows": "cash_flows.values", "timing": "cash_flows.timing",
-              "dates": "cash_flows.dates"}
+              "dates": "cash_flows.dates", "terminal_growth": "cash_flows.terminal_growth"}
     if cf.dates is None:
-        pv = {v: _engine(label, dnames, discounting.npv, ke[v], cf.values, timing=cf.timing)
+        pv = {v: _engine(label, {**dnames, "rate": f"premia (Ke {v})"}, discounting.npv, ke[v],
+                         cf.values, timing=cf.timing, terminal_growth=cf.terminal_growth)
               for v in ke}
     else:
         pv = {v: _engine(label, dnames, discounting.xnpv, ke[v], cf.values, cf.dates)
               for v in ke}
     return {"crp_single": float(crp_single), "ke_single": ke["single"], "ke_dual": ke["dual"],
             "pv_single": pv["single"], "pv_dual": pv["dual"], "compliance_cost": cost,
-            "annual_cost": float(sum(a * f for a, f in zip(amounts, item_fx, strict=True))),
-            "damodaran_vintage": vintage, "damodaran_note": note}
+            "annual_cost": float(sum(a * f for a, f, inc in zip(amounts, item_fx, incremental,
+                                                                strict=True) if inc)),
+            "baseline_cost": float(sum(a * f for a, f, inc in zip(amounts, item_fx, incremental,
+                                                                  strict=True) if not inc)),
+            "damodaran_vintage": vintage, "damodaran_note": note, **settings}
+
+
+def horizon_years(case: Case) -> int:
+    """Years the listing lasts: ``compliance.years``, or the cash-flow horizon when omitted
+    (the number of periods; for dated cash flows the whole years from the first to the last
+    date, rounded up)."""
+    c, cf = case.compliance, case.cash_flows
+    if c.years is not None:
+        return c.years
+    if cf.dates is None:
+        return len(cf.values)
+    return max(1, math.ceil((cf.dates[-1] - cf.dates[0]).days / 365))
+
+
+def compliance_settings(case: Case, ke_dual: float) -> dict[str, Any]:
+    """The compliance inputs with every default resolved: years (the cash-flow horizon),
+    discount rate (Ke dual), tax rate (the jurisdiction's statutory rate, else 0) and where
+    each came from (text for the report)."""
+    c = case.compliance
+    if c.tax_rate is not None:
+        tax, tax_source = c.tax_rate, "case file (compliance.tax_rate)"
+    elif c.tax_jurisdiction is not None:
+        try:
+            row = reference.tax_rate(c.tax_jurisdiction)
+        except CorridorInputError:
+            row = None
+        tax = row.rate if row else 0.0
+        tax_source = (f"{row.jurisdiction} {row.basis}: {row.source} (from {row.date})"
+                      if row else "unknown jurisdiction")
+    else:
+        tax, tax_source = 0.0, "none given: no tax relief"
+    return {"years": horizon_years(case),
+            "years_source": ("case file (compliance.years)" if c.years is not None
+                             else "the cash-flow horizon (the listing lasts as long as the "
+                                  "cash flows)"),
+            "discount_rate": c.discount_rate if c.discount_rate is not None else ke_dual,
+            "discount_source": ("case file (compliance.discount_rate)"
+                                if c.discount_rate is not None else "Ke dual"),
+            "tax_rate": float(tax), "tax_source": tax_source}
 
 
 def evaluate(case: Case) -> Evaluation:
@@ -167,10 +230,15 @@ def _evaluate(case: Case, label: str) -> Evaluation:
     core = _core(case, label)
     cf = case.cash_flows
     ks, kd, cost = core["ke_single"], core["ke_dual"], core["compliance_cost"]
+    tg = cf.terminal_growth
     if cf.dates is None:
-        delta = discounting.dual_npv(cf.values, kd, ks, cost, timing=cf.timing)
-        be_cost = discounting.breakeven_cost(cf.values, kd, ks, timing=cf.timing)
-        be_ke: float | None = discounting.breakeven_ke(cf.values, ks, cost, timing=cf.timing)
+        delta = discounting.dual_npv(cf.values, kd, ks, cost, timing=cf.timing,
+                                     terminal_growth=tg)
+        be_cost = discounting.breakeven_cost(cf.values, kd, ks, timing=cf.timing,
+                                             terminal_growth=tg)
+        # with a terminal value there is no break-even Ke solver (yet): None
+        be_ke: float | None = (None if tg is not None else
+                               discounting.breakeven_ke(cf.values, ks, cost, timing=cf.timing))
         if be_ke is not None and math.isnan(be_ke):  # the engine's "no root below ke_single"
             be_ke = None
     else:
@@ -190,7 +258,8 @@ def _evaluate(case: Case, label: str) -> Evaluation:
     cost_axis = np.linspace(*sens.compliance_cost, sens.steps)
     col, row = ke_axis.reshape(-1, 1), cost_axis.reshape(1, -1)
     if cf.dates is None:
-        grid = discounting.dual_npv(cf.values, col, ks, row, timing=cf.timing)
+        grid = _engine(label, {"ke_dual": "sensitivity.ke_dual"}, discounting.dual_npv,
+                       cf.values, col, ks, row, timing=cf.timing, terminal_growth=tg)
     else:
         grid = discounting.dual_xnpv(cf.values, cf.dates, col, ks, row)
     return Evaluation(
@@ -203,6 +272,11 @@ def _evaluate(case: Case, label: str) -> Evaluation:
         sens_ke=tuple(float(x) for x in ke_axis), sens_cost=tuple(float(x) for x in cost_axis),
         sens_grid=tuple(tuple(float(x) for x in r) for r in np.asarray(grid)),
         damodaran_vintage=core["damodaran_vintage"], damodaran_note=core["damodaran_note"],
+        comp_years=int(core["years"]), comp_rate=float(core["discount_rate"]),
+        comp_tax=float(core["tax_rate"]),
+        comp_sources=(("years", core["years_source"]), ("discount_rate", core["discount_source"]),
+                      ("tax_rate", core["tax_source"])),
+        baseline_cost=core["baseline_cost"], terminal_growth=cf.terminal_growth,
     )
 
 
@@ -302,7 +376,9 @@ def _analyze(case: Case, ev: Evaluation, label: str, *, check_only: bool = False
                      country_reduction=sim.country_reduction,
                      country_exposure=m.country_exposure, price_model=sim.price_model,
                      drift=sim.drift, volatility=sim.volatility,
-                     mean_reversion=sim.mean_reversion, long_run_price=sim.long_run_price,
+                     mean_reversion=sim.mean_reversion, long_run_median=sim.long_run_median,
+                     cost_share=sim.cost_share,
+                     premia_price_correlation=sim.premia_price_correlation,
                      period_years=sim.period_years, overrun_sigma=sim.overrun_sigma,
                      timing=cf.timing, n_paths=min(sim.n_paths, 16) if check_only
                      else sim.n_paths, seed=sim.seed, bins=sim.bins)
@@ -311,10 +387,25 @@ def _analyze(case: Case, ev: Evaluation, label: str, *, check_only: bool = False
     if case.funding is not None:
         f = case.funding
         names = {k: f"funding.{k}" for k in Funding.model_fields}
-        hedged = float(_engine(label, names, funding.dimsum_hedged_cost, f.cnh_yield,
-                               f.usd_rate, f.cnh_rate, f.basis))
-        saving = float(_engine(label, names, funding.dimsum_saving, f.cnh_yield, f.usd_rate,
-                               f.cnh_rate, f.usd_bond_yield, f.basis))
+        if f.usd_credit_spread is not None and f.cnh_credit_spread is not None:
+            # the same issuer's credit in both currencies: the market's saving, not a credit gap
+            hedged = float(_engine(label, names, funding.dimsum_hedged_cost,
+                                   f.cnh_rate + f.cnh_credit_spread, f.usd_rate, f.cnh_rate,
+                                   f.basis))
+            saving = float(_engine(label, names, funding.dimsum_same_credit_saving, f.usd_rate,
+                                   f.cnh_rate, f.usd_credit_spread, f.cnh_credit_spread,
+                                   f.basis))
+            if f.cnh_yield is not None:  # checked, not used: another issuer's yield
+                _engine(label, names, funding.dimsum_hedged_cost, f.cnh_yield, f.usd_rate,
+                        f.cnh_rate, f.basis)
+            if f.usd_bond_yield is not None:
+                _engine(label, names, funding.dimsum_saving, f.usd_rate, f.usd_rate,
+                        f.cnh_rate, f.usd_bond_yield, f.basis)
+        else:
+            hedged = float(_engine(label, names, funding.dimsum_hedged_cost, f.cnh_yield,
+                                   f.usd_rate, f.cnh_rate, f.basis))
+            saving = float(_engine(label, names, funding.dimsum_saving, f.cnh_yield,
+                                   f.usd_rate, f.cnh_rate, f.usd_bond_yield, f.basis))
 
     lower = upper = band = None
     stats = None

@@ -28,7 +28,10 @@ __all__ = [
     "damodaran",
     "damodaran_country",
     "damodaran_vintages",
+    "TaxRate",
+    "cross_listing_range",
     "data_dates",
+    "tax_rate",
     "data_text",
     "select_vintage",
     "vintage_note",
@@ -332,3 +335,57 @@ def data_dates() -> dict[str, str]:
     if dates:
         out["Venue costs"] = f"latest entry {max(dates)}"
     return out
+
+
+@dataclass(frozen=True)
+class TaxRate:
+    """A jurisdiction's statutory tax rate (decimal), what it applies to, source and date."""
+
+    jurisdiction: str
+    rate: float
+    basis: str
+    source: str
+    date: str
+
+
+def tax_rate(jurisdiction: str) -> TaxRate:
+    """The statutory corporate tax rate of a jurisdiction, from ``tax_rates.toml``.
+
+    References
+    ----------
+    .. [1] Tax Code of the Republic of Kazakhstan No. 120-VI (2017), Art. 313; Hong Kong Inland
+       Revenue Ordinance (Cap. 112), Sch. 8 (sources and dates in the data file).
+
+    Examples
+    --------
+    >>> tax_rate("Kazakhstan").rate, tax_rate("hong kong").rate
+    (0.2, 0.165)
+    """
+    table = tomllib.loads(data_text("tax_rates.toml"))
+    by_key = {k.lower(): k for k in table}
+    key = by_key.get(str(jurisdiction).strip().lower())
+    if key is None:
+        raise CorridorInputError(
+            "tax_jurisdiction", f"expected one of {', '.join(sorted(table))}, or give the "
+                                f"tax rate itself, got {jurisdiction!r}")
+    row = table[key]
+    return TaxRate(key, float(row["rate"]), row["basis"], row["source"], str(row["date"]))
+
+
+def cross_listing_range() -> dict[str, Any]:
+    """The published cost-of-capital reduction of a cross-listing (Hail & Leuz 2009).
+
+    Returns ``low`` and ``high`` (decimals), ``effect``, ``source`` and ``date``.
+
+    References
+    ----------
+    .. [1] L. Hail and C. Leuz, "Cost of capital effects and changes in growth expectations
+       around U.S. cross-listings", Journal of Financial Economics 93 (2009) 428-454.
+
+    Examples
+    --------
+    >>> r = cross_listing_range()
+    >>> r["low"], r["high"]
+    (0.007, 0.012)
+    """
+    return dict(tomllib.loads(data_text("cross_listing_premia.toml"))["hail_leuz_2009"])

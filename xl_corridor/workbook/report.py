@@ -211,7 +211,7 @@ def _compliance_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> None:
     ws = p.wb.create_sheet("Compliance")
     put_text(ws, "A1", f"Dual-listing compliance cost ({case.deal.units})", TITLE)
     header(ws, 3, ["Line item", "Currency", "Amount", "FX to model currency",
-                   "Model-currency amount"])
+                   "Model-currency amount", "Incremental (1) / baseline (0)"])
     src = int(refs["items_first"])
     first = 4
     for i, item in enumerate(c.items):
@@ -222,40 +222,56 @@ def _compliance_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> None:
         p.formula(ws, f"C{r}", f"=Inputs!B{s}", item.amount, "amount", GREEN)
         p.formula(ws, f"D{r}", f"=INDEX(fx_rate,MATCH(B{r},fx_ccy,0))", rate, "0.000000")
         p.formula(ws, f"E{r}", f"=C{r}*D{r}", item.amount * rate, "amount")
+        p.formula(ws, f"F{r}", f'=IF(Inputs!D{s}="",1,IF(Inputs!D{s},1,0))',
+                  1 if item.incremental else 0, "int")
     last = first + len(c.items) - 1
     row = last + 1
-    _label(ws, row, "Annual cost A")
-    p.formula(ws, f"E{row}", f"=SUM(E{first}:E{last})", ev.annual_cost, "amount")
+    _label(ws, row, "Annual incremental cost A (baseline items, paid under AIX-only too, "
+           "are not in it)")
+    p.formula(ws, f"E{row}", f"=SUMPRODUCT(E{first}:E{last},F{first}:F{last})", ev.annual_cost,
+              "amount")
     define(p.wb, "annual_cost", "Compliance", f"E{row}")
-    factor = compliance.growing_annuity_factor(c.years, c.discount_rate, c.growth)
+    years, rate, tax, tg = ev.comp_years, ev.comp_rate, ev.comp_tax, ev.terminal_growth
+    factor = compliance.growing_annuity_factor(years, rate, c.growth)
+    basis = 1 + c.growth if c.cost_basis == "today" else 1.0
+    tv = 0.0 if tg is None else float(compliance.terminal_factor(years, rate, c.growth, tg))
+    listing = c.listing_expenses if c.include_listing_expenses else 0.0
     params = [
-        ("Years", "=comp_years", c.years, "int"),
-        ("Discount rate", "=comp_rate", c.discount_rate, "rate"),
+        ("Years (the listing's horizon)", "=comp_years", years, "int"),
+        ("Discount rate", "=comp_rate", rate, "rate"),
         ("Growth", "=comp_growth", c.growth, "rate"),
         ("Growing-annuity factor: sum (1+g)^(t-1)/(1+r)^t (n/(1+r) when g = r)",
          "=IF(comp_growth=comp_rate,comp_years/(1+comp_rate),"
          "(1-((1+comp_growth)/(1+comp_rate))^comp_years)/(comp_rate-comp_growth))", factor, "df"),
-        ("PV of recurring cost", "", ev.annual_cost * factor, "amount"),
+        ("Terminal factor: (1+g)^(n-1)(1+gT)/(r-gT)/(1+r)^n (0 without a terminal value)",
+         "=IF(ISNUMBER(terminal_growth),(1+comp_growth)^(comp_years-1)*(1+terminal_growth)"
+         "/(comp_rate-terminal_growth)/(1+comp_rate)^comp_years,0)", tv, "df"),
+        ("Cost basis: 1+g for today's money, 1 for first-year money",
+         '=IF(comp_cost_basis="today",1+comp_growth,1)', basis, "df"),
+        ("PV of recurring cost", "", ev.annual_cost * (factor + tv) * basis, "amount"),
         ("One-off cost", "=comp_one_off", c.one_off, "amount"),
-        ("Tax relief rate", "=comp_tax", c.tax_rate, "rate"),
+        ("Listing expenses counted (0 unless switched on)",
+         "=IF(comp_include_listing,comp_listing_expenses,0)", listing, "amount"),
+        ("Tax relief rate", "=comp_tax", tax, "rate"),
         ("Capitalized compliance cost", "", ev.compliance_cost, "amount"),
     ]
     row += 2
     at: dict[str, int] = {}
     for label, formula, value, fmt in params:
-        at[label.split(":")[0]] = row
+        at[label.split(":")[0].split(" (")[0]] = row
         _label(ws, row, label)
         if label == "PV of recurring cost":
-            formula = f"=annual_cost*E{at['Growing-annuity factor']}"
+            formula = (f"=annual_cost*(E{at['Growing-annuity factor']}+E{at['Terminal factor']})"
+                       f"*E{at['Cost basis']}")
         elif label == "Capitalized compliance cost":
-            formula = (f"=E{at['One-off cost']}+E{at['PV of recurring cost']}"
-                       f"*(1-E{at['Tax relief rate']})")
+            formula = (f"=E{at['One-off cost']}+E{at['Listing expenses counted']}"
+                       f"+E{at['PV of recurring cost']}*(1-E{at['Tax relief rate']})")
             ws[f"A{row}"].font = BOLD
         p.formula(ws, f"E{row}", formula, value, fmt,
                   GREEN if formula.count("(") == 0 else BLACK)
         row += 1
     define(p.wb, "compliance_cost", "Compliance", f"E{row - 1}")
-    for col, width in zip("ABCDE", (60, 10, 12, 20, 22), strict=True):
+    for col, width in zip("ABCDEF", (60, 10, 12, 20, 22, 16), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "A4", landscape=True)
 
@@ -532,7 +548,7 @@ def _montecarlo_sheet(p: Plan, case: Case) -> None:
         ("Drift (gbm), decimal a year", sim.drift, "0.00%"),
         ("Volatility, decimal a year", sim.volatility, "0.00%"),
         ("Mean-reversion speed (ou), per year", sim.mean_reversion, "0.00"),
-        ("Long-run price / today (ou)", sim.long_run_price, "0.00"),
+        ("Long-run median price / today (ou)", sim.long_run_median, "0.00"),
         ("Period length, years", sim.period_years, "0.00"),
         ("Liquidity-premium reduction: low, mode, high", ", ".join(
             f"{x:.4%}" for x in sim.liquidity_reduction), "text"),
@@ -580,17 +596,29 @@ def _funding_sheet(p: Plan, case: Case) -> None:
     put_text(ws, "A1", "Dim Sum funding: a CNH bond swapped into USD (covered interest parity)",
              TITLE)
     header(ws, 3, ["Quantity", "Value", "Note"])
+    same = f.usd_credit_spread is not None and f.cnh_credit_spread is not None
+    cnh = ("CNH bond yield c at the issuer's credit", "=fund_cnh_rate+fund_cnh_spread",
+           f.cnh_rate + (f.cnh_credit_spread or 0.0), BLACK,
+           "r_CNH + the issuer's CNH credit spread") if same else (
+        "CNH bond yield c", "=fund_cnh_yield", f.cnh_yield, GREEN, "")
+    usd = ("USD bond yield at the same credit", "=fund_usd_rate+fund_usd_spread",
+           f.usd_rate + (f.usd_credit_spread or 0.0), BLACK,
+           "r_USD + the same issuer's USD credit spread") if same else (
+        "USD bond yield (alternative)", "=fund_usd_bond_yield", f.usd_bond_yield, GREEN,
+        "another issuer's yield measures the credit gap, not the market")
     rows = [
-        ("CNH bond yield c", "=fund_cnh_yield", f.cnh_yield, GREEN, ""),
+        cnh,
         ("USD rate r_USD", "=fund_usd_rate", f.usd_rate, GREEN, "tenor-matched"),
         ("CNH rate r_CNH", "=fund_cnh_rate", f.cnh_rate, GREEN, "tenor-matched"),
         ("Cross-currency basis x", "=fund_basis", f.basis, GREEN,
          "negative: synthetic USD costs more than cash USD"),
-        ("USD bond yield (alternative)", "=fund_usd_bond_yield", f.usd_bond_yield, GREEN, ""),
+        usd,
         ("Hedged USD cost of the Dim Sum bond", "=(1+B4)*(1+B5)/(1+B6+B7)-1", an.dimsum_cost,
          BOLD, "c_USD = (1+c)(1+r_USD)/(1+r_CNH+x) - 1 (CIP forward; the spot cancels)"),
         ("Saving against the USD bond", "=B8-B9", an.dimsum_saving, BOLD,
-         "positive: the Dim Sum route is cheaper"),
+         "positive: the Dim Sum route is cheaper; at the same credit about "
+         "(USD spread - CNH spread) + basis" if same else
+         "positive: the Dim Sum route is cheaper (NOT at the same credit: see the note)"),
     ]
     for i, (label, formula, value, font, note) in enumerate(rows):
         r = 4 + i
