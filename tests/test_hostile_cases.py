@@ -4,8 +4,8 @@ Then: formula injection through every free-text field, and `batch` exit codes.""
 
 from __future__ import annotations
 
-import json
 import itertools
+import json
 import re
 import subprocess
 import sys
@@ -58,8 +58,10 @@ CASES: dict[str, tuple[Callable[[], str | bytes] | str | None, str]] = {
                       ": listing.dfs_complete: Input should be"),
     "bad_date": (_sub(r"^valuation_date = 2025-08-28", 'valuation_date = "28/08/2025"'),
                  ": deal.valuation_date: "),
-    "negative_years": (_sub(r"^growth = 0.03", "years = -3\ngrowth = 0.03"), ": compliance.years: expected a whole"),
-    "float_years": (_sub(r"^growth = 0.03", "years = 10.5\ngrowth = 0.03"), ": compliance.years: Input should be"),
+    "negative_years": (_sub(r"^growth = 0.03", "years = -3\ngrowth = 0.03"),
+                       ": compliance.years: expected a whole"),
+    "float_years": (_sub(r"^growth = 0.03", "years = 10.5\ngrowth = 0.03"),
+                    ": compliance.years: Input should be"),
     "empty_cash_flows": (_sub(r"^values = \[.*\]$", "values = []"), ": cash_flows.values: "),
     "text_in_cash_flows": (_sub(r"^values = \[-600.0,", 'values = [-600.0, "n/a",'),
                            ": cash_flows.values.1: Input should be"),
