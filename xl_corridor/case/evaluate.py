@@ -313,6 +313,7 @@ def tornado_base(case: Case, ev: Evaluation) -> dict[str, Any]:
             "crp_dual": p.crp_dual, "lp_single": p.lp_single, "lp_dual": p.lp_dual,
             "country_exposure": m.country_exposure, "cash_flows": list(case.cash_flows.values),
             "cash_flow_scale": 1.0, "timing": case.cash_flows.timing,
+            "terminal_growth": case.cash_flows.terminal_growth,
             "compliance_cost": ev.compliance_cost}
 
 
@@ -353,7 +354,7 @@ def _analyze(case: Case, ev: Evaluation, label: str, *, check_only: bool = False
                                "country_reductions": "sensitivity.country_reduction"},
                        sens_engine.grid_premia, cf.values, m.rf, m.beta, m.mrp, ev.crp_single,
                        p.lp_single, lr, cr, ev.compliance_cost, m.country_exposure,
-                       timing=cf.timing)
+                       timing=cf.timing, terminal_growth=cf.terminal_growth)
     else:
         kd = ev.ke_single - lr[:, None] - m.country_exposure * cr[None, :]
         grid = _engine(label, {"ke_dual": "sensitivity.liquidity_reduction"},

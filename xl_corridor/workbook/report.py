@@ -187,11 +187,20 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         p.formula(ws, f"G{r}", f"=C{r}*E{r}", values[i] * dfs, "amount")
         p.formula(ws, f"H{r}", f"=C{r}*F{r}", values[i] * dfd, "amount")
     last = first + n - 1
-    tot = last + 1
+    tv_row = last + 1
+    _label(ws, tv_row, "Terminal value after the last period (Gordon growth; 0 without one)")
+    tg = cf.terminal_growth
+    for col, k, df_col in (("G", ev.ke_single, "E"), ("H", ev.ke_dual, "F")):
+        kname = "ke_single" if col == "G" else "ke_dual"
+        tv = 0.0 if tg is None else float(values[-1] * (1 + tg) / (k - tg) * (1 + k) ** -t[-1])
+        p.formula(ws, f"{col}{tv_row}",
+                  f"=IF(ISNUMBER(terminal_growth),C{last}*(1+terminal_growth)/({kname}"
+                  f"-terminal_growth)*{df_col}{last},0)", tv, "amount")
+    tot = last + 2
     _label(ws, tot, "Present value")
     ws[f"A{tot}"].font = BOLD
-    p.formula(ws, f"G{tot}", f"=SUM(G{first}:G{last})", ev.pv_single, "amount")
-    p.formula(ws, f"H{tot}", f"=SUM(H{first}:H{last})", ev.pv_dual, "amount")
+    p.formula(ws, f"G{tot}", f"=SUM(G{first}:G{tv_row})", ev.pv_single, "amount")
+    p.formula(ws, f"H{tot}", f"=SUM(H{first}:H{tv_row})", ev.pv_dual, "amount")
     define(p.wb, "pv_single", "CashFlows", f"G{tot}")
     define(p.wb, "pv_dual", "CashFlows", f"H{tot}")
     put_text(ws, f"A{tot + 2}", "Cash flows are as given in the case file; the built-in example's "
@@ -327,6 +336,8 @@ def _no_breakeven_ke(case: Case) -> str:
     """Why a report shows no break-even Ke dual."""
     if case.cash_flows.dates is not None:
         return "n/a: dated cash flows (no XNPV break-even function)"
+    if case.cash_flows.terminal_growth is not None:
+        return "n/a: with a terminal value (no break-even solver with a terminal value yet)"
     return "none: no Ke dual above -99% recovers the compliance cost"
 
 
@@ -374,7 +385,8 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
                   ev.sens_ke[i], "rate", GREEN)
         for j, col in enumerate(cols):
             p.formula(ws, f"{col}{r}",
-                      f"=SUMPRODUCT({c_rng}/(1+$B{r})^{t_rng})-pv_single-{col}$4",
+                      f"=SUMPRODUCT({c_rng}/(1+$B{r})^{t_rng})"
+                      f"{_tv_formula(f'$B{r}', c_rng, t_rng)}-pv_single-{col}$4",
                       ev.sens_grid[i][j], "amount")
     define(p.wb, "sens_grid", "Sensitivity", f"C5:{cols[-1]}{4 + n}")
 
@@ -403,9 +415,12 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
         p.formula(ws, f"B{r}", f"=sens_lr_lo+(sens_lr_hi-sens_lr_lo)*{i}/{n - 1}",
                   an.lr_axis[i], "rate", GREEN)
         for j, col in enumerate(cols):
+            kd_cell = f"(ke_single-$B{r}-country_exposure*{col}${top - 1})"
             p.formula(ws, f"{col}{r}",
                       f"=SUMPRODUCT({c_rng}/(1+ke_single-$B{r}-country_exposure*{col}${top - 1})"
-                      f"^{t_rng})-pv_single-compliance_cost",
+                      f"^{t_rng})"
+                      f"{_tv_formula(kd_cell, c_rng, t_rng)}"
+                      "-pv_single-compliance_cost",
                       an.premia_grid[i][j], "amount")
     define(p.wb, "premia_grid", "Sensitivity", f"C{top}:{cols[-1]}{top + n - 1}")
     put_text(ws, f"A{top + n + 1}", "Every cell is a native formula: SUMPRODUCT of the cash flows "
@@ -440,6 +455,12 @@ _TORNADO_NAMES: dict[str, tuple[str | None, str]] = {
 }
 
 
+def _tv_formula(k: str, c_rng: str, t_rng: str) -> str:
+    """Native PV of the Gordon terminal value at rate ``k`` (0 when terminal_growth is blank)."""
+    return (f"+IF(ISNUMBER(terminal_growth),INDEX({c_rng},ROWS({c_rng}))*(1+terminal_growth)"
+            f"/({k}-terminal_growth)/(1+{k})^INDEX({t_rng},ROWS({t_rng})),0)")
+
+
 def _delta_formula(sub: Mapping[str, str], c_rng: str, t_rng: str) -> str:
     """Delta NPV in native Excel with some inputs replaced by cell references."""
 
@@ -452,7 +473,9 @@ def _delta_formula(sub: Mapping[str, str], c_rng: str, t_rng: str) -> str:
                 f"+{g('lp_' + venue)})")
 
     return (f"={g('cash_flow_scale')}*(SUMPRODUCT({c_rng}/(1+{ke('dual')})^{t_rng})"
-            f"-SUMPRODUCT({c_rng}/(1+{ke('single')})^{t_rng}))-{g('compliance_cost')}")
+            f"{_tv_formula(ke('dual'), c_rng, t_rng)}"
+            f"-SUMPRODUCT({c_rng}/(1+{ke('single')})^{t_rng})"
+            f"-({_tv_formula(ke('single'), c_rng, t_rng)[1:]}))-{g('compliance_cost')}")
 
 
 def _tornado_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None:
