@@ -4,11 +4,9 @@ The engine is pure functions on numbers and numpy arrays (rates are decimals, ne
 amounts are in the model currency). Excel adapters live in ``udfs/corridor_udfs.py``.
 """
 
-from __future__ import annotations
-
-from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+import importlib as _importlib
+import importlib.metadata as _metadata
+import typing as _typing
 
 from xl_corridor.engine.capital import preproduction_capital
 from xl_corridor.engine.compliance import compliance_cost, growing_annuity_factor
@@ -65,19 +63,20 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
+        return getattr(_importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'xl_corridor' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    """The public API only (``__all__``): no helper imports, no subpackage names."""
+    return sorted(__all__)
 
 
 try:
-    __version__ = version("xl-corridor")
-except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = _metadata.version("xl-corridor")
+except _metadata.PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+source"
 
 __all__ = [

@@ -5,15 +5,19 @@
   workbook, with the pre-flight checks of :mod:`xl_corridor.validate.safety`.
 - :mod:`~xl_corridor.case.evaluate`: the engine run on a case (``evaluate``, ``analyze``),
   engine errors renamed to case fields.
+- :mod:`~xl_corridor.case.plausibility`: ``case_warnings``, legal values that are almost surely
+  per-cent typos (warned about, not refused).
 """
 
 from __future__ import annotations
 
 from xl_corridor.case.evaluate import Analytics, Evaluation, analyze, evaluate, sensitivity
 from xl_corridor.case.load import load_case
+from xl_corridor.case.plausibility import case_warnings
 from xl_corridor.case.schema import (
     DECISION_PROCEED,
     DECISION_REJECT,
+    DECISION_WAIT,
     Case,
     CaseError,
     case_value,
@@ -25,9 +29,11 @@ __all__ = [
     "CaseError",
     "DECISION_PROCEED",
     "DECISION_REJECT",
+    "DECISION_WAIT",
     "Evaluation",
     "analyze",
     "case_value",
+    "case_warnings",
     "evaluate",
     "load_case",
     "sensitivity",

@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from xl_corridor.case.plausibility import case_warnings
 from xl_corridor.case.schema import (
-    DECISION_PROCEED,
-    DECISION_REJECT,
     Capital,
     Case,
     CaseError,
@@ -28,6 +27,7 @@ from xl_corridor.case.schema import (
     Sensitivity,
     Simulation,
 )
+from xl_corridor.engine import _checks as ck
 from xl_corridor.engine import (
     capital,
     compliance,
@@ -76,6 +76,10 @@ class Evaluation:
     comp_sources: tuple[tuple[str, str], ...] = ()
     baseline_cost: float = 0.0          # annual cost of the baseline (not incremental) items
     terminal_growth: float | None = None
+    #: plausibility warnings (:func:`xl_corridor.case.case_warnings`): legal values that are
+    #: almost surely per-cent typos, each ``"field: problem"``
+    warnings: tuple[str, ...] = ()
+
 
 
 def sensitivity(case: Case, core: Mapping[str, Any] | None = None) -> Sensitivity:
@@ -107,6 +111,21 @@ def _engine(label: str, fields: Mapping[str, str], fn: Callable[..., Any], *args
         raise CaseError(label, field, exc.problem) from None
 
 
+def _check_ke(label: str, venue: str, ke: float,
+              terms: Mapping[str, tuple[float, float]]) -> None:
+    """A cost of equity outside (-1, 1] cannot discount: name the field the user typed (the
+    one whose term contributes most), not the engine's internal ``rate`` argument.
+    ``terms``: field -> (its contribution to Ke, the value typed)."""
+    if -1.0 < ke <= 1.0:
+        return
+    field = max(terms, key=lambda k: abs(terms[k][0]))
+    value = terms[field][1]
+    hint = f" (for {value:.10g}% enter {value / 100:.10g})" if 1.0 < value <= 100.0 else ""
+    raise CaseError(label, field, f"expected a decimal rate such as 0.045, got {value:.10g}"
+                    f"{hint}; with it the {venue}-listing cost of equity rf + beta x mrp + "
+                    f"lambda x crp + lp comes to {ke:.6g}, outside (-1, 1] (-100% to 100%)")
+
+
 def _core(case: Case, label: str) -> dict[str, Any]:
     """The engine's headline numbers; errors name case fields."""
     m, p, cf, c = case.market, case.premia, case.cash_flows, case.compliance
@@ -130,10 +149,14 @@ def _core(case: Case, label: str) -> dict[str, Any]:
                  "liquidity_premium": f"premia.lp_{venue}"}
         ke[venue] = _engine(label, names, rates.cost_of_equity, m.rf, m.beta, m.mrp, crp, lp,
                             m.country_exposure)
+        _check_ke(label, venue, ke[venue], {
+            "market.rf": (m.rf, m.rf),
+            "market.beta" if abs(m.beta) > 3 else "market.mrp": (m.beta * m.mrp, m.mrp),
+            f"premia.crp_{venue}": (m.country_exposure * crp, crp), f"premia.lp_{venue}": (lp, lp)})
     fx = case.fx
     for i, item in enumerate(c.items):
         if item.currency not in fx:
-            raise CaseError(label, f"compliance.items.{i}.currency",
+            raise CaseError(label, f"compliance.items[{i + 1}].currency",
                             f"no FX rate for {item.currency} (line item {item.label!r}); add "
                             f"compliance.fx_rates.{item.currency}")
     if fx[case.deal.currency] != 1.0:
@@ -160,6 +183,12 @@ def _core(case: Case, label: str) -> dict[str, Any]:
                    incremental=incremental, cost_basis=c.cost_basis,
                    terminal_growth=cf.terminal_growth, listing_expenses=c.listing_expenses,
                    include_listing_expenses=c.include_listing_expenses)
+    if not abs(cost) <= ck.MAX_AMOUNT:  # e.g. a discount rate near -100% compounds past 1e15
+        rate, years = settings["discount_rate"], settings["years"]
+        raise CaseError(label, "compliance.discount_rate",
+                        f"with discount_rate {rate:g}, growth {c.growth:g} and "
+                        f"{years} years the capitalized compliance cost comes to {cost:.4g} "
+                        f"{case.deal.units}, above 1e15; expected a discount rate such as 0.10")
     dnames = {"cash_flows": "cash_flows.values", "timing": "cash_flows.timing",
               "dates": "cash_flows.dates", "terminal_growth": "cash_flows.terminal_growth"}
     if cf.dates is None:
@@ -167,7 +196,7 @@ def _core(case: Case, label: str) -> dict[str, Any]:
                          cf.values, timing=cf.timing, terminal_growth=cf.terminal_growth)
               for v in ke}
     else:
-        pv = {v: _engine(label, dnames, discounting.xnpv, ke[v], cf.values, cf.dates)
+        pv = {v: _engine(label, dnames, discounting.xnpv, ke[v], *dated_flows(case, label))
               for v in ke}
     return {"crp_single": float(crp_single), "ke_single": ke["single"], "ke_dual": ke["dual"],
             "pv_single": pv["single"], "pv_dual": pv["dual"], "compliance_cost": cost,
@@ -217,6 +246,19 @@ def compliance_settings(case: Case, ke_dual: float) -> dict[str, Any]:
             "tax_rate": float(tax), "tax_source": tax_source}
 
 
+def dated_flows(case: Case, label: str = "case") -> tuple[list[float], list[dt.date]]:
+    """Dated cash flows discounted from the valuation date: a zero flow at
+    ``deal.valuation_date`` first, so that XNPV's origin is the date the compliance cost is
+    valued at (docs/design.md, amendments). A flow dated before the valuation date is refused."""
+    cf, origin = case.cash_flows, case.deal.valuation_date
+    assert cf.dates is not None
+    for i, d in enumerate(cf.dates):
+        if d < origin:
+            raise CaseError(label, f"cash_flows.dates.{i}",
+                            f"expected a date on or after the valuation date {origin}, got {d}")
+    return [0.0, *cf.values], [origin, *cf.dates]
+
+
 def evaluate(case: Case) -> Evaluation:
     """Run the engine on a case: Ke, PVs, compliance cost, Delta NPV, break-evens, capital,
     listing path and the sensitivity grid.
@@ -239,11 +281,12 @@ def _evaluate(case: Case, label: str) -> Evaluation:
         # with a terminal value there is no break-even Ke solver (yet): None
         be_ke: float | None = (None if tg is not None else
                                discounting.breakeven_ke(cf.values, ks, cost, timing=cf.timing))
-        if be_ke is not None and math.isnan(be_ke):  # the engine's "no root below ke_single"
-            be_ke = None
     else:
-        delta = discounting.dual_xnpv(cf.values, cf.dates, kd, ks, cost)
-        be_cost = discounting.dual_xnpv(cf.values, cf.dates, kd, ks, 0.0)
+        flows = dated_flows(case, label)
+        delta = discounting.dual_xnpv(*flows, kd, ks, cost)
+        be_cost = discounting.dual_xnpv(*flows, kd, ks, 0.0)
+        be_ke = discounting.xbreakeven_ke(*flows, ks, cost)
+    if be_ke is not None and math.isnan(be_ke):  # the engine's "no root below ke_single"
         be_ke = None
     cap = case.capital
     capex = _engine(label, {k: f"capital.{k}" for k in Capital.model_fields},
@@ -254,21 +297,25 @@ def _evaluate(case: Case, label: str) -> Evaluation:
                    listing.listing_path, lst.reporting_code, lst.resource_category,
                    lst.dfs_complete)
     sens = sensitivity(case, core)
+    for i, k in enumerate(sens.ke_dual):
+        _engine(label, {"ke_dual": f"sensitivity.ke_dual[{i + 1}]"}, ck.rate, "ke_dual", k)
     ke_axis = np.linspace(*sens.ke_dual, sens.steps)
     cost_axis = np.linspace(*sens.compliance_cost, sens.steps)
     col, row = ke_axis.reshape(-1, 1), cost_axis.reshape(1, -1)
+    gnames = {"ke_dual": "sensitivity.ke_dual", "compliance_cost": "sensitivity.compliance_cost"}
     if cf.dates is None:
-        grid = _engine(label, {"ke_dual": "sensitivity.ke_dual"}, discounting.dual_npv,
-                       cf.values, col, ks, row, timing=cf.timing, terminal_growth=tg)
+        grid = _engine(label, gnames, discounting.dual_npv, cf.values, col, ks, row,
+                       timing=cf.timing, terminal_growth=tg)
     else:
-        grid = discounting.dual_xnpv(cf.values, cf.dates, col, ks, row)
+        grid = _engine(label, gnames, discounting.dual_xnpv, *dated_flows(case, label), col, ks,
+                       row)
     return Evaluation(
         crp_single=core["crp_single"], ke_single=ks, ke_dual=kd,
         pv_single=core["pv_single"], pv_dual=core["pv_dual"], annual_cost=core["annual_cost"],
         compliance_cost=cost, delta_npv=float(delta), breakeven_cost=float(be_cost),
         breakeven_ke=None if be_ke is None else float(be_ke), capex=float(capex),
         listing_path=str(path), listing_code=path.code,
-        decision=DECISION_PROCEED if delta > 0 else DECISION_REJECT,
+        decision=listing.dual_listing_decision(float(delta), path.code),
         sens_ke=tuple(float(x) for x in ke_axis), sens_cost=tuple(float(x) for x in cost_axis),
         sens_grid=tuple(tuple(float(x) for x in r) for r in np.asarray(grid)),
         damodaran_vintage=core["damodaran_vintage"], damodaran_note=core["damodaran_note"],
@@ -277,6 +324,7 @@ def _evaluate(case: Case, label: str) -> Evaluation:
         comp_sources=(("years", core["years_source"]), ("discount_rate", core["discount_source"]),
                       ("tax_rate", core["tax_source"])),
         baseline_cost=core["baseline_cost"], terminal_growth=cf.terminal_growth,
+        warnings=tuple(case_warnings(case)),
     )
 
 
@@ -318,7 +366,8 @@ def tornado_base(case: Case, ev: Evaluation) -> dict[str, Any]:
 
 
 def _dated_model(dates: list[dt.date]) -> Callable[[Mapping[str, Any]], float]:
-    """The tornado model for dated cash flows (XNPV discounting)."""
+    """The tornado model for dated cash flows (XNPV discounting from ``dates[0]``, the
+    valuation date, at which a zero flow is put)."""
 
     def model(x: Mapping[str, Any]) -> float:
         lam = x["country_exposure"]
@@ -326,7 +375,8 @@ def _dated_model(dates: list[dt.date]) -> Callable[[Mapping[str, Any]], float]:
                                   x["lp_single"], lam)
         kd = rates.cost_of_equity(x["rf"], x["beta"], x["mrp"], x["crp_dual"], x["lp_dual"], lam)
         cf = np.asarray(x["cash_flows"], dtype=float) * x["cash_flow_scale"]
-        return float(discounting.dual_xnpv(cf, dates, kd, ks, x["compliance_cost"]))
+        return float(discounting.dual_xnpv(np.concatenate(([0.0], cf)), dates, kd, ks,
+                                           x["compliance_cost"]))
 
     return model
 
@@ -349,23 +399,33 @@ def _analyze(case: Case, ev: Evaluation, label: str, *, check_only: bool = False
     lr = np.linspace(*sens.liquidity_reduction, sens.steps)
     cr = np.linspace(*sens.country_reduction, sens.steps)
     m, p = case.market, case.premia
+    # a Ke dual out of range on the grid comes from the reduction that raises it most
+    raising = ("sensitivity.liquidity_reduction" if lr.min() <= m.country_exposure * cr.min()
+               else "sensitivity.country_reduction")
     if cf.dates is None:
         grid = _engine(label, {"liquidity_reductions": "sensitivity.liquidity_reduction",
-                               "country_reductions": "sensitivity.country_reduction"},
+                               "country_reductions": "sensitivity.country_reduction",
+                               "ke_dual": raising},
                        sens_engine.grid_premia, cf.values, m.rf, m.beta, m.mrp, ev.crp_single,
                        p.lp_single, lr, cr, ev.compliance_cost, m.country_exposure,
                        timing=cf.timing, terminal_growth=cf.terminal_growth)
     else:
         kd = ev.ke_single - lr[:, None] - m.country_exposure * cr[None, :]
-        grid = _engine(label, {"ke_dual": "sensitivity.liquidity_reduction"},
-                       discounting.dual_xnpv, cf.values, cf.dates, kd, ev.ke_single,
+        grid = _engine(label, {"ke_dual": raising},
+                       discounting.dual_xnpv, *dated_flows(case, label), kd, ev.ke_single,
                        ev.compliance_cost)
     base = tornado_base(case, ev)
     shift = sens.tornado_shift
     ranges = {k: (base[k] * (1 - shift), base[k] * (1 + shift)) for k in TORNADO_INPUTS}
-    model = sens_engine.delta_npv_from_inputs if cf.dates is None else _dated_model(cf.dates)
-    rows = _engine(label, dict.fromkeys(TORNADO_INPUTS, "sensitivity.tornado_shift"),
-                   sens_engine.tornado, base, ranges, model=model)
+    model = (sens_engine.delta_npv_from_inputs if cf.dates is None
+             else _dated_model(dated_flows(case, label)[1]))
+    try:
+        rows = sens_engine.tornado(base, ranges, model=model)
+    except CorridorInputError as exc:  # an input moved by the shift leaves its valid range
+        raise CaseError(label, "sensitivity.tornado_shift",
+                        f"moving each input down and up by {shift:g} of its value takes "
+                        f"{exc.argument} out of range ({exc.problem}); use a smaller shift"
+                        ) from None
 
     mc = None
     if case.simulation is not None and cf.dates is None:  # dated cash flows: not simulated

@@ -9,17 +9,19 @@ case field named.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import tomllib
-from collections.abc import Callable, Mapping
+import typing
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from xl_corridor.case.evaluate import _analyze, _evaluate
 from xl_corridor.case.schema import Case, CaseError, ParityDay
 from xl_corridor.engine import parity
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 from xl_corridor.validate import safety as _safety
 
 # --- loading ------------------------------------------------------------------------------------
@@ -153,20 +155,109 @@ def _validate(label: str, data: dict[str, Any]) -> Case:
     try:
         return Case.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"])
+        errors = exc.errors(include_url=False)
+        par = data.get("parity")
+        if isinstance(par, Mapping) and "financing_rate" not in par:
+            # parity.financing_rate defaults to market.rf: a bad rf is reported once, as rf
+            errors = [e for e in errors if tuple(e["loc"]) != ("parity", "financing_rate")]
+        problems = _problems(errors)
+        raise CaseError(label, *problems[0], more=problems[1:]) from None
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """A field path as messages show it: list positions counted from 1, in brackets.
+
+    >>> field_path(("compliance", "items", 0, "currency"))
+    'compliance.items[1].currency'
+    """
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (``Premia | None``, ``list[ComplianceItem]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _fields_at(loc: Sequence[int | str]) -> dict[str, Any]:
+    """The fields of the table at ``loc`` (list positions skipped): name -> annotation."""
+    model: type[BaseModel] | None = Case
+    for part in loc:
+        if model is None:
+            return {}
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        model = None if info is None else _model_of(info.annotation)
+    return {} if model is None else {k: v.annotation for k, v in model.model_fields.items()}
+
+
+_EXAMPLE_HINT = "run `xl-corridor example` for a documented case file"
+
+
+def _problems(errors: Sequence[Any]) -> list[tuple[str, str]]:
+    """(field path, problem) for every pydantic error, a misspelling named with its likely
+    intended name (difflib), a missing field linked to the misspelling that probably meant it."""
+    unknown: dict[tuple[Any, ...], list[str]] = {}  # parent loc -> unknown names in it
+    for err in errors:
         if err["type"] == "extra_forbidden":
-            msg = "unknown field (check the spelling; see workbooks/examples/jiaxin_boguty.toml)"
-        elif err["type"] == "missing":
-            msg = "required field is missing"
-        elif "input" in err and err["type"] not in ("value_error",):
-            msg = f"{msg}, got {err['input']!r}"
-        msg = msg.removeprefix("Value error, ")
-        if msg.startswith(("dates:", "sources:")) and ":" in msg:  # model validators name a field
+            unknown.setdefault(tuple(err["loc"][:-1]), []).append(str(err["loc"][-1]))
+    def section(err: Any) -> Any:  # a misspelt section sorts with the one it probably meant
+        loc = err["loc"]
+        if not loc:
+            return ""
+        if len(loc) == 1 and err["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(str(loc[0]), list(Case.model_fields), 1, 0.6)
+            return close[0] if close else loc[0]
+        return loc[0]
+
+    first: dict[Any, int] = {}
+    for err in errors:
+        first.setdefault(section(err), len(first))
+    # within a section: wrong values, then unknown names, then the missing ones they may mean
+    rank = {"extra_forbidden": 1, "missing": 2}
+    errors = sorted(errors, key=lambda e: (first[section(e)], rank.get(e["type"], 0)))
+    out: list[tuple[str, str]] = []
+    for err in errors:
+        loc, kind = tuple(err["loc"]), err["type"]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if kind == "extra_forbidden":
+            parent, name = loc[:-1], str(loc[-1])
+            fields = _fields_at(parent)
+            what = "section" if not parent else "field"
+            close = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.6)
+            if close:
+                msg = f"unknown {what}; did you mean {close[0]}?"
+            else:
+                msg = (f"unknown {what}; expected one of {', '.join(fields)} ({_EXAMPLE_HINT})"
+                       if fields else f"unknown {what} ({_EXAMPLE_HINT})")
+        elif kind == "missing":
+            parent, name = loc[:-1], str(loc[-1])
+            is_table = _model_of(_fields_at(parent).get(name)) is not None
+            msg = f"required {'section' if is_table else 'field'} is missing"
+            typo = [u for u in unknown.get(parent, [])
+                    if difflib.get_close_matches(u, [name], n=1, cutoff=0.6)]
+            if typo:
+                msg += f" (is {field_path((*parent, typo[0]))} a misspelling of it?)"
+        elif "input" in err and kind != "value_error":
+            msg = f"{msg}, got {show(err['input'])}"
+        path = field_path(loc)
+        if msg.startswith(("dates:", "sources:", "csv:")):  # model validators name a field
             sub, msg = msg.split(": ", 1)
-            loc = f"{loc}.{sub}" if loc else sub
-        raise CaseError(label, loc, msg) from None
+            path = f"{path}.{sub}" if path else sub
+        out.append((path, msg))
+    return out
 
 
 def _read_workbook(label: str, path: Path) -> dict[str, Any]:

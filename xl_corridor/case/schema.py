@@ -1,6 +1,7 @@
 """The case-file schema: one deal's inputs, validated by pydantic.
 
-A case file is TOML (see ``workbooks/examples/jiaxin_boguty.toml``). Every table forbids unknown
+A case file is TOML (``xl-corridor example`` writes a documented one; in the repository it is
+``workbooks/examples/jiaxin_boguty.toml``). Every table forbids unknown
 fields. Rates are decimals (4.5% is 0.045); amounts are in the deal's model currency and units
 (e.g. "HKD m"); compliance line items may be in other currencies, converted with ``fx_rates``
 (model-currency units per unit of the item's currency).
@@ -9,7 +10,7 @@ fields. Rates are decimals (4.5% is 0.045); amounts are in the deal's model curr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,23 +24,45 @@ from pydantic import (
 )
 
 from xl_corridor.engine import parity
+from xl_corridor.engine.listing import (  # noqa: F401  (re-exported by xl_corridor.case)
+    DECISION_PROCEED,
+    DECISION_REJECT,
+    DECISION_WAIT,
+)
 from xl_corridor.errors import CorridorInputError
-
-DECISION_PROCEED = "PROCEED"
-DECISION_REJECT = "DO NOT PROCEED"
 
 # Numbers must be numbers: TOML's 0.045 or 1, never "0.045" or true.
 Num = Annotated[float, Strict()]
 Int = Annotated[int, Strict()]
 
 
-class CaseError(CorridorInputError):
-    """A case that cannot be used; ``str()`` is ``"FILE: field.path: problem"``."""
+#: At most this many problems are listed for one file; the rest are counted ("... and N more").
+MAX_PROBLEMS = 20
 
-    def __init__(self, source: str, field: str, problem: str) -> None:
+
+class CaseError(CorridorInputError):
+    """A case that cannot be used; ``str()`` is ``"FILE: field.path: problem"``, one line per
+    problem when the file has several (all of them, up to :data:`MAX_PROBLEMS`).
+
+    ``field`` and ``problem``-derived attributes describe the first problem; ``problems`` holds
+    every ``(field, problem)`` pair. Field paths count list positions from 1, in brackets:
+    ``compliance.items[1].currency`` is the first line item's currency.
+    """
+
+    def __init__(self, source: str, field: str, problem: str,
+                 more: Sequence[tuple[str, str]] = ()) -> None:
         self.source = source
         self.field = field
+        self.problems: tuple[tuple[str, str], ...] = ((field, problem), *more)
         super().__init__(source, f"{field}: {problem}" if field else problem)
+
+    def __str__(self) -> str:
+        lines = [f"{self.source}: {f}: {p}" if f else f"{self.source}: {p}"
+                 for f, p in self.problems[:MAX_PROBLEMS]]
+        if len(self.problems) > MAX_PROBLEMS:
+            lines.append(f"{self.source}: ... and {len(self.problems) - MAX_PROBLEMS} more "
+                         "problem(s)")
+        return "\n".join(lines)
 
 
 class _Model(BaseModel):

@@ -2,9 +2,12 @@
 
 The bounds here are the product's policy, stated once:
 
-* rates (risk-free, discount, growth, inflation, cost of equity) are decimals in (-1, 1]; a value
+* rates (risk-free, discount, growth, cost of equity) are decimals in (-1, 1]; a value
   above 1 is almost always a percentage typed as a whole number (4.5 for 4.5%), so it is refused
   with a message that shows the decimal form;
+* inflation is a decimal in (-1, 10000]: above 100% a year is legitimate in some economies
+  (hyperinflation), so only -100% or below (where 1 + inflation is no longer positive) and
+  absurd values (above 1,000,000% a year) are refused;
 * premia and spreads are decimals in [0, 1];
 * amounts are finite and at most 1e15 in absolute value (in model-currency units; larger values are
   typing errors and would overflow the discounting);
@@ -20,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -38,6 +41,13 @@ def where(index: tuple[int, ...]) -> str:
     return " at position " + ", ".join(str(i + 1) for i in index)
 
 
+def _kind(value: Any) -> str:
+    """The Python type name of a value (``str``, not numpy's ``str_``)."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        value = value.item()
+    return type(value).__name__
+
+
 def _show(value: float) -> str:
     return f"{value:.10g}"
 
@@ -45,7 +55,7 @@ def _show(value: float) -> str:
 def as_array(name: str, x: Any) -> FloatArray:
     """Convert ``x`` to a float array, refusing text, booleans, None and objects."""
     if isinstance(x, (str, bytes)):
-        raise CorridorInputError(name, f"expected a number, got text {x!r}")
+        raise CorridorInputError(name, f"expected a number, got text {show(x)}")
     raw = np.asarray(x)
     if raw.dtype == np.bool_:
         raise CorridorInputError(name, "expected a number, got a boolean (TRUE/FALSE)")
@@ -58,7 +68,7 @@ def as_array(name: str, x: Any) -> FloatArray:
                 pos = (
                     where(tuple(int(j) for j in np.unravel_index(i, raw.shape))) if raw.ndim else ""
                 )
-                shown = "a blank" if item is None else f"{type(item).__name__} {item!r}"
+                shown = "a blank" if item is None else f"{_kind(item)} {show(item)}"
                 raise CorridorInputError(name, f"expected a number{pos}, got {shown}")
     try:
         arr = np.asarray(raw, dtype=np.float64)
@@ -125,6 +135,20 @@ def rate(name: str, x: Any) -> FloatArray:
     arr = finite(name, as_array(name, x))
     _refuse(name, arr, arr > 1.0, "a decimal rate such as 0.045", _percent_hint)
     _refuse(name, arr, arr <= -1.0, "a rate above -1 (-100%)")
+    return arr
+
+
+MAX_INFLATION = 1e4  # 1,000,000% a year: beyond any recorded annual hyperinflation rate's typing
+
+
+def inflation(name: str, x: Any) -> FloatArray:
+    """A decimal inflation rate in (-1, 10000] (above 1, i.e. 100%, is allowed)."""
+    fast = _fast(x, -1.0, MAX_INFLATION, low_open=True)
+    if fast is not None:
+        return fast
+    arr = finite(name, as_array(name, x))
+    _refuse(name, arr, arr <= -1.0, "an inflation rate above -1 (-100%)")
+    _refuse(name, arr, arr > MAX_INFLATION, "a decimal inflation rate such as 0.08 (at most 10000)")
     return arr
 
 
@@ -214,5 +238,5 @@ TIMINGS = ("end", "mid", "begin")
 def timing(name: str, value: Any) -> float:
     """The period shift for a timing word: 0 for end, 0.5 for mid, 1 for begin."""
     if not isinstance(value, str) or value.strip().lower() not in TIMINGS:
-        raise CorridorInputError(name, f"expected one of 'end', 'mid', 'begin', got {value!r}")
+        raise CorridorInputError(name, f"expected one of 'end', 'mid', 'begin', got {show(value)}")
     return {"end": 0.0, "mid": 0.5, "begin": 1.0}[value.strip().lower()]

@@ -125,7 +125,7 @@ def growing_annuity_factor(years: Any, discount_rate: Any, growth: Any = 0.0) ->
     r = ck.rate("discount_rate", discount_rate)
     g = ck.rate("growth", growth)
     log_q = np.log1p(g) - np.log1p(r)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ratio = np.where(log_q == 0.0, n, np.expm1(n * log_q) / np.expm1(log_q))
     return ck.scalar_or_array(ratio / (1.0 + r))
 
@@ -141,9 +141,9 @@ def compliance_cost(
     *,
     incremental: Any = None,
     cost_basis: str = "first_year",
-    terminal_growth: Any = None,
     listing_expenses: Any = 0.0,
     include_listing_expenses: bool = False,
+    terminal_growth: Any = None,
 ) -> Any:
     """Capitalized incremental cost of keeping a second listing (Excel: COMPLIANCE_COST).
 
@@ -174,16 +174,16 @@ def compliance_cost(
     cost_basis : {'first_year', 'today'}, keyword-only
         'first_year': the annual amounts are the year-1 payments; 'today': they are in today's
         money, so the year-1 payment is A(1+g). Default 'first_year'.
-    terminal_growth : float, optional, keyword-only
-        None (default): the costs stop after ``years``. A decimal below ``discount_rate``: the
-        listing is kept for good and the costs continue after ``years`` growing at this rate
-        (Gordon growth), as the equity cash flows' terminal value assumes.
     listing_expenses : float, optional, keyword-only
         One-off listing (IPO) expenses, model currency, >= 0. Default 0.
     include_listing_expenses : bool, optional, keyword-only
         Whether ``listing_expenses`` enter the cost. Default False: they are the cost of
         raising the money (already spent at the valuation date, and paid for by the offer
         proceeds), not of holding a second listing.
+    terminal_growth : float, optional, keyword-only
+        None (default): the costs stop after ``years``. A decimal below ``discount_rate``: the
+        listing is kept for good and the costs continue after ``years`` growing at this rate
+        (Gordon growth), as the equity cash flows' terminal value assumes.
 
     Returns
     -------
@@ -246,4 +246,10 @@ def compliance_cost(
     listing = ck.amount("listing_expenses", listing_expenses, nonnegative=True)
     c0 = c0 + (listing if include_listing_expenses else 0.0)
     tax = ck.fraction("tax_rate", tax_rate, "a tax rate between 0 and 1, such as 0.2")
-    return ck.scalar_or_array(c0 + annual * factor * (1.0 - tax))
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = c0 + annual * factor * (1.0 - tax)
+    if not np.all(np.isfinite(result)):
+        raise CorridorInputError("discount_rate", "expected a rate at which the capitalized "
+                                 "cost is finite; growth, rate and horizon overflow a float "
+                                 "(the cost would be infinite)")
+    return ck.scalar_or_array(result)

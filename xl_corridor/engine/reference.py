@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 
 __all__ = [
     "DamodaranCountry",
@@ -302,7 +302,8 @@ def damodaran_country(name: str, *, as_of: Any = None) -> DamodaranCountry:
                 "premia.crp_single yourself")
         known = ", ".join(sorted(c.name for c in data.countries.values()))
         raise CorridorInputError(
-            "country", f"expected one of {known} (Damodaran {data.vintage}), got {name!r}")
+            "country", f"expected one of {known} (Damodaran {data.vintage}), got {show(name)}"
+        ) from None
     note = vintage_note(data.vintage, as_of)
     if note:
         warnings.warn(note, DamodaranVintageWarning, stacklevel=2)

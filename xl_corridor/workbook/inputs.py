@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_corridor.case.evaluate import sensitivity
@@ -23,6 +24,7 @@ from xl_corridor.workbook.styles import (
     BOLD,
     FMT,
     INPUT_FILL,
+    NOTE,
     TITLE,
     define,
     header,
@@ -197,7 +199,7 @@ PARITY_COLUMNS = {"par_dates": "date", "par_price_hk": "price_hk", "par_price_ai
 
 # --- reading a filled-in workbook
 
-def _cells(wb: Any, name: str) -> list[Any]:
+def named_cells(wb: Any, name: str) -> list[Any]:
     dn = wb.defined_names.get(name)
     if dn is None:
         raise KeyError(name)
@@ -246,7 +248,7 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
             name = RENAMED[name]  # a workbook written before the rename
         if name not in wb.defined_names and name in ADDED_LATER:
             return  # an older workbook: the field keeps its default
-        cell = _cells(wb, name)[0]
+        cell = named_cells(wb, name)[0]
         v = cell.value
         if s.kind == "date" and isinstance(v, dt.datetime):
             v = v.date()
@@ -273,7 +275,7 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
             for s in scalars:
                 read(s)
         if "par_dates" in wb.defined_names:
-            cols = {field: [c.value for c in _cells(wb, name)]
+            cols = {field: [c.value for c in named_cells(wb, name)]
                     for name, field in PARITY_COLUMNS.items()}
             days = []
             for row in zip(*cols.values(), strict=True):
@@ -287,20 +289,27 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
                         day[k] = float(v)
                 days.append(day)
             data.setdefault("parity", {})["days"] = days
-        values = [c.value for c in _cells(wb, "cash_flows")]
-        dates = ([c.value for c in _cells(wb, "cf_dates")]
+        values = [c.value for c in named_cells(wb, "cash_flows")]
+        dates = ([c.value for c in named_cells(wb, "cf_dates")]
                  if "cf_dates" in wb.defined_names else None)
-        labels = [c.value for c in _cells(wb, "comp_labels")]
-        amounts = [c.value for c in _cells(wb, "comp_amounts")]
-        ccys = [c.value for c in _cells(wb, "comp_ccy")]
-        flags = ([c.value for c in _cells(wb, "comp_incremental")]
+        labels = [c.value for c in named_cells(wb, "comp_labels")]
+        amounts = [c.value for c in named_cells(wb, "comp_amounts")]
+        ccys = [c.value for c in named_cells(wb, "comp_ccy")]
+        flags = ([c.value for c in named_cells(wb, "comp_incremental")]
                  if "comp_incremental" in wb.defined_names else [None] * len(ccys))
-        fx_ccy = [c.value for c in _cells(wb, "fx_ccy")]
-        fx_rate = [c.value for c in _cells(wb, "fx_rate")]
-        grid_rows = len({c.row for c in _cells(wb, "sens_grid")}) if (
+        fx_ccy = [c.value for c in named_cells(wb, "fx_ccy")]
+        fx_rate = [c.value for c in named_cells(wb, "fx_rate")]
+        grid_rows = len({c.row for c in named_cells(wb, "sens_grid")}) if (
             "sens_grid" in wb.defined_names) else 7
     except KeyError as exc:
         raise CaseError(label, "", f"not an xl-corridor workbook (no defined name {exc})") from None
+    below = named_cells(wb, "cash_flows")[-1].offset(row=1)
+    for cell in (below, below.offset(column=1)):
+        if not _blank(cell.value):
+            raise CaseError(label, "cash_flows",
+                            f"a value below the cash-flow table (Inputs!{cell.coordinate}) would "
+                            f"be ignored; the table holds {len(values)} periods: enter it in the "
+                            "table's blank rows, or add periods to the case file and rebuild")
     while values and _blank(values[-1]) and (dates is None or _blank(dates[len(values) - 1])):
         values.pop()
     put("cash_flows.values", values)
@@ -359,6 +368,12 @@ def _drop_defaults(data: dict[str, Any], defaulted: dict[str, Any]) -> None:
 
 
 # --- writing the Inputs sheet
+
+#: Blank rows a report's cash-flow table keeps below the case's last period, so a banker can add
+#: years in the workbook itself; every sheet's formulas span them.
+CF_SPARE_ROWS = 10
+#: The row under the cash-flow table: nothing below it is read, and a value typed there is refused.
+CF_END_MARK = "End of the cash-flow table: add periods in the blank rows above this line"
 
 def input_value(case: Case, s: Any) -> Any:
     if s.path.startswith("sensitivity."):
@@ -446,6 +461,7 @@ def write_inputs(
             dcell.value = cf.dates[i] if cf.dates is not None and i < len(cf.dates) else None
             dcell.font, dcell.fill, dcell.number_format = BLUE, INPUT_FILL, FMT["date"]
     last = first + cf_rows - 1
+    put_text(ws, f"A{last + 1}", CF_END_MARK, NOTE)
     define(wb, "cash_flows", "Inputs", f"B{first}:B{last}")
     if with_dates:
         define(wb, "cf_dates", "Inputs", f"C{first}:C{last}")
@@ -515,3 +531,68 @@ def write_inputs(
     return refs
 
 
+
+
+# --- the cells a user may edit
+
+#: Defined names of the input ranges (besides the scalars): cash flows, their dates, the
+#: compliance line items, the FX table and the daily parity sample.
+INPUT_RANGES: tuple[str, ...] = ("cash_flows", "cf_dates", "comp_labels", "comp_amounts",
+                                 "comp_ccy", "fx_ccy", "fx_rate", *PARITY_COLUMNS)
+
+
+def input_cells(wb: Any) -> frozenset[str]:
+    """Every cell a user may edit, as ``Sheet!A1``: the one place that defines that set.
+
+    The value cell of each scalar input (its defined name) and its "Source / note" cell two
+    columns to the right (read back as ``sources``), and every cell of the input ranges
+    (:data:`INPUT_RANGES`). Only names that ``wb`` defines count, so call it on the workbook
+    the builder wrote, not on a file from outside (whose names could have been redirected).
+    """
+    from openpyxl.utils.cell import range_boundaries
+
+    cells: set[str] = set()
+    scalar_names = {s.name for s in ALL_SCALARS}
+    for name in (*scalar_names, *INPUT_RANGES):
+        dn = wb.defined_names.get(name)
+        if dn is None:
+            continue
+        for sheet, ref in dn.destinations:
+            c1, r1, c2, r2 = range_boundaries(ref.replace("$", ""))
+            assert c1 is not None and r1 is not None and c2 is not None and r2 is not None
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    cells.add(f"{sheet}!{get_column_letter(c)}{r}")
+                    if name in scalar_names:
+                        cells.add(f"{sheet}!{get_column_letter(c + 2)}{r}")
+    return frozenset(cells)
+
+
+def _normal(v: Any) -> str:
+    if isinstance(v, bool):
+        return repr(v)
+    if isinstance(v, int | float):
+        return repr(float(v))
+    if isinstance(v, dt.datetime) and v.time() == dt.time(0):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, str) and not v.strip():
+        return "None"
+    return repr(v)
+
+
+def inputs_fingerprint(wb: Any, cells: frozenset[str] | None = None) -> str:
+    """SHA-256 of the values of the input cells (:func:`input_cells` of ``wb`` unless given).
+
+    Numbers compare as floats, midnight datetimes as dates and blank text as empty, so a
+    workbook re-saved by Excel or openpyxl keeps its fingerprint while its inputs are unchanged.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for ref in sorted(cells if cells is not None else input_cells(wb)):
+        sheet, coord = ref.split("!")
+        value = wb[sheet][coord].value if sheet in wb.sheetnames else None
+        digest.update(f"{ref}={_normal(value)}\n".encode())
+    return digest.hexdigest()

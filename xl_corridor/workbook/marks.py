@@ -10,6 +10,14 @@ import datetime as dt
 #: ``docProps/core.xml`` category of each kind of workbook xl-corridor writes.
 TEMPLATE_KIND = "xl-corridor template"
 REPORT_KIND = "xl-corridor report"
+CORRIDOR_REPORT_KIND = "xl-corridor corridor report"  # issue 14: workbook/corridor_report.py
+
+#: Custom document properties (``docProps/custom.xml``) stamped at write time: a SHA-256 of
+#: every other part (changed by any edit or re-save: such a file is not overwritten without
+#: --force), and a SHA-256 of the Inputs sheet's editable cells (a report whose inputs no
+#: longer give it holds a stale snapshot).
+CONTENT_HASH_PROPERTY = "xl-corridor-content-sha256"
+INPUTS_HASH_PROPERTY = "xl-corridor-inputs-sha256"
 
 #: Creation and modification stamp of every written workbook, so that the same inputs give the
 #: same bytes (the generated template is committed and compared byte for byte).

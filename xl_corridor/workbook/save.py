@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
+import stat
 import tempfile
 import zipfile
 from collections.abc import Mapping
@@ -13,7 +15,17 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from xl_corridor.workbook.marks import FIXED_TIME, TEMP_PREFIX, TEMP_SUFFIX
+from xl_corridor.workbook.marks import (
+    CONTENT_HASH_PROPERTY,
+    FIXED_TIME,
+    INPUTS_HASH_PROPERTY,
+    TEMP_PREFIX,
+    TEMP_SUFFIX,
+)
+
+#: The part holding the fingerprints; the content fingerprint covers every other part.
+CUSTOM_PART = "docProps/custom.xml"
+_PLACEHOLDER = b"0" * 64
 
 _CELL_F = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)><f([^>]*)>(.*?)</f><v\s*/></c>', re.S)
 
@@ -43,6 +55,34 @@ def _cached(values: Mapping[str, Any], xml: bytes) -> bytes:
     return _CELL_F.sub(sub, xml)
 
 
+def content_fingerprint(parts: Mapping[str, bytes]) -> str:
+    """SHA-256 over every part but ``docProps/custom.xml``, in name order (name, size, bytes).
+
+    Stamped into ``docProps/custom.xml`` at write time; a workbook whose parts no longer give
+    this digest was changed after xl-corridor wrote it (filled in, re-saved by Excel or
+    LibreOffice), and is not overwritten without ``--force``.
+    """
+    digest = hashlib.sha256()
+    for name in sorted(parts):
+        if name == CUSTOM_PART:
+            continue
+        data = parts[name]
+        digest.update(name.encode("utf-8") + b"\0" + str(len(data)).encode() + b"\0")
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def stamped_fingerprints(custom_xml: bytes) -> dict[str, str]:
+    """The fingerprints found in a ``docProps/custom.xml`` (property name -> hex digest)."""
+    out: dict[str, str] = {}
+    for prop in (CONTENT_HASH_PROPERTY, INPUTS_HASH_PROPERTY):
+        m = re.search(rb'name="' + re.escape(prop.encode()) + rb'"[^>]*>\s*<vt:lpwstr>'
+                      rb"([0-9a-f]{64})</vt:lpwstr>", custom_xml)
+        if m:
+            out[prop] = m.group(1).decode()
+    return out
+
+
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
@@ -50,6 +90,15 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def _existing_mode(target: Path) -> int | None:
+    """Permission bits of the file being replaced (None if there is none)."""
+    try:
+        st = target.stat()
+    except OSError:
+        return None
+    return stat.S_IMODE(st.st_mode) if stat.S_ISREG(st.st_mode) else None
 
 
 def save_workbook(
@@ -67,7 +116,19 @@ def save_workbook(
     Excel for a full recalculation on load, so Excel never trusts these values blindly.
     Written to a temporary file in the target folder, then moved into place (``os.replace``).
     """
+    from openpyxl.packaging.custom import StringProperty
+
+    from xl_corridor.workbook.inputs import inputs_fingerprint
+
     target = Path(path)
+    mode = _existing_mode(target)
+    props = wb.custom_doc_props
+    for prop in (CONTENT_HASH_PROPERTY, INPUTS_HASH_PROPERTY):
+        if prop in props.names:
+            del props[prop]
+    props.append(StringProperty(name=CONTENT_HASH_PROPERTY, value=_PLACEHOLDER.decode()))
+    if "Inputs" in wb.sheetnames:
+        props.append(StringProperty(name=INPUTS_HASH_PROPERTY, value=inputs_fingerprint(wb)))
     wb.properties.creator = "xl-corridor"
     wb.properties.lastModifiedBy = "xl-corridor"
     wb.properties.category = kind
@@ -81,6 +142,7 @@ def save_workbook(
     try:
         with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(raw) as src, \
                 zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst:
+            parts: dict[str, bytes] = {}
             for info in src.infolist():
                 data = src.read(info.filename)
                 title = sheet_xml.get(info.filename)
@@ -88,6 +150,11 @@ def save_workbook(
                     data = _cached(cached[title], data)
                 elif info.filename == "docProps/core.xml":
                     data = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", data)
+                parts[info.filename] = data
+            digest = content_fingerprint(parts).encode()
+            parts[CUSTOM_PART] = parts[CUSTOM_PART].replace(_PLACEHOLDER, digest, 1)
+            for info in src.infolist():
+                data = parts[info.filename]
                 out = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
                 out.compress_type = zipfile.ZIP_DEFLATED
                 out.external_attr = 0o644 << 16
@@ -96,8 +163,9 @@ def save_workbook(
             fh.flush()
             os.fsync(fh.fileno())  # the bytes are on disk before the rename makes them visible
         # mkstemp creates the file 0600; give it the permissions an ordinary save would have,
-        # so colleagues on a shared drive can open the report.
-        os.chmod(tmp, 0o666 & ~_umask())
+        # so colleagues on a shared drive can open the report; a file being replaced keeps its
+        # own mode (a 0600 report stays private).
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -18,6 +18,7 @@ BLACK = Font(color="000000")
 GREEN = Font(color="008000")
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
+NOTE = Font(italic=True, color="808080")
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 

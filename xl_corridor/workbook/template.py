@@ -40,7 +40,7 @@ from xl_corridor.workbook.styles import (
     put_text,
 )
 
-__all__ = ["build_template", "example_case"]
+__all__ = ["build_template", "example_case", "template_workbook"]
 
 # Template capacity: rows the banker can fill; blanks at the end are ignored.
 TEMPLATE_CF_ROWS = 30
@@ -317,6 +317,21 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
     define(ws.parent, "premia_grid", "Model", ref)
 
 
+def template_workbook(case: Case | None = None) -> Workbook:
+    """The template in memory, its Inputs sheet filled with ``case`` (default: the example).
+
+    The validator builds it for a filled-in template's own inputs and compares.
+    """
+    wb = Workbook()
+    wb.remove(wb.active)
+    refs = write_inputs(wb, case if case is not None else example_case(),
+                        cf_rows=TEMPLATE_CF_ROWS, item_rows=TEMPLATE_ITEM_ROWS,
+                        fx_rows=TEMPLATE_FX_ROWS, with_dates=False)
+    _model_sheet(wb, refs)
+    wb.active = 1
+    return wb
+
+
 def build_template(path: str | os.PathLike[str]) -> Path:
     """Write the interactive template workbook to ``path`` (deterministic bytes).
 
@@ -325,10 +340,4 @@ def build_template(path: str | os.PathLike[str]) -> Path:
     Path
         The written file.
     """
-    wb = Workbook()
-    wb.remove(wb.active)
-    refs = write_inputs(wb, example_case(), cf_rows=TEMPLATE_CF_ROWS, item_rows=TEMPLATE_ITEM_ROWS,
-                 fx_rows=TEMPLATE_FX_ROWS, with_dates=False)
-    _model_sheet(wb, refs)
-    wb.active = 1
-    return save_workbook(wb, path, kind=TEMPLATE_KIND)
+    return save_workbook(template_workbook(), path, kind=TEMPLATE_KIND)
