@@ -375,10 +375,19 @@ CF_SPARE_ROWS = 10
 #: The row under the cash-flow table: nothing below it is read, and a value typed there is refused.
 CF_END_MARK = "End of the cash-flow table: add periods in the blank rows above this line"
 
+#: inputs written with their resolved default when the case omits them
+RESOLVED = {"comp_years": "comp_years", "comp_rate": "comp_rate", "comp_tax": "comp_tax"}
+
+
 def input_value(case: Case, s: Any) -> Any:
     if s.path.startswith("sensitivity."):
         return case_value(case.model_copy(update={"sensitivity": sensitivity(case)}), s.path)
-    return case_value(case, s.path)
+    value = case_value(case, s.path)
+    if value is None and s.name in RESOLVED:  # the default as used: horizon, Ke dual, tax
+        from xl_corridor.case.evaluate import evaluate
+
+        value = getattr(evaluate(case), RESOLVED[s.name])
+    return value
 
 
 def _scalar_row(wb: Workbook, ws: Worksheet, case: Case, s: Scalar, row: int,
@@ -430,16 +439,16 @@ def write_inputs(
     for s in SCALARS:
         value = input_value(case, s)
         note = None
-        if value is None and s.name in ("crp_single", "comp_years", "comp_rate", "comp_tax"):
+        if s.name in RESOLVED and case_value(case, s.path) is None:
             from xl_corridor.case.evaluate import evaluate
 
-            ev = evaluate(case)
-            value = {"crp_single": ev.crp_single, "comp_years": ev.comp_years,
-                     "comp_rate": ev.comp_rate, "comp_tax": ev.comp_tax}[s.name]
-            if s.name != "crp_single":
-                note = DEFAULT_NOTE + dict(ev.comp_sources)[
-                    {"comp_years": "years", "comp_rate": "discount_rate",
-                     "comp_tax": "tax_rate"}[s.name]]
+            note = DEFAULT_NOTE + dict(evaluate(case).comp_sources)[
+                {"comp_years": "years", "comp_rate": "discount_rate",
+                 "comp_tax": "tax_rate"}[s.name]]
+        if s.name == "crp_single" and value is None:
+            from xl_corridor.case.evaluate import evaluate
+
+            value = evaluate(case).crp_single
         _scalar_row(wb, ws, case, s, row, value, note)
         refs[s.name] = f"Inputs!$B${row}"
         row += 1

@@ -222,6 +222,8 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
                   f"=IF(ISNUMBER(terminal_growth),C{last_cf}*(1+terminal_growth)/({kname}"
                   f"-terminal_growth)*{df_col}{last_cf},0)", tv, "amount")
     tot = last + 2
+    define(p.wb, "tv_flow", "CashFlows", f"C{last_cf}")
+    define(p.wb, "tv_t", "CashFlows", f"D{last_cf}")
     _label(ws, tot, "Present value")
     ws[f"A{tot}"].font = BOLD
     p.formula(ws, f"G{tot}", f"=SUM(G{first}:G{tv_row})", ev.pv_single, "amount")
@@ -266,6 +268,11 @@ def _newton_path(case: Case, values: np.ndarray, target: float, root: float | No
 NEWTON_STEPS = 6
 NO_BREAKEVEN_KE = "none: no Ke dual between -99% and Ke single recovers the compliance cost"
 NO_BREAKEVEN_KE_TV = "n/a: not solved with a terminal value"
+
+
+def _no_breakeven(case: Case) -> str:
+    """What a report shows when the engine gives no break-even Ke dual."""
+    return NO_BREAKEVEN_KE_TV if case.cash_flows.terminal_growth is not None else NO_BREAKEVEN_KE
 
 
 def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: int,
@@ -491,7 +498,7 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
         for j, col in enumerate(cols):
             p.formula(ws, f"{col}{r}",
                       f"=SUMPRODUCT({c_rng}/(1+$B{r})^{t_rng})"
-                      f"{_tv_formula(f'$B{r}', c_rng, t_rng)}-pv_single-{col}$4",
+                      f"{_tv_formula(f'$B{r}')}-pv_single-{col}$4",
                       ev.sens_grid[i][j], "amount")
     define(p.wb, "sens_grid", "Sensitivity", f"C5:{cols[-1]}{4 + n}")
 
@@ -500,7 +507,7 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
     _label(ws, row + 1, "Break-even compliance cost (PV at Ke dual - PV at Ke single)")
     p.formula(ws, f"C{row + 1}", "=pv_dual-pv_single", ev.breakeven_cost, "amount")
     _label(ws, row + 2, "Break-even Ke dual (Delta NPV = 0)")
-    be_ke = ev.breakeven_ke if ev.breakeven_ke is not None else NO_BREAKEVEN_KE
+    be_ke = ev.breakeven_ke if ev.breakeven_ke is not None else _no_breakeven(case)
     p.formula(ws, f"C{row + 2}", "=breakeven_ke", be_ke, "rate", GREEN)
     put_text(ws, f"D{row + 2}", "IRR start and Newton steps on the CashFlows sheet")
 
@@ -521,7 +528,7 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
             p.formula(ws, f"{col}{r}",
                       f"=SUMPRODUCT({c_rng}/(1+ke_single-$B{r}-country_exposure*{col}${top - 1})"
                       f"^{t_rng})"
-                      f"{_tv_formula(kd_cell, c_rng, t_rng)}"
+                      f"{_tv_formula(kd_cell)}"
                       "-pv_single-compliance_cost",
                       an.premia_grid[i][j], "amount")
     define(p.wb, "premia_grid", "Sensitivity", f"C{top}:{cols[-1]}{top + n - 1}")
@@ -557,10 +564,11 @@ _TORNADO_NAMES: dict[str, tuple[str | None, str]] = {
 }
 
 
-def _tv_formula(k: str, c_rng: str, t_rng: str) -> str:
-    """Native PV of the Gordon terminal value at rate ``k`` (0 when terminal_growth is blank)."""
-    return (f"+IF(ISNUMBER(terminal_growth),INDEX({c_rng},ROWS({c_rng}))*(1+terminal_growth)"
-            f"/({k}-terminal_growth)/(1+{k})^INDEX({t_rng},ROWS({t_rng})),0)")
+def _tv_formula(k: str) -> str:
+    """Native PV of the Gordon terminal value at rate ``k`` (0 when terminal_growth is blank):
+    the case's last cash flow ``tv_flow`` at its exponent ``tv_t`` (CashFlows sheet)."""
+    return (f"+IF(ISNUMBER(terminal_growth),tv_flow*(1+terminal_growth)"
+            f"/({k}-terminal_growth)/(1+{k})^tv_t,0)")
 
 
 def _delta_formula(sub: Mapping[str, str], c_rng: str, t_rng: str) -> str:
@@ -575,9 +583,9 @@ def _delta_formula(sub: Mapping[str, str], c_rng: str, t_rng: str) -> str:
                 f"+{g('lp_' + venue)})")
 
     return (f"={g('cash_flow_scale')}*(SUMPRODUCT({c_rng}/(1+{ke('dual')})^{t_rng})"
-            f"{_tv_formula(ke('dual'), c_rng, t_rng)}"
+            f"{_tv_formula(ke('dual'))}"
             f"-SUMPRODUCT({c_rng}/(1+{ke('single')})^{t_rng})"
-            f"-({_tv_formula(ke('single'), c_rng, t_rng)[1:]}))-{g('compliance_cost')}")
+            f"-({_tv_formula(ke('single'))[1:]}))-{g('compliance_cost')}")
 
 
 def _tornado_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None:
@@ -1082,7 +1090,7 @@ def _summary_sheet(p: Plan, case: Case) -> None:
          ev.breakeven_cost, "amount", "The most the dual listing may cost"),
         ("Capitalized compliance cost", "=compliance_cost", ev.compliance_cost, "amount", ""),
         ("Break-even Ke dual", "=breakeven_ke",
-         ev.breakeven_ke if ev.breakeven_ke is not None else NO_BREAKEVEN_KE, "rate",
+         ev.breakeven_ke if ev.breakeven_ke is not None else _no_breakeven(case), "rate",
          "Highest Ke dual at which Delta NPV = 0 (CashFlows sheet)"),
         ("Pre-production capital I_total", "=capex", ev.capex, "amount", ""),
         ("Recommended listing path", "=listing_path", ev.listing_path, "text", ""),
