@@ -46,6 +46,12 @@ def batch(tmp_path_factory: pytest.TempPathFactory, soffice: str):
         data["cash_flows"], dates=[dt.date(2025, 12, 31) + dt.timedelta(days=365 * i + i % 3)
                                    for i in range(12)]))
     files["dated"] = build_report(dated, d / "dated.xlsx").path
+    # issue 12: terminal value on both sides, listing expenses switched on, first-year money,
+    # an explicit tax rate and a baseline-only change: every new native formula recalculated
+    terminal = dict(data, cash_flows=dict(data["cash_flows"], terminal_growth=0.01),
+                    compliance=dict(data["compliance"], include_listing_expenses=True,
+                                    cost_basis="first_year", tax_rate=0.165))
+    files["terminal"] = build_report(terminal, d / "terminal.xlsx").path
     # changed input: rf 0.0425 -> 0.05 on the Inputs sheet (sheet2)
     files["input"] = shutil.copy(files["example"], d / "input.xlsx")
     _edit_sheet(Path(files["input"]), "xl/worksheets/sheet2.xml",
@@ -63,7 +69,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory, soffice: str):
     return dict(zip(names, validate_workbooks([files[n] for n in names]), strict=True))
 
 
-@pytest.mark.parametrize("name", ["example", "mid_g_eq_r", "dated"])
+@pytest.mark.parametrize("name", ["example", "mid_g_eq_r", "dated", "terminal"])
 def test_libreoffice_recalculation_matches_engine(batch, name) -> None:
     result = batch[name]
     assert result.status == "valid", [str(f) for f in result.failures]

@@ -118,14 +118,19 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
         ("Ke, dual listing", "=CORRIDOR_KE(rf,beta,mrp,crp_dual,lp_dual,country_exposure)",
          "=" + fx.cost_of_equity("rf", "beta", "mrp", "country_exposure", "crp_dual", "lp_dual"),
          None, "rate", "decimal"),
-        ("Annual compliance cost (model currency)", None, "=SUMPRODUCT(comp_amounts,comp_fx)",
-         "", "amount", "units"),
+        ("Annual incremental compliance cost (model currency)", None,
+         "=SUMPRODUCT(comp_amounts,comp_fx,comp_incr)", "", "amount", "units"),
         ("Capitalized compliance cost",
          "=COMPLIANCE_COST(comp_amounts,comp_years,comp_rate,comp_growth,comp_one_off,comp_fx,"
-         "comp_tax)",
-         f"=comp_one_off+(1-comp_tax)*D{r['annual_cost']}*IF(comp_growth=comp_rate,"
+         "comp_tax,comp_incr,comp_cost_basis,comp_listing_expenses,comp_include_listing,"
+         "terminal_growth)",
+         "=comp_one_off+IF(comp_include_listing,comp_listing_expenses,0)"
+         f"+(1-comp_tax)*D{r['annual_cost']}"
+         '*IF(comp_cost_basis="today",1+comp_growth,1)*(IF(comp_growth=comp_rate,'
          "comp_years/(1+comp_rate),"
-         "(1-((1+comp_growth)/(1+comp_rate))^comp_years)/(comp_rate-comp_growth))",
+         "(1-((1+comp_growth)/(1+comp_rate))^comp_years)/(comp_rate-comp_growth))"
+         "+IF(ISNUMBER(terminal_growth),(1+comp_growth)^(comp_years-1)*(1+terminal_growth)"
+         "/(comp_rate-terminal_growth)/(1+comp_rate)^comp_years,0))",
          None, "amount", "units"),
         ("PV of cash flows at Ke single", None,
          f"=NPV(D{r['ke_single']},cash_flows)*(1+D{r['ke_single']})^timing_shift", "", "amount",
@@ -233,6 +238,14 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
                          "fx_ccy,0)))")
         ws[f"H{row}"].font, ws[f"H{row}"].number_format = GREEN, "0.000000"
     define(wb, "comp_fx", "Model", f"H6:H{6 + TEMPLATE_ITEM_ROWS - 1}")
+    # per-item 1 (incremental: only because of the dual listing) or 0 (baseline); blank: 1
+    put_text(ws, "I5", "Incremental", BOLD)
+    for i in range(TEMPLATE_ITEM_ROWS):
+        row = 6 + i
+        src = item_first + i
+        ws[f"I{row}"] = f'=IF(Inputs!$D${src}="",1,IF(Inputs!$D${src},1,0))'
+        ws[f"I{row}"].font, ws[f"I{row}"].number_format = GREEN, "0"
+    define(wb, "comp_incr", "Model", f"I6:I{6 + TEMPLATE_ITEM_ROWS - 1}")
 
     for name, row in (("ke_single_udf", r["ke_single"]), ("ke_dual_udf", r["ke_dual"]),
                       ("compliance_cost_udf", r["compliance_cost"]),
@@ -256,18 +269,21 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
     carry = "(" + fx.carry_factor("par_financing_rate", "par_settlement_days",
                                   "par_conversion_days") + ")"
     band = ("par_cost_aix", "par_fx_spread", "par_conversion_fee", carry, "par_cost_hk")
-    hedged = fx.cip_hedged_cost("fund_cnh_yield", "fund_usd_rate", "fund_cnh_rate", "fund_basis")
+    # at the same issuer credit when both spreads are given (rate + spread), else the yields
+    cnh = "IF(ISNUMBER(fund_cnh_spread),fund_cnh_rate+fund_cnh_spread,fund_cnh_yield)"
+    usd = "IF(ISNUMBER(fund_usd_spread),fund_usd_rate+fund_usd_spread,fund_usd_bond_yield)"
+    hedged = fx.cip_hedged_cost(cnh, "fund_usd_rate", "fund_cnh_rate", "fund_basis")
     rows = [
         ("arb_band", "No-arbitrage band half-width (HKEX vs AIX)",
          "=DUAL_ARB_BAND(par_cost_hk,par_cost_aix,par_conversion_fee,par_fx_spread,"
          "par_financing_rate,par_settlement_days,par_conversion_days)",
          f"=MIN({fx.band_upper(*band)},-({fx.band_lower(*band)}))", "0.0000%"),
         ("dimsum_cost", "Dim Sum bond: hedged USD cost (CIP)",
-         "=DIMSUM_HEDGED_COST(fund_cnh_yield,fund_usd_rate,fund_cnh_rate,fund_basis)",
+         f"=DIMSUM_HEDGED_COST({cnh},fund_usd_rate,fund_cnh_rate,fund_basis)",
          f"={hedged}", "0.000%"),
         ("dimsum_saving", "Dim Sum saving against a USD bond",
-         "=DIMSUM_SAVING(fund_cnh_yield,fund_usd_rate,fund_cnh_rate,fund_usd_bond_yield,"
-         "fund_basis)", f"=fund_usd_bond_yield-({hedged})", "0.000%"),
+         f"=DIMSUM_SAVING({cnh},fund_usd_rate,fund_cnh_rate,{usd},fund_basis)",
+         f"={usd}-({hedged})", "0.000%"),
     ]
     for key, label, udf, native, fmt in rows:
         row = e[key]
