@@ -145,6 +145,7 @@ def test_bad_cases_in_a_real_process_and_in_batch(tmp_path: Path) -> None:
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_batch_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = tmp_path / "good.toml"
     good.write_text(TEXT, "utf-8")
