@@ -36,6 +36,7 @@ from xl_corridor.case.evaluate import (
 from xl_corridor.engine import discounting
 from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook import rules
+from xl_corridor.workbook.drivers_block import drivers_block
 from xl_corridor.workbook.fingerprint import STALE, write_fingerprint
 from xl_corridor.workbook.inputs import (
     CF_SPARE_ROWS,
@@ -1161,6 +1162,7 @@ def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
     _checks_sheet(p, case)
     rules.write_rules_sheet(wb)
     _summary_sheet(p, case)
+    drivers_block(p, wb["Summary"], case, 6)
     return p
 
 
