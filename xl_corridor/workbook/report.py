@@ -209,22 +209,27 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         p.formula(ws, f"G{r}", f"=C{r}*E{r}", values[i] * dfs, "amount")
         p.formula(ws, f"H{r}", f"=C{r}*F{r}", values[i] * dfd, "amount")
     last = first + rows - 1
-    # Gordon terminal value of the case's last cash flow (spare rows typed in later do not move
-    # it), discounted like that flow; 0 when terminal_growth is blank
-    last_cf = first + len(cf.values) - 1
+    # Gordon terminal value after the last cash flow in the table (found live, so a year typed
+    # into a spare row moves it), discounted like that flow; 0 when terminal_growth is blank
+    n = len(cf.values)
     tv_row = last + 1
     _label(ws, tv_row, "Terminal value after the last period (Gordon growth; 0 without one)")
+    p.formula(ws, f"B{tv_row}", "=SUMPRODUCT(MAX((cash_flows<>\"\")*(ROW(cash_flows)"
+              "-MIN(ROW(cash_flows))+1)))", float(n), "0")
+    p.formula(ws, f"C{tv_row}", f"=INDEX(C{first}:C{last},B{tv_row})", float(values[n - 1]),
+              "amount")
+    p.formula(ws, f"D{tv_row}", f"=INDEX(D{first}:D{last},B{tv_row})", float(t[n - 1]), "df")
     tg = cf.terminal_growth
-    for col, k, df_col in (("G", ev.ke_single, "E"), ("H", ev.ke_dual, "F")):
+    for col, k in (("G", ev.ke_single), ("H", ev.ke_dual)):
         kname = "ke_single" if col == "G" else "ke_dual"
         tv = 0.0 if tg is None else float(
-            cf.values[-1] * (1 + tg) / (k - tg) * (1 + k) ** -t[len(cf.values) - 1])
-        p.formula(ws, f"{col}{tv_row}",
-                  f"=IF(ISNUMBER(terminal_growth),C{last_cf}*(1+terminal_growth)/({kname}"
-                  f"-terminal_growth)*{df_col}{last_cf},0)", tv, "amount")
+            cf.values[-1] * (1 + tg) / (k - tg) * (1 + k) ** -t[n - 1])
+        p.formula(ws, f"{col}{tv_row}", "=IF(ISNUMBER(terminal_growth),"
+                  f"C{tv_row}*(1+terminal_growth)/({kname}-terminal_growth)"
+                  f"/(1+{kname})^D{tv_row},0)", tv, "amount")
     tot = last + 2
-    define(p.wb, "tv_flow", "CashFlows", f"C{last_cf}")
-    define(p.wb, "tv_t", "CashFlows", f"D{last_cf}")
+    define(p.wb, "tv_flow", "CashFlows", f"C{tv_row}")
+    define(p.wb, "tv_t", "CashFlows", f"D{tv_row}")
     _label(ws, tot, "Present value")
     ws[f"A{tot}"].font = BOLD
     p.formula(ws, f"G{tot}", f"=SUM(G{first}:G{tv_row})", ev.pv_single, "amount")
