@@ -20,7 +20,6 @@ from xl_corridor.case import CaseError, analyze, evaluate, load_case
 from xl_corridor.cli import main
 from xl_corridor.engine.montecarlo import simulate_delta_npv
 from xl_corridor.engine.parity import analyze_parity, arbitrage_band, load_parity_csv
-from xl_corridor.engine.sensitivity import grid_premia
 from xl_corridor.validate.validator import validate_workbooks
 from xl_corridor.workbook.report import build_report
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.axis import DateAxis
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment
 from openpyxl.utils.cell import get_column_letter
@@ -480,7 +481,13 @@ def premia_scale_grid(case: Case, ev: Evaluation, lr: Any, scales: Any) -> np.nd
 def _base_box(ws: Worksheet, ref: str, row_axis: str, row_base: str, row_half: str,
               col_axis: str, col_base: str, col_half: str) -> None:
     """Box the grid cell whose row and column axis values are the base case (live: the
-    nearest point within half a step on each axis)."""
+    nearest point within half a step on each axis), and statically the middle cell (the base
+    when the axes are the centred defaults: LibreOffice draws no conditional borders)."""
+    first, end = ref.split(":")
+    mid_col = get_column_letter((ws[first].column + ws[end].column) // 2)
+    mid_row = (ws[first].row + ws[end].row) // 2
+    box(ws, f"{mid_col}{mid_row}")
+    ws[f"{mid_col}{mid_row}"].font = BOLD
     box(ws, ref, f"AND(ABS({row_axis}-({row_base}))<={row_half}*1.000001,"
                  f"ABS({col_axis}-({col_base}))<={col_half}*1.000001)")
 
@@ -591,7 +598,7 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
                 "0.0%")
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 14
-    for col in cols:
+    for col in [*cols, scol_lo, scol_hi]:
         ws.column_dimensions[col].width = 11
     print_setup(ws, "C5", landscape=True)
     ws.page_setup.fitToHeight = 1
@@ -702,6 +709,9 @@ def _tornado_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None:
     chart.overlap = 100
     chart.title = "Tornado: change in Delta NPV"
     chart.x_axis.scaling.orientation = "maxMin"  # largest swing on top
+    chart.x_axis.tickLblPos = "low"  # input names left of the plot, never over the bars
+    chart.y_axis.number_format = "#,##0_);(#,##0)"
+    chart.y_axis.title = f"Change in Delta NPV ({case.deal.units})"
     chart.add_data(Reference(ws, min_col=13, max_col=14, min_row=5, max_row=last),
                    titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=12, min_row=first, max_row=last))
@@ -813,10 +823,10 @@ def _funding_sheet(p: Plan, case: Case) -> None:
         ("Saving against the USD bond", "=B8-B9", an.dimsum_saving, BOLD,
          "positive: the Dim Sum route is cheaper"),
     ]
-    for i, (label, formula, value, font, note) in enumerate(rows):
+    for i, (label, formula, value, look, note) in enumerate(rows):
         r = 4 + i
         _label(ws, r, label)
-        p.formula(ws, f"B{r}", formula, value, "0.000%", font)
+        p.formula(ws, f"B{r}", formula, value, "0.000%", look)
         put_text(ws, f"C{r}", note)
     define(p.wb, "dimsum_cost", "Funding", "B9")
     define(p.wb, "dimsum_saving", "Funding", "B10")
@@ -955,7 +965,13 @@ def _parity_sheet(p: Plan, case: Case) -> None:
     chart.add_data(Reference(ws, min_col=7, max_col=9, min_row=top, max_row=last),
                    titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-    chart.x_axis.number_format = "yyyy-mm-dd"
+    chart.x_axis = DateAxis(crossAx=100)
+    chart.x_axis.number_format = "d mmm yy"
+    chart.x_axis.majorTimeUnit = "days"
+    chart.x_axis.tickLblPos = "low"
+    chart.x_axis.title = "Trading day"
+    for series in chart.series:
+        series.smooth = False  # straight segments between daily observations
     chart.height, chart.width = 9, 18
     ws.add_chart(chart, "K4")
     _parity_widths(ws)
@@ -1212,6 +1228,141 @@ def _summary_sheet(p: Plan, case: Case) -> None:
     ws.page_setup.fitToHeight = 1  # the summary is one page
 
 
+def _timeline_sheet(p: Plan, case: Case, first: int, last: int) -> None:
+    """The cash flows as a banker reads them: periods across the columns, links to the
+    CashFlows table (which stays one row per period for the formulas)."""
+    ws = p.wb.create_sheet("Timeline")
+    units = case.deal.units
+    put_text(ws, "A1", f"Cash-flow timeline ({units})", TITLE)
+    put_text(ws, "A2", "The case's periods across; every cell links to the CashFlows sheet "
+             "(green). Totals include any cash flow typed into the Inputs table's spare rows.",
+             NOTE)
+    dated = case.cash_flows.dates is not None
+    lines: list[tuple[str, str, str]] = [("Period", "A", "0")]
+    if dated:
+        lines.append(("Date", "B", "date"))
+    lines += [("Exponent t (years)" if dated else "Exponent t (periods)", "D", "number"),
+              (f"Cash flow ({units})", "C", "amount"), ("Discount factor, Ke single", "E", "df"),
+              ("Discount factor, Ke dual", "F", "df"), (f"PV at Ke single ({units})", "G",
+                                                         "amount"),
+              (f"PV at Ke dual ({units})", "H", "amount")]
+    src = p.wb["CashFlows"]
+    cached = p.cached["CashFlows"]
+    n = min(last - first + 1, len(case.cash_flows.values))
+    for k, (label, col, fmt) in enumerate(lines):
+        r = 4 + k
+        put_text(ws, f"A{r}", label, BOLD if k == 0 else None)
+        for i in range(n):
+            c = get_column_letter(2 + i)
+            ref = f"{col}{first + i}"
+            value = src[ref].value if col == "A" else cached.get(ref)
+            p.formula(ws, f"{c}{r}", f"=CashFlows!{ref}", value, fmt, GREEN)
+            if k == 0:
+                ws[f"{c}{r}"].font = font(bold=True, color="008000")
+                ws[f"{c}{r}"].fill = HEADER_FILL
+        if k == 0:
+            ws[f"A{r}"].fill = HEADER_FILL
+    tot = get_column_letter(2 + n)
+    put_text(ws, f"{tot}4", "Total", BOLD)
+    ws[f"{tot}4"].fill = HEADER_FILL
+    for k, (_label_text, col, fmt) in enumerate(lines):
+        total = {"C": ("=SUM(cash_flows_model)", float(sum(case.cash_flows.values))),
+                 "G": ("=pv_single", p.evaluation.pv_single),
+                 "H": ("=pv_dual", p.evaluation.pv_dual)}.get(col)
+        if total is not None:
+            p.formula(ws, f"{tot}{4 + k}", total[0], total[1], fmt, BOLD)
+    shade_negative(ws, f"B{4 + len(lines) - 4}:{tot}{3 + len(lines)}")
+    ws.column_dimensions["A"].width = 30
+    for i in range(n + 1):
+        ws.column_dimensions[get_column_letter(2 + i)].width = 10 if not dated else 11.5
+    print_setup(ws, "B5", landscape=True)
+    ws.page_setup.fitToHeight = 1
+
+
+def _football_field_sheet(p: Plan, case: Case) -> None:
+    """Delta NPV range by method on one page: a floating bar chart beside its data table of
+    live formulas (the Monte Carlo rows are the simulation's snapshot)."""
+    ev, mc, units = p.evaluation, p.analytics.simulation, case.deal.units
+    ws = p.wb.create_sheet("FootballField")
+    put_text(ws, "A1", f"Football field: Delta NPV ({units}) by method", TITLE)
+    put_text(ws, "A2", "Low and high of each method, live formulas over the sheets named; the "
+             "bars float from low to high. Base case marked by the first row.", NOTE)
+    header(ws, 4, ["Method", "Low", "High", "Source"])
+    sens, prem = p.wb["Sensitivity"], p.rows
+    sgrid = [x for row in ev.sens_grid for x in row]
+    pgrid = []
+    for row in sens.iter_rows(min_row=prem["premia_first"], max_row=prem["premia_last"],
+                              min_col=3, max_col=2 + len(ev.sens_cost)):
+        pgrid += [p.cached["Sensitivity"][c.coordinate] for c in row]
+    torn = [x for r in p.analytics.tornado for x in (r.delta_low, r.delta_high)]
+    rows: list[tuple[str, str, Any, str, Any, str, bool]] = [
+        ("Base case", "=delta_npv", ev.delta_npv, "=delta_npv", ev.delta_npv, "Summary", False),
+        ("Ke dual x compliance cost grid", "=MIN(sens_grid)", min(sgrid), "=MAX(sens_grid)",
+         max(sgrid), "Sensitivity, first grid", False),
+        ("dLP x cash-flow scale grid", "=MIN(premia_grid)", min(pgrid), "=MAX(premia_grid)",
+         max(pgrid), "Sensitivity, second grid", False),
+        ("Tornado extremes (one input -/+ shift)", "=MIN(Tornado!$E$6:$F$15)", min(torn),
+         "=MAX(Tornado!$E$6:$F$15)", max(torn), "Tornado", False),
+    ]
+    if mc is not None:
+        rows.append(("Monte Carlo P5 - P95 (SNAPSHOT)", "=MonteCarlo!$B$9", mc.p5,
+                     "=MonteCarlo!$B$11", mc.p95,
+                     f"MonteCarlo: simulation output at build, seed {mc.seed}", True))
+    header(ws, 4, ["Bar start", "Below 0", "Above 0"], col=6)
+    for i, (label, flo, lo, fhi, hi, where, snap) in enumerate(rows):
+        r = 5 + i
+        put_text(ws, f"A{r}", label, BOLD if i == 0 else None)
+        p.formula(ws, f"B{r}", flo, lo, "amount", GREEN, snapshot=snap)
+        p.formula(ws, f"C{r}", fhi, hi, "amount", GREEN, snapshot=snap)
+        put_text(ws, f"D{r}", where, NOTE)
+        # chart helpers: an invisible start, then the part below and the part above zero
+        # (stacked bars stack negatives and positives apart)
+        start = lo if lo >= 0 else (hi if hi <= 0 else 0.0)
+        below = (lo - hi) if hi <= 0 else (lo if lo < 0 else 0.0)
+        above = (hi - lo) if lo >= 0 else (hi if hi > 0 else 0.0)
+        p.formula(ws, f"F{r}", f"=IF(B{r}>=0,B{r},IF(C{r}<=0,C{r},0))", start, "amount",
+                  snapshot=snap)
+        p.formula(ws, f"G{r}", f"=IF(C{r}<=0,B{r}-C{r},IF(B{r}<0,B{r},0))", below, "amount",
+                  snapshot=snap)
+        p.formula(ws, f"H{r}", f"=IF(B{r}>=0,C{r}-B{r},IF(C{r}>0,C{r},0))", above, "amount",
+                  snapshot=snap)
+    last = 4 + len(rows)
+    shade_negative(ws, f"B5:C{last}")
+    put_text(ws, f"A{last + 1}", "Columns F-H only draw the chart (an invisible start, the part "
+             "of the bar below zero, the part above).", NOTE)
+    if mc is not None:
+        p.formula(ws, f"A{last + 2}", f'=IF(inputs_edited,"{STALE}","Monte Carlo: a snapshot of '
+                  'the build (not recalculated); the other rows are live.")',
+                  "Monte Carlo: a snapshot of the build (not recalculated); the other rows are "
+                  "live.", None, NOTE)
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.gapWidth = 60
+    chart.title = f"Delta NPV range by method ({units})"
+    chart.add_data(Reference(ws, min_col=6, max_col=8, min_row=4, max_row=last),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=5, max_row=last))
+    chart.x_axis.scaling.orientation = "maxMin"  # base case on top
+    chart.x_axis.tickLblPos = "low"
+    chart.y_axis.number_format = "#,##0_);(#,##0)"
+    chart.y_axis.title = f"Delta NPV ({units})"
+    chart.legend = None
+    start, below, above = chart.series
+    start.graphicalProperties.noFill = True
+    start.graphicalProperties.line.noFill = True
+    for ser in (below, above):
+        ser.graphicalProperties.solidFill = "1F4E79"
+        ser.graphicalProperties.line.solidFill = "1F4E79"
+    chart.height, chart.width = 9, 24
+    ws.add_chart(chart, f"A{last + 4}")
+    for col, width in zip("ABCDEFGH", (40, 12, 12, 44, 2, 10, 10, 10), strict=True):
+        ws.column_dimensions[col].width = width
+    print_setup(ws, None, landscape=True)
+    ws.page_setup.fitToHeight = 1
+
+
 def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
     """Lay out a report in memory with the value each cell must hold (no file written).
 
@@ -1246,6 +1397,10 @@ def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
     _checks_sheet(p, case)
     rules.write_rules_sheet(wb)
     _summary_sheet(p, case)
+    # new sheets last: the existing sheets keep their positions (sheetN.xml) for tools
+    # and tests that address them
+    _football_field_sheet(p, case)
+    _timeline_sheet(p, case, first, last)
     properties(wb, f"{case.deal.name}: HKEX + AIX dual-listing decision",
                f"{case.deal.issuer}; valuation date {case.deal.valuation_date.isoformat()}; "
                f"amounts in {case.deal.units}")

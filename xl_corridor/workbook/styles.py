@@ -144,8 +144,11 @@ def box(ws: Worksheet, ref: str, condition: str | None = None) -> None:
         ws.conditional_formatting.add(ref, FormulaRule(formula=[condition], border=BOX,
                                                        font=font(bold=True)))
         return
+    if ":" not in ref:
+        ws[ref].border = BOX
+        return
     for row in ws[ref]:
-        for cell in row if isinstance(row, tuple) else (row,):
+        for cell in row:
             cell.border = BOX
 
 

@@ -35,8 +35,10 @@ from xl_corridor.workbook.styles import (
     INPUT_FILL,
     TITLE,
     define,
+    gridlines_off,
     header,
     print_setup,
+    properties,
     put_text,
 )
 
@@ -313,6 +315,9 @@ def template_workbook(case: Case | None = None) -> Workbook:
                         fx_rows=TEMPLATE_FX_ROWS, with_dates=False)
     _model_sheet(wb, refs)
     wb.active = 1
+    properties(wb, "xl-corridor template: HKEX + AIX dual-listing model",
+               "Inputs (blue) and add-in functions beside native formulas")
+    gridlines_off(wb)
     return wb
 
 
