@@ -20,7 +20,6 @@ from xl_corridor.case import CaseError, analyze, evaluate, load_case
 from xl_corridor.cli import main
 from xl_corridor.engine.montecarlo import simulate_delta_npv
 from xl_corridor.engine.parity import analyze_parity, arbitrage_band, load_parity_csv
-from xl_corridor.engine.sensitivity import grid_premia
 from xl_corridor.validate.validator import validate_workbooks
 from xl_corridor.workbook.report import build_report
 
@@ -77,30 +76,44 @@ def test_libreoffice_recalculation_matches_engine_and_tampering_is_caught(
 # --- premia grid and tornado -------------------------------------------------------------------
 
 
-def test_premia_grid_is_native_and_equals_grid_premia(report) -> None:
+def test_premia_grid_is_native_and_two_dimensional(report) -> None:
+    # rows: liquidity-premium reduction dLP (country reduction held at the case's), columns:
+    # cash-flow scale 0.5x..1.5x; expected from the textbook PV sum, computed here.
     case = load_case(EXAMPLE)
     ev = evaluate(case)
-    lr = np.linspace(0.0, 0.02, 7)
-    cr = np.linspace(0.0, 0.02, 7)
-    m, p = case.market, case.premia
-    expected = grid_premia(case.cash_flows.values, m.rf, m.beta, m.mrp, ev.crp_single,
-                           p.lp_single, lr, cr, ev.compliance_cost, m.country_exposure)
+    m, p, cf = case.market, case.premia, case.cash_flows
+    lr = np.linspace(0.0, 2 * (p.lp_single - p.lp_dual), 7)  # default: centred on the case
+    scale = np.linspace(0.5, 1.5, 7)
+    shift = {"end": 0.0, "mid": 0.5, "begin": 1.0}[cf.timing]
+    t = np.arange(1, len(cf.values) + 1) - shift
+    values = np.asarray(cf.values)
+
+    def pv(k: float) -> float:
+        return float(np.sum(values / (1 + k) ** t))
+
+    ks = m.rf + m.beta * m.mrp + m.country_exposure * ev.crp_single + p.lp_single
+    dcrp = ev.crp_single - p.crp_dual
+    expected = np.array([[s * (pv(ks - d - m.country_exposure * dcrp) - pv(ks))
+                          - ev.compliance_cost for s in scale] for d in lr])
     wb = load_workbook(report.path)
     (sheet, ref), = wb.defined_names["premia_grid"].destinations
     cells = wb[sheet][ref.replace("$", "")]
-    assert all(c.value.startswith("=SUMPRODUCT(") for row in cells for c in row)
+    assert all("SUMPRODUCT(" in c.value for row in cells for c in row)
     cached = load_workbook(report.path, data_only=True)[sheet][ref.replace("$", "")]
     got = np.array([[c.value for c in row] for row in cached])
-    np.testing.assert_allclose(got, expected, rtol=1e-12)
-    # corner (0, 0): no reduction, Ke dual = Ke single, so Delta NPV = -compliance cost
-    assert got[0, 0] == pytest.approx(-ev.compliance_cost, rel=1e-12)
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+    # the middle cell is the base case: the case's dLP and scale 1
+    assert got[3, 3] == pytest.approx(ev.delta_npv, rel=1e-10)
+    # two-dimensional in fact: no anti-diagonal repeats (each cell differs from its
+    # up-right neighbour)
+    assert np.all(np.abs(got[1:, :-1] - got[:-1, 1:]) > 1e-6)
 
 
 def test_breakevens_and_tornado(report) -> None:
     wb = load_workbook(report.path)
     ws = wb["Sensitivity"]
     labels = {c.value: c.row for c in ws["A"] if isinstance(c.value, str)}
-    row = labels["Break-even compliance cost (PV at Ke dual - PV at Ke single)"]
+    row = labels["Break-even compliance cost"]
     assert ws[f"C{row}"].value == "=pv_dual-pv_single"
     t = wb["Tornado"]
     an = report.analytics

@@ -58,7 +58,7 @@ def test_banker_formatting() -> None:
     (sheet, ref), = wb.defined_names["rf"].destinations
     assert sheet == "Inputs"
     cell = inputs[ref.replace("$", "")]
-    assert cell.font.color.rgb.endswith("0000FF") and cell.number_format == "0.00%"
+    assert cell.font.color.rgb.endswith("0000FF") and cell.number_format == "0.00??%_);(0.00??%)"
     assert wb["Model"]["D6"].font.color.rgb.endswith("000000")
     assert wb["Model"]["H6"].font.color.rgb.endswith("008000")  # cross-sheet link
     assert wb["Model"].freeze_panes == "B6"

@@ -104,6 +104,8 @@ def what_drives(case: Case) -> list[tuple[str, float]]:
     for end in ("low", "high"):
         total = cut[end]
         lp_dual = case.premia.lp_single - (total - cut["country"])
+        if not 0 <= lp_dual <= 1:  # the country part alone overshoots: no liquidity premium does
+            continue
         rows.append((f"Premium cut {total * 1e4:.0f} bp ({end} end of Hail & Leuz 2009)",
                      evaluate(_with(case, "premia", lp_dual=lp_dual)).delta_npv))
     return rows

@@ -83,21 +83,37 @@ class Evaluation:
 
 
 def sensitivity(case: Case, core: Mapping[str, Any] | None = None) -> Sensitivity:
-    """The case's sensitivity ranges with every default filled in: Ke dual +/- 2 points, cost
-    0 to 2x; premia-grid reductions from 0 to the single-listing premium."""
+    """The case's sensitivity ranges with every default filled in, each default centred on the
+    base case so that the middle point of a grid axis (of an odd number of steps) is the base:
+    Ke dual +/- 0.02 (decimal), compliance cost 0 to 2x, liquidity-premium reduction 0 to 2x
+    the case's (lp_single - lp_dual; +/- 0.01 when the case has none), country-premium
+    reduction 0 to 2x (crp_single - crp_dual; +/- 0.01 when none)."""
     sens = case.sensitivity
-    if (sens is not None and sens.liquidity_reduction is not None
-            and sens.country_reduction is not None):
+    if (sens is not None and sens.ke_dual is not None and sens.compliance_cost is not None
+            and sens.liquidity_reduction is not None and sens.country_reduction is not None):
         return sens
     ev = core if core is not None else _core(case, "case")
     if sens is None:
-        sens = Sensitivity(
-            ke_dual=(round(ev["ke_dual"] - 0.02, 6), round(ev["ke_dual"] + 0.02, 6)),
-            compliance_cost=(0.0, round(2 * ev["compliance_cost"], 6)),
-        )
+        sens = Sensitivity()
+
+    def around(base: float, half: float | None = None,
+               within: tuple[float, float] = (-math.inf, math.inf)) -> tuple[float, float]:
+        h = abs(base) if half is None else half
+        h = h if h > 0 else 0.01
+        # 12 decimals: the value a workbook's Inputs sheet reads back (so a report of a case
+        # evaluates exactly like the case); clipped so that every premium on the grid stays a
+        # premium (a reduction r of a premium P must keep P - r within [0, 1])
+        lo, hi = max(base - h, within[0]), min(base + h, within[1])
+        return (round(lo, 12), round(hi, 12))
+
+    p = case.premia
     return sens.model_copy(update={
-        "liquidity_reduction": sens.liquidity_reduction or (0.0, case.premia.lp_single),
-        "country_reduction": sens.country_reduction or (0.0, ev["crp_single"]),
+        "ke_dual": sens.ke_dual or around(ev["ke_dual"], 0.02),
+        "compliance_cost": sens.compliance_cost or around(ev["compliance_cost"]),
+        "liquidity_reduction": sens.liquidity_reduction or around(
+            p.lp_single - p.lp_dual, within=(p.lp_single - 1, p.lp_single)),
+        "country_reduction": sens.country_reduction or around(
+            ev["crp_single"] - p.crp_dual, within=(ev["crp_single"] - 1, ev["crp_single"])),
     })
 
 
@@ -297,6 +313,7 @@ def _evaluate(case: Case, label: str) -> Evaluation:
                    listing.listing_path, lst.reporting_code, lst.resource_category,
                    lst.dfs_complete)
     sens = sensitivity(case, core)
+    assert sens.ke_dual is not None and sens.compliance_cost is not None
     for i, k in enumerate(sens.ke_dual):
         _engine(label, {"ke_dual": f"sensitivity.ke_dual[{i + 1}]"}, ck.rate, "ke_dual", k)
     ke_axis = np.linspace(*sens.ke_dual, sens.steps)

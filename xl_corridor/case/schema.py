@@ -154,10 +154,11 @@ class Listing(_Model):
 
 
 class Sensitivity(_Model):
-    ke_dual: tuple[Num, Num]
-    compliance_cost: tuple[Num, Num]
+    # grid axes (None: centred on the base case, so the middle row and column are the base)
+    ke_dual: tuple[Num, Num] | None = None
+    compliance_cost: tuple[Num, Num] | None = None
     steps: Int = Field(default=7, ge=2, le=15)
-    # premia grid axes (None: from 0 to the single-listing premium)
+    # premia grid rows (None: from 0 to twice the case's liquidity-premium reduction)
     liquidity_reduction: tuple[Num, Num] | None = None
     country_reduction: tuple[Num, Num] | None = None
     tornado_shift: Num = Field(default=0.2, gt=0, le=1,

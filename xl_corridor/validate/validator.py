@@ -23,6 +23,7 @@ import re
 import shutil
 import tempfile
 import types
+import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -335,7 +336,11 @@ def _recalculate_reports(jobs: Sequence[_Job]) -> None:
     try:
         files = _lo.recalculate([j.path for j in todo], out)
         for job, file in zip(todo, files, strict=True):
-            wb = load_workbook(file, data_only=True)
+            with warnings.catch_warnings():
+                # LibreOffice's re-saved charts use forms openpyxl cannot read back; only the
+                # cell values of this throw-away copy matter here
+                warnings.simplefilter("ignore", UserWarning)
+                wb = load_workbook(file, data_only=True)
             for sheet in job.plan.wb.sheetnames:  # workbook order: the Summary first
                 cells = job.plan.cached.get(sheet, {})
                 ws = wb[sheet]

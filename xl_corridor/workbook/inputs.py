@@ -24,6 +24,7 @@ from xl_corridor.workbook.styles import (
     BOLD,
     FMT,
     INPUT_FILL,
+    INPUT_FMT,
     NOTE,
     TITLE,
     define,
@@ -400,7 +401,7 @@ def _scalar_row(wb: Workbook, ws: Worksheet, case: Case, s: Scalar, row: int,
         cell.value = value
     cell.font = BLUE
     cell.fill = INPUT_FILL
-    cell.number_format = FMT[s.kind]
+    cell.number_format = INPUT_FMT[s.kind]
     put_text(ws, f"C{row}", case.deal.units if s.unit == "units" else s.unit)
     put_text(ws, f"D{row}", case.sources.get(s.name) or note)
     put_text(ws, f"E{row}", s.name)
@@ -464,7 +465,7 @@ def write_inputs(
         ws[f"A{r}"] = i + 1
         cell = ws[f"B{r}"]
         cell.value = cf.values[i] if i < len(cf.values) else None
-        cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, FMT["amount"]
+        cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, INPUT_FMT["amount"]
         if with_dates:
             dcell = ws[f"C{r}"]
             dcell.value = cf.dates[i] if cf.dates is not None and i < len(cf.dates) else None
@@ -495,7 +496,7 @@ def write_inputs(
                 put_text(ws, cell.coordinate, value)
             else:
                 cell.value = value
-            cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, FMT[fmt]
+            cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, INPUT_FMT[fmt]
     last = first + item_rows - 1
     define(wb, "comp_labels", "Inputs", f"A{first}:A{last}")
     define(wb, "comp_amounts", "Inputs", f"B{first}:B{last}")

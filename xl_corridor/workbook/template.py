@@ -37,8 +37,10 @@ from xl_corridor.workbook.styles import (
     INPUT_FILL,
     TITLE,
     define,
+    gridlines_off,
     header,
     print_setup,
+    properties,
     put_text,
 )
 
@@ -344,6 +346,9 @@ def template_workbook(case: Case | None = None) -> Workbook:
     _listing_sheet(wb)
     rules.write_rules_sheet(wb)
     wb.active = 1
+    properties(wb, "xl-corridor template: HKEX + AIX dual-listing model",
+               "Inputs (blue) and add-in functions beside native formulas")
+    gridlines_off(wb)
     return wb
 
 
