@@ -7,8 +7,7 @@ amounts are in the model currency). Excel adapters live in ``udfs/corridor_udfs.
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xl_corridor.engine.capital import preproduction_capital
 from xl_corridor.engine.compliance import compliance_cost, growing_annuity_factor
@@ -29,7 +28,6 @@ from xl_corridor.engine.liquidity import (
     turnover,
 )
 from xl_corridor.engine.listing import ListingPath, listing_path
-from xl_corridor.engine.montecarlo import MonteCarloResult, simulate_delta_npv, simulate_price_paths
 from xl_corridor.engine.parity import (
     analyze_parity,
     arbitrage_band,
@@ -40,12 +38,34 @@ from xl_corridor.engine.parity import (
 )
 from xl_corridor.engine.rates import cost_of_equity, country_risk_premium, ke_in_currency
 from xl_corridor.engine.reference import damodaran, damodaran_country
-from xl_corridor.engine.sensitivity import delta_npv_from_inputs, grid_ke_cost, grid_premia, tornado
 from xl_corridor.errors import CorridorInputError
 
+if TYPE_CHECKING:
+    __version__: str
+    from xl_corridor.engine.montecarlo import (
+        MonteCarloResult,
+        simulate_delta_npv,
+        simulate_price_paths,
+    )
+    from xl_corridor.engine.sensitivity import (
+        delta_npv_from_inputs,
+        grid_ke_cost,
+        grid_premia,
+        tornado,
+    )
+
 # The workbook layer (case files, reports, template, validator) needs openpyxl and pydantic;
-# it is imported on first use so that the Excel functions load with numpy alone.
+# it is imported on first use so that the Excel functions load with numpy alone. So are the
+# simulation (numpy.random) and the sensitivity tables, which no Excel function calls, and the
+# version (importlib.metadata): `import corridor_udfs` loads only what the functions use.
 _LAZY = {
+    "MonteCarloResult": "xl_corridor.engine.montecarlo",
+    "simulate_delta_npv": "xl_corridor.engine.montecarlo",
+    "simulate_price_paths": "xl_corridor.engine.montecarlo",
+    "delta_npv_from_inputs": "xl_corridor.engine.sensitivity",
+    "grid_ke_cost": "xl_corridor.engine.sensitivity",
+    "grid_premia": "xl_corridor.engine.sensitivity",
+    "tornado": "xl_corridor.engine.sensitivity",
     "Case": "xl_corridor.case",
     "CaseError": "xl_corridor.case",
     "Evaluation": "xl_corridor.case",
@@ -62,18 +82,27 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    if name == "__version__":
+        globals()["__version__"] = _version()
+        return globals()["__version__"]
     raise AttributeError(f"module 'xl_corridor' has no attribute {name!r}")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("xl-corridor")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0+source"
+
+
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | {"__version__"})
 
-
-try:
-    __version__ = version("xl-corridor")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
 
 __all__ = [
     "__version__",
