@@ -19,8 +19,6 @@ import functools
 import importlib.util
 import math
 import re
-import shutil
-import tempfile
 import types
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -100,7 +98,8 @@ def validate_workbook(path: str | Path) -> ValidationResult:
 
 
 def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
-    """Validate many workbooks; all reports are recalculated by ONE LibreOffice process.
+    """Validate many workbooks; reports are recalculated by warm LibreOffice processes (one per
+    core, started once, while the reports are read) that share the batch.
 
     Returns
     -------
@@ -116,6 +115,12 @@ def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
     xl_corridor.validate.libreoffice.LibreOfficeError
         If reports are given and LibreOffice is missing or fails.
     """
+    paths = list(paths)
+    with _lo.Session(len(paths)) as lo:  # killed, with its temporary files, on every exit
+        return _validate_all(paths, lo)
+
+
+def _validate_all(paths: Sequence[str | Path], lo: _lo.Session) -> list[ValidationResult]:
     results: dict[int, ValidationResult] = {}
     reports: list[tuple[int, _Job]] = []
     for i, raw in enumerate(paths):
@@ -125,6 +130,7 @@ def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
             results[i] = _validate_template(job)
             continue
         if not problem:
+            lo.start()  # LibreOffice warms up while the report is read
             problem = _prepare_report(job)
         if problem:
             results[i] = ValidationResult(job.path, job.kind or "unknown", "unusable",
@@ -132,7 +138,7 @@ def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
         else:
             reports.append((i, job))
     if reports:
-        _recalculate_reports([job for _, job in reports])
+        _recalculate_reports([job for _, job in reports], lo)
         for i, job in reports:
             status: Status = "failed" if job.failures else "valid"
             results[i] = ValidationResult(job.path, "report", status, tuple(job.failures),
@@ -221,38 +227,32 @@ def _prepare_report(job: _Job) -> str:
     return ""
 
 
-def _recalculate_reports(jobs: Sequence[_Job]) -> None:
-    from openpyxl import load_workbook
-    from openpyxl.utils.datetime import to_excel
-
+def _recalculate_reports(jobs: Sequence[_Job], lo: _lo.Session) -> None:
     todo = [j for j in jobs if j.plan is not None]
     if not todo:
         return
-    out = Path(tempfile.mkdtemp(prefix="xl-corridor-recalc-"))
-    try:
-        files = _lo.recalculate([j.path for j in todo], out)
-        for job, file in zip(todo, files, strict=True):
-            wb = load_workbook(file, data_only=True)
-            for sheet, cells in job.plan.cached.items():
-                ws = wb[sheet]
-                for ref, expected in cells.items():
-                    if expected is None:
-                        continue
-                    job.checked += 1
-                    got = ws[ref].value
-                    if isinstance(got, dt.datetime | dt.date):  # date-formatted: compare serials
-                        got = float(to_excel(got))
-                    loose = sheet == "Checks" and ref.startswith("D")
-                    if isinstance(got, str) and got.startswith("#") and got != expected:
-                        job.failures.append(Failure(f"{sheet}!{ref}", expected, got,
-                                                    "formula evaluates to an error"))
-                    elif not _close(got, expected, loose):
-                        job.failures.append(Failure(f"{sheet}!{ref}", expected, got,
-                                                    "recalculated value differs from the "
-                                                    "engine"))
-            wb.close()
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
+    wanted = [{sheet: [ref for ref, v in cells.items() if v is not None]
+               for sheet, cells in j.plan.cached.items()} for j in todo]
+    recalculated = lo.values([j.path for j in todo], wanted)
+    for job, values in zip(todo, recalculated, strict=True):
+        for sheet, cells in job.plan.cached.items():
+            for ref, expected in cells.items():
+                if expected is None:
+                    continue
+                job.checked += 1
+                got = values[sheet][ref]
+                if isinstance(got, dt.datetime | dt.date):  # date-formatted: compare serials
+                    from openpyxl.utils.datetime import to_excel
+
+                    got = float(to_excel(got))
+                loose = sheet == "Checks" and ref.startswith("D")
+                if isinstance(got, str) and got.startswith("#") and got != expected:
+                    job.failures.append(Failure(f"{sheet}!{ref}", expected, got,
+                                                "formula evaluates to an error"))
+                elif not _close(got, expected, loose):
+                    job.failures.append(Failure(f"{sheet}!{ref}", expected, got,
+                                                "recalculated value differs from the "
+                                                "engine"))
 
 
 # --- templates ----------------------------------------------------------------------------------
