@@ -13,8 +13,10 @@ were asked for) or ``{"ok": false, "error": "..."}``.
 
 Usage: python3 _uno_worker.py SOFFICE PROFILE_URI PIPE_NAME
 
-Exit codes: 0 after stdin closes; 3 if ``uno`` cannot be imported (the caller falls back to
-``soffice --convert-to``); 4 if LibreOffice did not start or accept the connection.
+Exit: 3 if ``uno`` cannot be imported (the caller falls back to ``soffice --convert-to``);
+otherwise, when stdin closes or anything fails (4: LibreOffice did not start or accept the
+connection), the worker kills its own process group, LibreOffice included: it is killed by
+SIGKILL. A watchdog thread does the same if the caller dies.
 """
 
 import json
@@ -169,7 +171,7 @@ def main(argv):
     # MacroExecMode NEVER_EXECUTE = 0; UpdateDocMode NO_UPDATE = 0 (external links stay as saved).
     load = _props(Hidden=True, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0)
     store = _props(FilterName=FILTER, Overwrite=True)
-    print(json.dumps({"ready": True}), flush=True)
+    print(json.dumps({"ready": True}), flush=True)  # a dead caller: BrokenPipeError, see below
     for line in sys.stdin:
         job = json.loads(line)
         doc = None
@@ -193,16 +195,14 @@ def main(argv):
                 except Exception:
                     pass
         print(json.dumps(answer), flush=True)
-    try:
-        desktop.terminate()
-    except Exception:
-        pass  # the bridge drops as LibreOffice exits
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    return 0
+    return 0  # stdin closed: the caller has what it needs; LibreOffice goes with the group
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    try:
+        main(sys.argv)
+    finally:  # however main ended (even an exception), LibreOffice must not outlive it
+        if os.name == "posix":
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+        else:
+            os.kill(os.getpid(), signal.SIGTERM)

@@ -145,6 +145,14 @@ def _kill_group(proc: subprocess.Popen[Any]) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         pass
+    if os.name == "posix":  # the rest of the group (LibreOffice) dies asynchronously: wait
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except (ProcessLookupError, PermissionError):
+                break
+            time.sleep(0.01)
 
 
 def _kill_all_live() -> None:
@@ -161,8 +169,12 @@ def _kill_all_live() -> None:
 atexit.register(_kill_all_live)
 
 
-def _spawn(cmd: Sequence[str], **kwargs: Any) -> subprocess.Popen[Any]:
-    """Start ``cmd`` as the leader of a new process group, remembered until it is killed."""
+def _spawn(cmd: Sequence[str], work: Path, **kwargs: Any) -> subprocess.Popen[Any]:
+    """Start ``cmd`` as the leader of a new process group, remembered until it is killed. Its
+    temporary files (LibreOffice leaves lu*.tmp when killed) go under ``work``, deleted after."""
+    tmp = work / "tmp"
+    tmp.mkdir(exist_ok=True)
+    kwargs["env"] = {**os.environ, "TMPDIR": str(tmp), "TMP": str(tmp), "TEMP": str(tmp)}
     if os.name == "posix":
         kwargs["start_new_session"] = True
     else:
@@ -218,7 +230,7 @@ class _Worker:
         self.started = False
         with open(self.errors, "wb") as err:
             self.proc = _spawn(
-                [python, str(_WORKER), soffice, _profile(work / f"profile{index}"), pipe],
+                [python, str(_WORKER), soffice, _profile(work / f"profile{index}"), pipe], work,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
                 encoding="utf-8", bufsize=1)
 
@@ -432,7 +444,7 @@ def _run_convert(soffice: str, inputs: Sequence[Path], out_dir: Path, work: Path
                    "--headless", "--invisible", "--norestore", "--nolockcheck", "--nodefault",
                    "--nofirststartwizard", "--convert-to", _FILTER, "--outdir", str(out_dir),
                    *map(str, chunk)]
-            procs.append(_spawn(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            procs.append(_spawn(cmd, work, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL))
         deadline = time.monotonic() + limit
         for proc in procs:
