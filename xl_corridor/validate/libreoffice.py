@@ -77,6 +77,7 @@ _LIVE: set[int] = set()
 _LIVE_LOCK = threading.Lock()
 
 
+
 class LibreOfficeError(RuntimeError):
     """LibreOffice is missing or failed to convert a workbook."""
 
@@ -169,19 +170,31 @@ def _kill_all_live() -> None:
 atexit.register(_kill_all_live)
 
 
-def _spawn(cmd: Sequence[str], work: Path, **kwargs: Any) -> subprocess.Popen[Any]:
-    """Start ``cmd`` as the leader of a new process group, remembered until it is killed. Its
+def _spawn(cmd: Sequence[str], work: Path, owned: list[subprocess.Popen[Any]],
+           **kwargs: Any) -> subprocess.Popen[Any]:
+    """Start ``cmd`` as the leader of a new process group, put on record in ``owned`` (which
+    the caller kills) and in ``_LIVE`` (killed at exit) before any signal can interrupt. Its
     temporary files (LibreOffice leaves lu*.tmp when killed) go under ``work``, deleted after."""
     tmp = work / "tmp"
     tmp.mkdir(exist_ok=True)
     kwargs["env"] = {**os.environ, "TMPDIR": str(tmp), "TMP": str(tmp), "TEMP": str(tmp)}
-    if os.name == "posix":
-        kwargs["start_new_session"] = True
-    else:
+    if os.name != "posix":
         kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
-    proc = subprocess.Popen(list(cmd), **kwargs)
-    with _LIVE_LOCK:
-        _LIVE.add(proc.pid)
+        proc = subprocess.Popen(list(cmd), **kwargs)
+        owned.append(proc)
+        with _LIVE_LOCK:
+            _LIVE.add(proc.pid)
+        return proc
+    kwargs["start_new_session"] = True
+    # SIGTERM waits until the new group is on record, so no unwinding can miss it.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    try:
+        proc = subprocess.Popen(list(cmd), **kwargs)
+        owned.append(proc)
+        with _LIVE_LOCK:
+            _LIVE.add(proc.pid)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return proc
 
 
@@ -224,14 +237,15 @@ class _UnoMissing(Exception):
 class _Worker:
     """One warm LibreOffice and the UNO worker driving it, in their own process group."""
 
-    def __init__(self, python: str, soffice: str, work: Path, index: int) -> None:
+    def __init__(self, python: str, soffice: str, work: Path, index: int,
+                 owned: list[subprocess.Popen[Any]]) -> None:
         self.errors = work / f"worker{index}.err"
         pipe = f"xlcorridor{os.getpid()}_{index}_{time.monotonic_ns()}"
         self.started = False
         with open(self.errors, "wb") as err:
             self.proc = _spawn(
                 [python, str(_WORKER), soffice, _profile(work / f"profile{index}"), pipe], work,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
+                owned, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
                 encoding="utf-8", bufsize=1)
 
     def _line(self) -> dict[str, Any]:
@@ -256,10 +270,6 @@ class _Worker:
         self.proc.stdin.flush()
         return self._line()
 
-    def kill(self) -> None:
-        _kill_group(self.proc)
-
-
 class Session:
     """Warm LibreOffice workers for one batch of files.
 
@@ -274,6 +284,7 @@ class Session:
         self.timeout = timeout
         self.work = Path(tempfile.mkdtemp(prefix="xl-corridor-lo-"))
         self.workers: list[_Worker] = []
+        self.procs: list[subprocess.Popen[Any]] = []  # every group this session started
         self.uno = True
         self._inputs = 0
         self._sigterm = _sigterm_unwinds()
@@ -289,10 +300,15 @@ class Session:
             self._sigterm.__exit__(None, None, None)
 
     def close(self) -> None:
-        for w in self.workers:
-            w.kill()
+        for proc in self.procs:
+            _kill_group(proc)
+        self.procs = []
         self.workers = []
-        shutil.rmtree(self.work, ignore_errors=True)
+        for _ in range(20):  # a process killed a moment ago may still have created a file
+            shutil.rmtree(self.work, ignore_errors=True)
+            if not self.work.exists():
+                break
+            time.sleep(0.05)
 
     def _soffice(self) -> str:
         soffice = find_soffice()
@@ -312,8 +328,8 @@ class Session:
         if not python:
             self.uno = False
             return
-        self.workers = [_Worker(python, soffice, self.work, i)
-                        for i in range(_workers(self.expected))]
+        for i in range(_workers(self.expected)):
+            self.workers.append(_Worker(python, soffice, self.work, i, self.procs))
 
     def _copies(self, paths: Sequence[Path]) -> list[Path]:
         # Copies under neutral names: LibreOffice never touches (or leaves lock files next to)
@@ -444,8 +460,8 @@ def _run_convert(soffice: str, inputs: Sequence[Path], out_dir: Path, work: Path
                    "--headless", "--invisible", "--norestore", "--nolockcheck", "--nodefault",
                    "--nofirststartwizard", "--convert-to", _FILTER, "--outdir", str(out_dir),
                    *map(str, chunk)]
-            procs.append(_spawn(cmd, work, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL))
+            _spawn(cmd, work, procs, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + limit
         for proc in procs:
             try:
