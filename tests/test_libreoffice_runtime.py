@@ -90,7 +90,9 @@ def test_uno_values_equal_those_of_the_resaved_xlsx(report, soffice, private_tmp
     validator's former path): same cells, same types (bool, str, number), same numbers."""
     _uno_or_skip()
     cells = _cells(report)
-    (over_uno,) = lo.recalculated_values([report], [cells])
+    with lo.Session(1) as session:
+        (over_uno,) = session.values([report], [cells])
+        assert session.uno
     monkeypatch.setenv("XL_CORRIDOR_UNO_PYTHON", "")  # no UNO: soffice --convert-to + openpyxl
     (resaved,) = lo.recalculated_values([report], [cells])
     assert sum(map(len, cells.values())) > 500
@@ -109,7 +111,10 @@ def test_timeout_scales_with_the_files():
     assert lo.timeout_for(50, 2) == lo.START_SECONDS + 25 * lo.PER_FILE_SECONDS
 
 
-def test_a_timeout_kills_libreoffice(report, soffice, private_tmp):
+@pytest.mark.parametrize("uno", [False, True], ids=["convert-to", "uno"])
+def test_a_timeout_kills_libreoffice(report, soffice, private_tmp, monkeypatch, uno):
+    if not uno:
+        monkeypatch.setenv("XL_CORRIDOR_UNO_PYTHON", "")
     with pytest.raises(lo.LibreOfficeError, match="did not finish"):
         lo.recalculated_values([report], [{"Summary": ["B3"]}], timeout=0.05)
     assert _gone(str(private_tmp)) == []

@@ -130,29 +130,56 @@ def _workers(files: int) -> int:
 # --------------------------------------------------------------------------- process groups
 
 
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` still runs. Zombies do not count: a container's init
+    may take seconds to reap them, and a zombie writes no files."""
+    proc_dir = Path("/proc")
+    if not proc_dir.is_dir():
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    for entry in proc_dir.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()  # after "pid (comm) ": state ppid pgrp
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in "ZX":
+            return True
+    return False
+
+
 def _kill_group(proc: subprocess.Popen[Any]) -> None:
     """Kill the process group ``proc`` leads (LibreOffice and everything it started)."""
-    with _LIVE_LOCK:
-        _LIVE.discard(proc.pid)
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # Windows: the process tree
-            subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)],
-                           capture_output=True, check=False)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
-    if os.name == "posix":  # the rest of the group (LibreOffice) dies asynchronously: wait
+    _kill_groups([proc])
+
+
+def _kill_groups(procs: Sequence[subprocess.Popen[Any]]) -> None:
+    """SIGKILL every group first, then reap the leaders and wait (at most 5 s) until no process
+    of any group runs, so that the caller can delete their folder."""
+    for proc in procs:
+        with _LIVE_LOCK:
+            _LIVE.discard(proc.pid)
+        try:
+            if os.name == "posix":
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:  # Windows: the process tree
+                subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)],
+                               capture_output=True, check=False)
+        except (ProcessLookupError, PermissionError):
+            pass
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+    if os.name == "posix":
         deadline = time.monotonic() + 5.0
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(proc.pid, 0)
-            except (ProcessLookupError, PermissionError):
-                break
+        while any(_group_alive(p.pid) for p in procs) and time.monotonic() < deadline:
             time.sleep(0.01)
 
 
@@ -300,8 +327,7 @@ class Session:
             self._sigterm.__exit__(None, None, None)
 
     def close(self) -> None:
-        for proc in self.procs:
-            _kill_group(proc)
+        _kill_groups(self.procs)
         self.procs = []
         self.workers = []
         for _ in range(20):  # a process killed a moment ago may still have created a file
@@ -470,8 +496,7 @@ def _run_convert(soffice: str, inputs: Sequence[Path], out_dir: Path, work: Path
                 raise LibreOfficeError(f"LibreOffice did not finish {len(inputs)} file(s) "
                                        f"within {limit:.0f} s") from None
     finally:
-        for proc in procs:
-            _kill_group(proc)
+        _kill_groups(procs)
 
 
 # --------------------------------------------------------------------------- public
