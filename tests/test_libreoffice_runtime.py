@@ -141,10 +141,10 @@ def test_killing_validate_leaves_no_soffice(report, soffice, tmp_path, how):
     marker.mkdir()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(report), str(tmp_path)],
                             env={**os.environ, "TMPDIR": str(marker)}, stdout=subprocess.PIPE,
-                            text=True)
+                            stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "start"
     deadline = time.monotonic() + 60
-    while not any("soffice" in _cmd(p) for p in _running(str(marker))):
+    while not any("soffice.bin" in _cmd(p) for p in _running(str(marker))):
         assert time.monotonic() < deadline and proc.poll() is None, "LibreOffice never started"
         time.sleep(0.05)
     proc.send_signal(how)
@@ -156,7 +156,7 @@ def test_killing_validate_leaves_no_soffice(report, soffice, tmp_path, how):
     assert left == [], [(_cmd(p)[:120], Path(f"/proc/{p}/stat").read_text()[:80]) for p in left]
     if how == signal.SIGTERM:
         left_files = sorted(str(p.relative_to(marker)) for p in marker.rglob("*"))
-        assert left_files == []  # and the temporary files are gone
+        assert left_files == [], (left_files[:8], proc.stderr.read()[-3000:] if proc.stderr else "")
 
 
 def _cmd(pid: int) -> str:
