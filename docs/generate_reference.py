@@ -9,6 +9,7 @@ engine function's numpydoc docstring (formula, sources, examples).
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 from pathlib import Path
 
@@ -33,6 +34,41 @@ def _section(doc: str, title: str) -> str:
                 body.append(nxt)
             return "\n".join(body).strip()
     return ""
+
+
+def _inline(text: str) -> str:
+    """reST inline markup to Markdown: :math:`x` -> $x$, :func:`f` and ``x`` -> `x`."""
+    text = re.sub(r":math:`([^`]+)`", r"$\1$", text)
+    text = re.sub(r":(?:func|class|mod|meth|data|attr):`~?([^`]+)`", r"`\1`", text)
+    return re.sub(r"``([^`]+)``", r"`\1`", text)
+
+
+def _markdown(body: str) -> str:
+    """A numpydoc Notes or References body as Markdown: ``.. math::`` blocks (with their
+    indented continuation lines) become $$ display math, ``.. [n] text`` references a numbered
+    list, inline roles plain Markdown."""
+    out: list[str] = []
+    lines = body.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        directive = re.match(r"\s*\.\. (math::|\[(\d+)\])\s*(.*)", line)
+        if directive is None:
+            out.append(_inline(line))
+            i += 1
+            continue
+        block = [directive.group(3).strip()]
+        i += 1
+        indent = len(line) - len(line.lstrip())
+        while (i < len(lines) and lines[i].strip()
+               and len(lines[i]) - len(lines[i].lstrip()) > indent):
+            block.append(lines[i].strip())
+            i += 1
+        if directive.group(2) is None:  # .. math::
+            out += ["$$", *[b for b in block if b], "$$"]
+        else:  # .. [n] reference: one numbered list item
+            out.append(f"{directive.group(2)}. " + _inline(" ".join(b for b in block if b)))
+    return "\n".join(out).strip()
 
 
 def _syntax(name: str) -> str:
@@ -67,13 +103,11 @@ def render() -> str:
             for title in ("Notes", "References", "Examples"):
                 body = _section(doc, title)
                 if body:
-                    fence = "```" if title != "References" else ""
                     out += [f"**{title}**", ""]
-                    out += (
-                        [fence + ("python" if title == "Examples" else ""), body, fence]
-                        if fence
-                        else [body]
-                    )
+                    if title == "Examples":  # doctests: a Python session, verbatim
+                        out += ["```python", body, "```"]
+                    else:
+                        out.append(_markdown(body))
                     out.append("")
     return "\n".join(out).rstrip() + "\n"
 

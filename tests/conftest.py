@@ -21,6 +21,18 @@ settings.load_profile(
 )
 
 
+# Tests that start LibreOffice, a subprocess of the CLI, or evaluate the template with `formulas`
+# form the slow tier: `python -m pytest` skips them, `python -m pytest -m slow` runs them (.ci/run
+# runs both). Every test that asks for the `soffice` fixture is slow by definition.
+SLOW_FIXTURES = {"soffice"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def soffice() -> str:
     """The LibreOffice binary; skipped locally when absent, a failure under CI."""

@@ -76,7 +76,94 @@ VALID = {
         cnh_yield=0.0295, usd_rate=0.012, cnh_rate=0.025, usd_bond_yield=0.05, basis=0.0
     ),
     "CORRIDOR_LP": dict(relative_spread=0.01),
+    # corridor entry model (issue 14)
+    "CORRIDOR_RECOVERY": dict(
+        p_enforce=0.5, collateral=0.6, enforcement_cost=0.22, enforcement_years=1.0137, rate=0.06
+    ),
+    "CORRIDOR_ENFORCE_HK": dict(mainland_share=0.4, p_local=0.5, p_mainland=0.91),
+    "CORRIDOR_ENFORCEMENT_GAIN": dict(pd=0.03, rr_hk=0.34, rr_direct=0.22, multiplier=1.0),
+    "CORRIDOR_SENIOR_SPREAD": dict(
+        spread_direct=0.035, gain=0.003, cover=0.5, premium=0.01, political_share=0.25, cap=0.0067
+    ),
+    "CORRIDOR_INSURANCE_BREAKEVEN": dict(spread_direct=0.035, political_share=0.25),
+    "CORRIDOR_DIMSUM_SAVING": dict(
+        usd_spread=0.035, cnh_spread=0.0335, basis=-0.0005, cnh_revenue_share=0.3, hedge_cost=0.002
+    ),
+    "CORRIDOR_DIMSUM_BREAKEVEN": dict(
+        usd_spread=0.035, cnh_spread=0.0335, cnh_revenue_share=0.3, hedge_cost=0.002
+    ),
+    "CORRIDOR_FX_DEBT_SAVING": dict(usd_yield=0.0556, foreign_yield=0.17, expected_fx_change=-0.08),
+    "CORRIDOR_GREEN_SPREAD": dict(
+        spread=0.032,
+        issue_size=60.0,
+        years=10.0,
+        rate=0.072,
+        review_cost=0.019,
+        certification_cost=0.001,
+        hk_grant=0.019,
+        reporting_cost=0.03,
+        greenium=0.0002,
+        step_up=0.0025,
+        step_up_probability=0.2,
+    ),
+    "CORRIDOR_POLICY_LOAN": dict(
+        base_rate=0.04, margin=0.027, fees=0.006, years=10.0, escrow_share=0.1, escrow_carry=0.03
+    ),
+    "CORRIDOR_KE_HK": dict(
+        ke_direct=0.1347, listing_premium_cut=0.007, listing_annual_cost=1.5, equity_value=240.0
+    ),
+    "CORRIDOR_WACC": dict(
+        equity_weight=0.4,
+        cost_of_equity=0.13,
+        debt_weights=[[0.3, 0.3]],
+        debt_costs=[[0.075, 0.07]],
+        tax_rate=0.2,
+    ),
+    "CORRIDOR_NETBACK": dict(
+        price=9000.0, freight=120.0, rail=180.0, border=40.0, transit_days=25.0, carry_rate=0.1
+    ),
+    "CORRIDOR_DELTA_V": dict(
+        fcf=[[90.0, 90.0, 90.0]],
+        wacc_direct=0.089,
+        wacc_hk=0.088,
+        p_exec=0.8,
+        delay_years=1.0,
+        one_off_cost=6.0,
+        annual_cost=1.0,
+        cost_years=3.0,
+    ),
+    "CORRIDOR_CE": dict(delta_v=-12.5, investment=600.0),
+    # the valuation layer (issue 15)
+    "DUAL_NPV_PER_SHARE": dict(delta_npv=120e6, shares_outstanding=439_228_800.0),
+    "DUAL_NPV_TO_MCAP": dict(delta_npv=120e6, shares_outstanding=439_228_800.0, share_price=10.92),
+    "DUAL_PRICE_UPLIFT": dict(ke_dual=0.10, ke_single=0.12, growth=0.02),
+    "OFFER_DILUTION": dict(shares_pre=329_420_000.0, new_shares=109_808_800.0, greenshoe=0.0),
+    "OFFER_PROCEEDS": dict(
+        new_shares=109_808_800.0, offer_price=10.92, greenshoe=0.0, fees=111.4e6
+    ),
+    "OFFER_MONEY_LEFT": dict(
+        new_shares=109_808_800.0, offer_price=10.92, price_day1=30.34, greenshoe=0.0
+    ),
+    "OFFER_FIRST_DAY_RETURN": dict(offer_price=10.92, price_day1=30.34),
+    "DUAL_CRITICAL_MASS": dict(
+        premium_cut=0.02, compliance_cost=150.0, ke_single=0.12, annuity_years=20.0, growth=0.0
+    ),
+    "DUAL_CRITICAL_MASS_CF": dict(
+        cash_flows=CF_ROW, premium_cut=0.02, compliance_cost=2.0, ke_single=0.12, timing="end"
+    ),
+    "DUAL_WAIT_VALUE": dict(
+        benefit=100.0,
+        cost_now=40.0,
+        cost_after_dfs=30.0,
+        success_probability=0.7,
+        years_to_dfs=1.5,
+        volatility=0.35,
+        risk_free=0.04,
+        forgone_yield=0.05,
+        steps=100.0,
+    ),
 }
+VALID["DUAL_LIST_TIMING"] = dict(VALID["DUAL_WAIT_VALUE"])
 
 OPTIONAL = {
     "country_exposure",
@@ -90,6 +177,28 @@ OPTIONAL = {
     "settlement_days",
     "conversion_days",
     "basis",
+    "p_mainland",
+    "multiplier",
+    "cover",
+    "premium",
+    "political_share",
+    "cap",
+    "cnh_revenue_share",
+    "hedge_cost",
+    "hk_grant",
+    "reporting_cost",
+    "greenium",
+    "step_up",
+    "step_up_probability",
+    "escrow_share",
+    "escrow_carry",
+    "annual_cost",
+    "cost_years",
+    "greenshoe",
+    "fees",
+    "annuity_years",
+    "forgone_yield",
+    "steps",
 }
 RATES = {
     "rf",
@@ -98,13 +207,22 @@ RATES = {
     "discount_rate",
     "growth",
     "ke",
-    "inflation_local",
-    "inflation_base",
     "cnh_yield",
     "usd_rate",
     "cnh_rate",
     "usd_bond_yield",
     "financing_rate",
+    "rate",
+    "usd_yield",
+    "foreign_yield",
+    "expected_fx_change",
+    "base_rate",
+    "ke_direct",
+    "cost_of_equity",
+    "carry_rate",
+    "wacc_direct",
+    "wacc_hk",
+    "risk_free",
 }
 PREMIA = {
     "mrp",
@@ -116,8 +234,40 @@ PREMIA = {
     "conversion_fee",
     "fx_spread",
     "relative_spread",
+    # corridor entry model: spreads and shares in [0, 1] refuse the same junk
+    "p_enforce",
+    "collateral",
+    "enforcement_cost",
+    "mainland_share",
+    "p_local",
+    "p_mainland",
+    "pd",
+    "rr_hk",
+    "rr_direct",
+    "spread_direct",
+    "cover",
+    "premium",
+    "political_share",
+    "cap",
+    "usd_spread",
+    "cnh_spread",
+    "cnh_revenue_share",
+    "hedge_cost",
+    "spread",
+    "greenium",
+    "step_up",
+    "step_up_probability",
+    "margin",
+    "fees",
+    "escrow_share",
+    "listing_premium_cut",
+    "equity_weight",
+    "p_exec",
+    "premium_cut",
+    "forgone_yield",
 }
-SERIES = {"cash_flows"}
+INFLATION = {"inflation_local", "inflation_base"}
+SERIES = {"cash_flows", "fcf", "debt_weights", "debt_costs"}
 LINE_ITEMS = {"annual_costs", "exploration", "feasibility", "infrastructure", "regulatory"}
 TEXT = {"timing", "reporting_code", "resource_category", "dfs_complete"}
 NONNEGATIVE = {
@@ -128,6 +278,20 @@ NONNEGATIVE = {
     "feasibility",
     "infrastructure",
     "regulatory",
+    "review_cost",
+    "certification_cost",
+    "hk_grant",
+    "reporting_cost",
+    "listing_annual_cost",
+    "one_off_cost",
+    "annual_cost",
+    "freight",
+    "rail",
+    "border",
+    "greenshoe",
+    "fees",
+    "cost_now",
+    "cost_after_dfs",
 }
 POSITIVE = {
     "price_hk",
@@ -136,6 +300,18 @@ POSITIVE = {
     "aix_shares_per_hk_share",
     "relative_volatility",
     "fx_rates",
+    "issue_size",
+    "equity_value",
+    "price",
+    "investment",
+    "shares_outstanding",
+    "share_price",
+    "shares_pre",
+    "new_shares",
+    "offer_price",
+    "price_day1",
+    "years_to_dfs",
+    "volatility",
 }
 
 JUNK = {
@@ -175,17 +351,23 @@ def numeric_cases(name):
                 "nan-in-range": [[0.1, math.nan]],
             }
         )
+    if name in INFLATION:  # above 100% is legitimate (hyperinflation); -100% and absurd are not
+        cases.update({"minus-100%": -1.0, "absurd": 1e5, "text-in-range": [[0.1, "x"]]})
     if name in PREMIA:
         cases["negative"] = -0.01
     if name == "beta":
         cases["absurd"] = 45.0
-    if name in ("years",):
+    if name in ("years", "cost_years", "annuity_years"):
         cases.update({"negative": -1.0, "fraction": 2.5, "too-many": 1000.0})
-    if name in ("settlement_days", "conversion_days"):
+    if name in ("enforcement_years", "delay_years", "transit_days"):
+        cases.update({"negative": -1.0, "too-many": 1000.0})
+    if name in ("multiplier", "escrow_carry"):
+        cases.update({"negative": -1.5, "too-many": 1000.0})
+    if name in ("settlement_days", "conversion_days", "steps"):
         cases.update({"negative": -1.0, "too-many": 10000.0})
     if name == "basis":
         cases.update({"percent-typed": 2.0})
-    if name in ("tax_rate", "contingency"):
+    if name in ("tax_rate", "contingency", "success_probability"):
         cases.update({"percent-typed": 20.0, "negative": -0.1})
     if name in NONNEGATIVE:
         cases["negative"] = -5.0
@@ -253,10 +435,15 @@ def all_cases():
                 )
             else:
                 cases = numeric_cases(arg)
+            if (fname, arg) in MONEY_NAMED_LIKE_RATES:
+                cases.pop("percent-typed", None)
             for label, value in cases.items():
                 yield pytest.param(fname, arg, value, id=f"{fname}-{arg}-{label}")
 
 
+# Arguments whose name is a rate elsewhere (the policy loan's fees) but money here: 4.5 is
+# HK$4.5 of listing expenses, not a per-cent typo.
+MONEY_NAMED_LIKE_RATES = {("OFFER_PROCEEDS", "fees")}
 CASES = list(all_cases())
 
 
@@ -372,3 +559,24 @@ def test_percent_typed_rate_message_shows_the_decimal():
         r"\(for 4\.5% enter 0\.045\)$",
     ):
         xc.cost_of_equity(4.5, 1.2, 0.04, 0.02, 0.01)
+
+
+def test_inflation_above_100_percent_is_a_number():
+    # (1 + 12%) x (1 + 250%) / (1 + 3%) - 1, the differential-inflation rule (docs/facts.md)
+    assert xc.ke_in_currency(0.12, 2.5, 0.03) == pytest.approx(1.12 * 3.5 / 1.03 - 1, rel=1e-12)
+    assert udf.CORRIDOR_KE_FX(0.12, 2.5, 0.03) == pytest.approx(1.12 * 3.5 / 1.03 - 1, rel=1e-12)
+    with pytest.raises(CorridorInputError, match=r"^inflation_local: expected an inflation rate "
+                                                 r"above -1 \(-100%\), got -1$"):
+        xc.ke_in_currency(0.12, -1.0, 0.03)
+
+
+def test_messages_carry_no_numpy_notation():
+    with pytest.raises(CorridorInputError) as info:
+        xc.listing_path(np.str_("XYZ"), "Indicated", True)
+    assert "'XYZ'" in str(info.value) and "np." not in str(info.value)
+    with pytest.raises(CorridorInputError) as info:
+        xc.cost_of_equity(np.array([0.04, np.str_("x")], dtype=object), 1.0, 0.05, 0.02, 0.01)
+    assert str(info.value) == "rf: expected a number at item 2, got str 'x'"
+    with pytest.raises(xw.XlwingsError) as xinfo:
+        udf.LISTING_PATH(np.str_("XYZ"), "Indicated", True)
+    assert "np." not in str(xinfo.value)

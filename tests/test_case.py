@@ -64,7 +64,7 @@ def test_loads_toml_text_and_dict() -> None:
         (lambda d: d["market"].update(rf="0.04"), "market.rf"),
         (lambda d: d["market"].update(rf=4.5), "market.rf"),
         (lambda d: d["market"].pop("beta"), "market.beta"),
-        (lambda d: d["compliance"]["fx_rates"].pop("USD"), "compliance.items.3.currency"),
+        (lambda d: d["compliance"]["fx_rates"].pop("USD"), "compliance.items[4].currency"),
         (lambda d: d["cash_flows"].update(timing="late"), "cash_flows.timing"),
         (lambda d: d["cash_flows"].update(dates=["2025-01-01"]), "cash_flows.dates"),
         (lambda d: d["listing"].update(reporting_code="XYZ"), "listing.reporting_code"),

@@ -283,6 +283,7 @@ def outcomes(hostile, tmp_path_factory: pytest.TempPathFactory):
     return results, out
 
 
+@pytest.mark.slow
 def test_hostile_workbook_count(hostile) -> None:
     assert len(hostile) == 26
 

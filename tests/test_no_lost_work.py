@@ -122,6 +122,7 @@ def _state(target: Path, previous: bytes) -> str:
     return "new:" + str(len(data))
 
 
+@pytest.mark.slow
 def test_sigkill_never_leaves_a_partial_report(setup, tmp_path: Path) -> None:
     d, case, previous, complete, writes, seconds = setup
     hooks = [str(n) for n in sorted({1, 2, writes // 4, writes // 2, writes - 5, writes - 1,

@@ -66,6 +66,7 @@ def test_version_names_package_and_data_vintages():
     assert xc.damodaran().vintage in text
 
 
+@pytest.mark.slow
 def test_wheel_is_pure_python_and_carries_the_udf_module(tmp_path):
     subprocess.run(
         [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
@@ -79,6 +80,7 @@ def test_premia_grid_band_and_dimsum_udf_calls() -> None:
     assert ws["E19"].value == "=AND(E6:E18,E44:E47)"
 
 
+@pytest.mark.slow
 def test_template_validates_with_udfs_registered() -> None:
     from xl_corridor.validate.validator import validate_workbook
 
@@ -86,6 +88,7 @@ def test_template_validates_with_udfs_registered() -> None:
     assert result.ok, [str(f) for f in result.failures][:5]
 
 
+@pytest.mark.slow
 def test_premia_udf_grid_equals_engine() -> None:
     """The formulas library's evaluation of the nested UDF array equals grid_premia."""
     import formulas

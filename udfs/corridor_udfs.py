@@ -28,7 +28,15 @@ import numpy as np
 import xlwings as xw
 
 import xl_corridor as xc
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.engine import corridor as _corr
+from xl_corridor.engine import corridor_debt as _corr_debt
+from xl_corridor.errors import CorridorInputError, show
+from xl_corridor.limits import (
+    BREAKEVEN_WORK_PER_PERIOD,
+    UDF_MAX_PERIODS,
+    UDF_MAX_RANGE_CELLS,
+    UDF_MAX_WORK,
+)
 
 __all__ = [
     "CORRIDOR_KE",
@@ -47,13 +55,29 @@ __all__ = [
     "DIMSUM_SAVING",
     "CORRIDOR_LP",
     "CORRIDOR_VERSION",
+    # corridor entry model (issue 14)
+    "CORRIDOR_RECOVERY",
+    "CORRIDOR_ENFORCE_HK",
+    "CORRIDOR_ENFORCEMENT_GAIN",
+    "CORRIDOR_SENIOR_SPREAD",
+    "CORRIDOR_INSURANCE_BREAKEVEN",
+    "CORRIDOR_DIMSUM_SAVING",
+    "CORRIDOR_DIMSUM_BREAKEVEN",
+    "CORRIDOR_FX_DEBT_SAVING",
+    "CORRIDOR_GREEN_SPREAD",
+    "CORRIDOR_POLICY_LOAN",
+    "CORRIDOR_KE_HK",
+    "CORRIDOR_WACC",
+    "CORRIDOR_NETBACK",
+    "CORRIDOR_DELTA_V",
+    "CORRIDOR_CE",
 ]
 
 CATEGORY = "xl-corridor"
 # Largest range accepted for any one argument, and largest result returned: one Excel column.
-MAX_CELLS = 1_048_576
+MAX_CELLS = UDF_MAX_RANGE_CELLS
 # Longest cash-flow series: 10,000 periods (monthly for over 800 years).
-MAX_PERIODS = 10_000
+MAX_PERIODS = UDF_MAX_PERIODS
 
 EXCEL_ERRORS = frozenset(
     "#NULL! #DIV/0! #VALUE! #REF! #NAME? #NUM! #N/A #GETTING_DATA #SPILL! #CALC! #FIELD! "
@@ -69,6 +93,7 @@ COM_ERRORS = {
     -2146826252: "#NUM!",
     -2146826246: "#N/A",
 }
+_COM_LOW, _COM_HIGH = float(min(COM_ERRORS)), float(max(COM_ERRORS))
 
 _REQUIRED = object()
 # Help text of every argument, by function: what the Function Wizard and Office.js show.
@@ -147,24 +172,35 @@ def _describe(value: Any) -> str:
         text = value.strip()
         if text.endswith("%"):
             try:
-                return f"text {value!r} (enter {float(text[:-1]) / 100:g} as a number)"
+                return f"text {show(value)} (enter {float(text[:-1]) / 100:g} as a number)"
             except ValueError:
                 pass
-        return f"text {value!r}"
+        return f"text {show(value)}"
     if isinstance(value, (dt.date, dt.datetime)):
         return f"the date {value.isoformat()}"
     if isinstance(value, int) and value in COM_ERRORS:
         return f"the Excel error {COM_ERRORS[value]}"
-    return f"{type(value).__name__} {value!r}"
+    plain = value.item() if isinstance(value, np.generic) else value
+    return f"{type(plain).__name__} {show(plain)}"
+
+
+def _plain_float(value: float) -> bool:
+    """A float that is neither an Excel error code as COM sends it nor nan/inf."""
+    return math.isfinite(value) and not _COM_LOW <= value <= _COM_HIGH
 
 
 def _number(name: str, value: Any, where: str = "") -> float:
     """One cell as a float, or CorridorInputError naming the argument and position."""
-    if type(value) is float:  # the common case, from either runtime
+    if type(value) is float and _plain_float(value):  # the common case, from either runtime
         return value
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
         value, (bool, np.bool_)
     ):
+        if isinstance(value, (int, np.integer)) and abs(int(value)) > 1e300:
+            raise CorridorInputError(name, f"expected a number{where} Excel can hold, got an "
+                                           f"integer of {len(str(abs(int(value))))} digits")
+        if not math.isfinite(float(value)):
+            raise CorridorInputError(name, f"expected a finite number{where}, got {float(value)}")
         if int(value) in COM_ERRORS and float(value) == int(value):
             raise CorridorInputError(name, f"expected a number{where}, got {_describe(int(value))}")
         return float(value)
@@ -219,11 +255,12 @@ def _blank_argument(value: Any) -> bool:
 def _grid(name: str, value: Any, default: Any = _REQUIRED) -> Any:
     """A scalar argument that may also be given as a range: a float, or a 2-D float array."""
     # Fast path for what a single cell sends: a float, or [[float]] with ndim=2.
-    if type(value) is float:
+    if type(value) is float and _plain_float(value):
         return value
     if type(value) is list and len(value) == 1:
         row = value[0]
-        if type(row) is list and len(row) == 1 and type(row[0]) is float:
+        if type(row) is list and len(row) == 1 and type(row[0]) is float and _plain_float(
+                row[0]):
             return row[0]
     if _blank_argument(value):
         if default is _REQUIRED:
@@ -307,9 +344,13 @@ def _result(value: Any) -> Any:
     return np.atleast_2d(arr).tolist()
 
 
-def _check_broadcast(**grids: Any) -> None:
+def _check_broadcast(work_per_cell: int = 1, **grids: Any) -> None:
+    """Ranges must pair, and result cells x ``work_per_cell`` stay within UDF_MAX_WORK."""
     shapes = {k: np.shape(v) for k, v in grids.items() if type(v) is not float and np.ndim(v)}
     if not shapes:  # single cells only: nothing to pair
+        if work_per_cell > UDF_MAX_WORK:
+            raise CorridorInputError("ranges", f"this call asks for {work_per_cell:,} steps of "
+                                               f"work; at most {UDF_MAX_WORK:,}")
         return
     try:
         shape = np.broadcast_shapes(*shapes.values())
@@ -324,6 +365,12 @@ def _check_broadcast(**grids: Any) -> None:
         raise CorridorInputError(
             "ranges",
             f"the ranges broadcast to {math.prod(shape):,} cells; at most {MAX_CELLS:,} fit",
+        )
+    if math.prod(shape) * work_per_cell > UDF_MAX_WORK:
+        raise CorridorInputError(
+            "ranges",
+            f"{math.prod(shape):,} result cells x {work_per_cell:,} steps each is more work "
+            f"than one call may ask for (at most {UDF_MAX_WORK:,}); use smaller ranges",
         )
 
 
@@ -382,7 +429,7 @@ def DUAL_NPV(cash_flows, ke_dual, ke_single, compliance_cost, timing="end"):  # 
         compliance_cost=_grid("compliance_cost", compliance_cost),
     )
     when = _text("timing", timing, "end")
-    _check_broadcast(**grids)
+    _check_broadcast(cf.size, **grids)
     return _result(xc.dual_npv(cf, **grids, timing=when))
 
 
@@ -426,7 +473,7 @@ def COMPLIANCE_COST(  # noqa: N802
         one_off=_grid("one_off", one_off, 0.0),
         tax_rate=_grid("tax_rate", tax_rate, 0.0),
     )
-    _check_broadcast(**grids)
+    _check_broadcast(items.size, **grids)
     return _result(xc.compliance_cost(items, fx_rates=fx, **grids))
 
 
@@ -540,7 +587,7 @@ def DUAL_BREAKEVEN_KE(cash_flows, ke_single, compliance_cost, timing="end"):  # 
         compliance_cost=_grid("compliance_cost", compliance_cost),
     )
     when = _text("timing", timing, "end")
-    _check_broadcast(**grids)
+    _check_broadcast(BREAKEVEN_WORK_PER_PERIOD * cf.size, **grids)
     result = np.asarray(xc.breakeven_ke(cf, **grids, timing=when))
     if np.isnan(result).any():
         raise CorridorInputError(
@@ -677,3 +724,674 @@ def CORRIDOR_VERSION():  # noqa: N802
         f"xl-corridor {xc.__version__}; Damodaran ctryprem {data.vintage}; "
         "HKEX Main Board Chapter 18 rules as consulted 2026-11-22"
     )
+
+
+# --- corridor entry model (issue 14)
+# What routing a Central Asian project's financing through Hong Kong is worth against the direct
+# route (docs/corridor_model.md). One prefix, CORRIDOR_; same reading and error rules as above.
+
+_FRACTION = "decimal between 0 and 1"
+_MONEY = "money, model currency"
+
+
+def _single(name: str, value: Any) -> float:
+    """One cell only (arguments that do not broadcast)."""
+    got = _grid(name, value)
+    if np.ndim(got) != 0:
+        raise CorridorInputError(name, f"expected a single cell, got {np.shape(got)[0]} rows by "
+                                       f"{np.shape(got)[1]} columns")
+    return float(got)
+
+
+@_udf(
+    "Recovery on default per unit of claim: p_enforce * collateral * (1 - enforcement_cost) / "
+    "(1 + rate)^enforcement_years.",
+    engine=_corr_debt.recovery_rate,
+    p_enforce="Probability the award or judgment is enforced, " + _FRACTION,
+    collateral="Collateral recoverable per unit of claim, " + _FRACTION,
+    enforcement_cost="Enforcement cost as a share of the claim, decimal (Kazakhstan 0.22)",
+    enforcement_years="Time to enforce, years (Kazakhstan 370 days = 1.0137)",
+    rate="Lender's discount rate for the delay, " + _RATE,
+)
+def CORRIDOR_RECOVERY(p_enforce, collateral, enforcement_cost, enforcement_years, rate):  # noqa: N802
+    return _broadcast_call(
+        _corr_debt.recovery_rate,
+        {},
+        p_enforce=p_enforce,
+        collateral=collateral,
+        enforcement_cost=enforcement_cost,
+        enforcement_years=enforcement_years,
+        rate=rate,
+    )
+
+
+@_udf(
+    "Enforcement probability of a Hong Kong award: mainland_share * p_mainland + "
+    "(1 - mainland_share) * p_local.",
+    engine=_corr_debt.hk_enforcement_probability,
+    mainland_share="Mainland China share of the credit support, " + _FRACTION,
+    p_local="Local courts' enforcement rate of foreign awards, " + _FRACTION,
+    p_mainland="Optional. Enforcement of HK awards in the Mainland; default 0.91 (GRATA)",
+)
+def CORRIDOR_ENFORCE_HK(mainland_share, p_local, p_mainland=None):  # noqa: N802
+    pm = _corr_debt.corridor_default("mainland_enforcement_rate")
+    return _broadcast_call(
+        _corr_debt.hk_enforcement_probability,
+        {"p_mainland": pm},
+        mainland_share=mainland_share,
+        p_local=p_local,
+        p_mainland=p_mainland,
+    )
+
+
+@_udf(
+    "Enforcement gain in the spread: multiplier * pd * (rr_hk - rr_direct).",
+    engine=_corr_debt.enforcement_gain,
+    pd="Annual probability of default, " + _FRACTION,
+    rr_hk="Recovery rate on the Hong Kong route (CORRIDOR_RECOVERY), decimal",
+    rr_direct="Recovery rate on the direct route, decimal",
+    multiplier="Optional. Spread per unit of expected loss; default 1",
+)
+def CORRIDOR_ENFORCEMENT_GAIN(pd, rr_hk, rr_direct, multiplier=1.0):  # noqa: N802
+    return _broadcast_call(
+        _corr_debt.enforcement_gain,
+        {"multiplier": 1.0},
+        pd=pd,
+        rr_hk=rr_hk,
+        rr_direct=rr_direct,
+        multiplier=multiplier,
+    )
+
+
+@_udf(
+    "Senior spread under HK law: spread_direct - MIN(gain, cap) + cover * premium - cover * "
+    "political_share * spread_direct.",
+    engine=_corr_debt.hk_senior_spread,
+    spread_direct="Senior spread on the direct route, decimal, e.g. 0.035",
+    gain="Enforcement gain (CORRIDOR_ENFORCEMENT_GAIN), decimal",
+    cover="Optional. Share of the debt under political risk cover; default 0",
+    premium="Optional. Cover premium a year, decimal; default 0.01 (MIGA)",
+    political_share="Optional. Share of the spread that prices political risk; default 0",
+    cap="Optional. Largest gain allowed; default 0.0067 (Bae and Goyal 2009: 0-67bp)",
+)
+def CORRIDOR_SENIOR_SPREAD(  # noqa: N802
+    spread_direct, gain, cover=0.0, premium=None, political_share=0.0, cap=None
+):
+    defaults = {
+        "cover": 0.0,
+        "premium": _corr_debt.corridor_default("miga_premium"),
+        "political_share": 0.0,
+        "cap": _corr_debt.corridor_default("property_rights_spread_cap"),
+    }
+    args = {k: _grid(k, v, defaults[k]) for k, v in
+            (("cover", cover), ("premium", premium), ("political_share", political_share),
+             ("cap", cap))}
+    s = _grid("spread_direct", spread_direct)
+    g = _grid("gain", gain)
+    _check_broadcast(spread_direct=s, gain=g, **args)
+    return _result(_corr_debt.hk_senior_spread(s, g, **args))
+
+
+@_udf(
+    "Premium at which political risk cover pays for itself: political_share * spread_direct.",
+    engine=_corr_debt.insurance_breakeven_premium,
+    spread_direct="Senior spread on the direct route, decimal",
+    political_share="Share of the spread that prices political risk, " + _FRACTION,
+)
+def CORRIDOR_INSURANCE_BREAKEVEN(spread_direct, political_share):  # noqa: N802
+    return _broadcast_call(
+        _corr_debt.insurance_breakeven_premium,
+        {},
+        spread_direct=spread_direct,
+        political_share=political_share,
+    )
+
+
+@_udf(
+    "Saving of a swapped Dim Sum tranche against USD debt at the same credit: (usd_spread - "
+    "cnh_spread) + basis + cnh_revenue_share * hedge_cost (never the raw coupon gap).",
+    engine=_corr_debt.dimsum_tranche_saving,
+    usd_spread="Issuer's spread over the USD curve, decimal",
+    cnh_spread="Issuer's spread over the CNH curve, decimal",
+    basis="USD/CNH cross-currency basis, decimal (negative: swapping into USD costs more)",
+    cnh_revenue_share="Optional. Share of debt service paid from CNH revenue; default 0",
+    hedge_cost="Optional. Hedging cost avoided on that share, decimal; default 0",
+)
+def CORRIDOR_DIMSUM_SAVING(usd_spread, cnh_spread, basis, cnh_revenue_share=0.0, hedge_cost=0.0):  # noqa: N802
+    return _broadcast_call(
+        _corr_debt.dimsum_tranche_saving,
+        {"cnh_revenue_share": 0.0, "hedge_cost": 0.0},
+        usd_spread=usd_spread,
+        cnh_spread=cnh_spread,
+        basis=basis,
+        cnh_revenue_share=cnh_revenue_share,
+        hedge_cost=hedge_cost,
+    )
+
+
+@_udf(
+    "Cross-currency basis at which the Dim Sum tranche saves nothing.",
+    engine=_corr_debt.dimsum_breakeven_basis,
+    usd_spread="Issuer's spread over the USD curve, decimal",
+    cnh_spread="Issuer's spread over the CNH curve, decimal",
+    cnh_revenue_share="Optional. Share of debt service paid from CNH revenue; default 0",
+    hedge_cost="Optional. Hedging cost avoided on that share, decimal; default 0",
+)
+def CORRIDOR_DIMSUM_BREAKEVEN(usd_spread, cnh_spread, cnh_revenue_share=0.0, hedge_cost=0.0):  # noqa: N802
+    return _broadcast_call(
+        _corr_debt.dimsum_breakeven_basis,
+        {"cnh_revenue_share": 0.0, "hedge_cost": 0.0},
+        usd_spread=usd_spread,
+        cnh_spread=cnh_spread,
+        cnh_revenue_share=cnh_revenue_share,
+        hedge_cost=hedge_cost,
+    )
+
+
+@_udf(
+    "Unhedged saving of CNH, KZT or UZS debt against USD debt: usd_yield - ((1 + "
+    "foreign_yield)(1 + expected_fx_change) - 1).",
+    engine=_corr_debt.fx_debt_saving,
+    usd_yield="Yield of the USD alternative, " + _RATE,
+    foreign_yield="Yield of the debt in the other currency, decimal",
+    expected_fx_change="Expected change of that currency against USD a year, decimal "
+    "(negative: it falls)",
+)
+def CORRIDOR_FX_DEBT_SAVING(usd_yield, foreign_yield, expected_fx_change):  # noqa: N802
+    return _broadcast_call(
+        _corr_debt.fx_debt_saving,
+        {},
+        usd_yield=usd_yield,
+        foreign_yield=foreign_yield,
+        expected_fx_change=expected_fx_change,
+    )
+
+
+@_udf(
+    "All-in spread of a green tranche: spread - greenium + (review_cost + certification_cost - "
+    "hk_grant) amortised + reporting_cost / issue_size + step_up_probability * step_up.",
+    engine=_corr_debt.green_tranche_spread,
+    spread="Spread of the issuer's conventional bond, decimal",
+    issue_size="Size of the tranche, " + _MONEY,
+    years="Tenor, whole years",
+    rate="Yield of the tranche (amortises one-off costs), " + _RATE,
+    review_cost="Second-party opinion cost, " + _MONEY,
+    certification_cost="Certification cost, " + _MONEY,
+    hk_grant="Optional. HK green finance grant received, money; default 0",
+    reporting_cost="Optional. Annual reporting cost, money; default 0",
+    greenium="Optional. Green premium, decimal; default 0.0002 (Zerbib 2019)",
+    step_up="Optional. Sustainability-linked step-up, decimal; default 0",
+    step_up_probability="Optional. Probability the step-up is triggered; default 0",
+)
+def CORRIDOR_GREEN_SPREAD(  # noqa: N802
+    spread,
+    issue_size,
+    years,
+    rate,
+    review_cost,
+    certification_cost,
+    hk_grant=0.0,
+    reporting_cost=0.0,
+    greenium=None,
+    step_up=0.0,
+    step_up_probability=0.0,
+):
+    return _broadcast_call(
+        _corr_debt.green_tranche_spread,
+        {
+            "hk_grant": 0.0,
+            "reporting_cost": 0.0,
+            "greenium": _corr_debt.corridor_default("greenium"),
+            "step_up": 0.0,
+            "step_up_probability": 0.0,
+        },
+        spread=spread,
+        issue_size=issue_size,
+        years=years,
+        rate=rate,
+        review_cost=review_cost,
+        certification_cost=certification_cost,
+        hk_grant=hk_grant,
+        reporting_cost=reporting_cost,
+        greenium=greenium,
+        step_up=step_up,
+        step_up_probability=step_up_probability,
+    )
+
+
+@_udf(
+    "All-in cost of a policy-bank loan: base_rate + margin + fees amortised over the tenor + "
+    "escrow_share * escrow_carry.",
+    engine=_corr_debt.policy_bank_cost,
+    base_rate="Floating base rate (SOFR), " + _RATE,
+    margin="Lending margin, decimal (AidData: CDB to DBK 2017, 0.027)",
+    fees="Upfront and management fees, share of the loan, decimal",
+    years="Tenor, whole years",
+    escrow_share="Optional. Share of the loan held in escrow; default 0",
+    escrow_carry="Optional. Cost of funds minus the escrow yield, decimal; default 0",
+)
+def CORRIDOR_POLICY_LOAN(base_rate, margin, fees, years, escrow_share=0.0, escrow_carry=0.0):  # noqa: N802
+    return _broadcast_call(
+        _corr_debt.policy_bank_cost,
+        {"escrow_share": 0.0, "escrow_carry": 0.0},
+        base_rate=base_rate,
+        margin=margin,
+        fees=fees,
+        years=years,
+        escrow_share=escrow_share,
+        escrow_carry=escrow_carry,
+    )
+
+
+@_udf(
+    "Cost of equity on the Hong Kong route: ke_direct - listing_premium_cut + "
+    "listing_annual_cost / equity_value.",
+    engine=_corr.hk_cost_of_equity,
+    ke_direct="Cost of equity on the direct route (CORRIDOR_KE), " + _RATE,
+    listing_premium_cut="Cut from the dual listing, decimal (Hail and Leuz 2009: 0.007-0.012)",
+    listing_annual_cost="Annual listing and compliance cost, " + _MONEY,
+    equity_value="Equity on which it falls, " + _MONEY,
+)
+def CORRIDOR_KE_HK(ke_direct, listing_premium_cut, listing_annual_cost, equity_value):  # noqa: N802
+    return _broadcast_call(
+        _corr.hk_cost_of_equity,
+        {},
+        ke_direct=ke_direct,
+        listing_premium_cut=listing_premium_cut,
+        listing_annual_cost=listing_annual_cost,
+        equity_value=equity_value,
+    )
+
+
+@_udf(
+    "WACC of one route: equity_weight * cost_of_equity + (1 - tax_rate) * "
+    "SUMPRODUCT(debt_weights, debt_costs); the weights must sum to 1.",
+    engine=_corr.route_wacc,
+    equity_weight="Equity weight, " + _FRACTION,
+    cost_of_equity="Route's cost of equity, " + _RATE,
+    debt_weights="Weight of each debt tranche, one row or column",
+    debt_costs="Pre-tax cost of each tranche, same order, decimals",
+    tax_rate="Tax rate at which interest is deductible, " + _FRACTION,
+)
+def CORRIDOR_WACC(equity_weight, cost_of_equity, debt_weights, debt_costs, tax_rate):  # noqa: N802
+    we = _single("equity_weight", equity_weight)
+    ke = _single("cost_of_equity", cost_of_equity)
+    wd = _series("debt_weights", debt_weights)
+    kd = _series("debt_costs", debt_costs)
+    t = _single("tax_rate", tax_rate)
+    return _result(_corr.route_wacc(we, ke, wd, kd, t))
+
+
+@_udf(
+    "Netback per unit from a landlocked mine: price - freight - rail - border - price * "
+    "carry_rate * transit_days / 365.",
+    engine=_corr.logistics_netback,
+    price="Delivered price per unit, money",
+    freight="Freight per unit, money",
+    rail="Rail tariff per unit, money",
+    border="Border and gauge-change charges per unit, money",
+    transit_days="Days in transit",
+    carry_rate="Annual cost of carrying the cargo, " + _RATE,
+)
+def CORRIDOR_NETBACK(price, freight, rail, border, transit_days, carry_rate):  # noqa: N802
+    return _broadcast_call(
+        _corr.logistics_netback,
+        {},
+        price=price,
+        freight=freight,
+        rail=rail,
+        border=border,
+        transit_days=transit_days,
+        carry_rate=carry_rate,
+    )
+
+
+@_udf(
+    "Delta V of the Hong Kong route: p_exec * (NPV at wacc_hk - NPV at wacc_direct) / (1 + "
+    "wacc_direct)^delay_years - one_off_cost - PV of annual_cost.",
+    engine=_corr.corridor_delta_v,
+    fcf="Free cash flows after logistics, one row or column, year 1 first",
+    wacc_direct="WACC of the direct route, " + _RATE,
+    wacc_hk="WACC of the Hong Kong route, " + _RATE,
+    p_exec="Probability the Hong Kong route is executed, " + _FRACTION,
+    delay_years="Delay of the Hong Kong route, years",
+    one_off_cost="Hong Kong set-up costs now, " + _MONEY,
+    annual_cost="Optional. Hong Kong running costs a year, money; default 0",
+    cost_years="Optional. Years the running costs are paid; default 0",
+)
+def CORRIDOR_DELTA_V(  # noqa: N802
+    fcf, wacc_direct, wacc_hk, p_exec, delay_years, one_off_cost, annual_cost=0.0, cost_years=0.0
+):
+    cf = _series("fcf", fcf)
+    grids = dict(
+        wacc_direct=_grid("wacc_direct", wacc_direct),
+        wacc_hk=_grid("wacc_hk", wacc_hk),
+        p_exec=_grid("p_exec", p_exec),
+        delay_years=_grid("delay_years", delay_years),
+        one_off_cost=_grid("one_off_cost", one_off_cost),
+        annual_cost=_grid("annual_cost", annual_cost, 0.0),
+        cost_years=_grid("cost_years", cost_years, 0.0),
+    )
+    _check_broadcast(**grids)
+    return _result(_corr.corridor_delta_v(cf, **grids))
+
+
+@_udf(
+    "Market-entry efficiency C_e: delta_v / investment.",
+    engine=_corr.corridor_ce,
+    delta_v="Net gain of the Hong Kong route (CORRIDOR_DELTA_V), " + _MONEY,
+    investment="Project investment, " + _MONEY,
+)
+def CORRIDOR_CE(delta_v, investment):  # noqa: N802
+    return _broadcast_call(_corr.corridor_ce, {}, delta_v=delta_v, investment=investment)
+
+
+# --- valuation layer (issue 15)
+# Per share, offer economics, critical mass and the value of waiting for the DFS
+# (xl_corridor/engine/valuation.py; the models are in docs/valuation.md).
+
+__all__ += [
+    "DUAL_NPV_PER_SHARE",
+    "DUAL_NPV_TO_MCAP",
+    "DUAL_PRICE_UPLIFT",
+    "OFFER_DILUTION",
+    "OFFER_PROCEEDS",
+    "OFFER_MONEY_LEFT",
+    "OFFER_FIRST_DAY_RETURN",
+    "DUAL_CRITICAL_MASS",
+    "DUAL_CRITICAL_MASS_CF",
+    "DUAL_WAIT_VALUE",
+    "DUAL_LIST_TIMING",
+]
+
+_SHARES = "number of shares (a range gives a table)"
+
+
+@_udf(
+    "Delta NPV per post-offer share: delta_npv / shares_outstanding.",
+    engine=xc.dual_npv_per_share,
+    delta_npv="Delta NPV of the dual listing, model currency (DUAL_NPV)",
+    shares_outstanding="Shares outstanding after the offer, " + _SHARES,
+)
+def DUAL_NPV_PER_SHARE(delta_npv, shares_outstanding):  # noqa: N802
+    return _broadcast_call(
+        xc.dual_npv_per_share, {}, delta_npv=delta_npv, shares_outstanding=shares_outstanding
+    )
+
+
+@_udf(
+    "Delta NPV as a fraction of market capitalisation: delta_npv / (shares_outstanding * "
+    "share_price).",
+    engine=xc.dual_npv_to_market_cap,
+    delta_npv="Delta NPV of the dual listing, model currency (DUAL_NPV)",
+    shares_outstanding="Shares outstanding after the offer, " + _SHARES,
+    share_price="Price per share (offer or market), model currency",
+)
+def DUAL_NPV_TO_MCAP(delta_npv, shares_outstanding, share_price):  # noqa: N802
+    return _broadcast_call(
+        xc.dual_npv_to_market_cap,
+        {},
+        delta_npv=delta_npv,
+        shares_outstanding=shares_outstanding,
+        share_price=share_price,
+    )
+
+
+@_udf(
+    "Share-price uplift implied by the lower cost of equity (Gordon): "
+    "(ke_single - growth)/(ke_dual - growth) - 1.",
+    engine=xc.dual_price_uplift,
+    ke_dual="Cost of equity with the dual listing, " + _RATE + "; above growth",
+    ke_single="Cost of equity with a single listing, " + _RATE + "; above growth",
+    growth="Optional. Perpetual growth of dividends, decimal; default 0",
+)
+def DUAL_PRICE_UPLIFT(ke_dual, ke_single, growth=0.0):  # noqa: N802
+    return _broadcast_call(
+        xc.dual_price_uplift, {"growth": 0.0}, ke_dual=ke_dual, ke_single=ke_single, growth=growth
+    )
+
+
+@_udf(
+    "Dilution of the existing holders: (new_shares + greenshoe) / (shares_pre + new_shares + "
+    "greenshoe).",
+    engine=xc.offer_dilution,
+    shares_pre="Shares outstanding before the offer, " + _SHARES,
+    new_shares="New shares offered (base offer), number of shares",
+    greenshoe="Optional. Over-allotment shares issued; default 0",
+)
+def OFFER_DILUTION(shares_pre, new_shares, greenshoe=0.0):  # noqa: N802
+    return _broadcast_call(
+        xc.offer_dilution,
+        {"greenshoe": 0.0},
+        shares_pre=shares_pre,
+        new_shares=new_shares,
+        greenshoe=greenshoe,
+    )
+
+
+@_udf(
+    "Net proceeds of the offer: (new_shares + greenshoe) * offer_price - fees (gross when "
+    "fees is omitted).",
+    engine=xc.offer_proceeds,
+    new_shares="New shares offered, " + _SHARES,
+    offer_price="Offer price per share, model currency",
+    greenshoe="Optional. Over-allotment shares issued; default 0",
+    fees="Optional. Listing expenses, model currency, at most the gross proceeds; default 0",
+)
+def OFFER_PROCEEDS(new_shares, offer_price, greenshoe=0.0, fees=0.0):  # noqa: N802
+    return _broadcast_call(
+        xc.offer_proceeds,
+        {"greenshoe": 0.0, "fees": 0.0},
+        new_shares=new_shares,
+        offer_price=offer_price,
+        greenshoe=greenshoe,
+        fees=fees,
+    )
+
+
+@_udf(
+    "Money left on the table by the IPO discount (Ritter & Welch 2002): (new_shares + "
+    "greenshoe) * (price_day1 - offer_price).",
+    engine=xc.offer_money_left,
+    new_shares="New shares offered, " + _SHARES,
+    offer_price="Offer price per share, model currency",
+    price_day1="Closing price on the first day of dealings, model currency",
+    greenshoe="Optional. Over-allotment shares issued; default 0",
+)
+def OFFER_MONEY_LEFT(new_shares, offer_price, price_day1, greenshoe=0.0):  # noqa: N802
+    return _broadcast_call(
+        xc.offer_money_left,
+        {"greenshoe": 0.0},
+        new_shares=new_shares,
+        offer_price=offer_price,
+        price_day1=price_day1,
+        greenshoe=greenshoe,
+    )
+
+
+@_udf(
+    "First-day return of the offer: price_day1 / offer_price - 1.",
+    engine=xc.first_day_return,
+    offer_price="Offer price per share",
+    price_day1="Closing price on the first day of dealings, same currency",
+)
+def OFFER_FIRST_DAY_RETURN(offer_price, price_day1):  # noqa: N802
+    return _broadcast_call(
+        xc.first_day_return, {}, offer_price=offer_price, price_day1=price_day1
+    )
+
+
+def _no_size_pays(result: Any) -> Any:
+    if np.isnan(np.asarray(result, dtype=float)).any():
+        raise CorridorInputError(
+            "premium_cut",
+            "expected a cut above 0: with no cut in the cost of equity no project size makes "
+            "the dual listing pay",
+        )
+    return _result(result)
+
+
+@_udf(
+    "Critical mass: the smallest PV of the project's cash flows (at ke_single) for which the "
+    "dual listing pays, compliance_cost / (R - 1), for a level annuity or a perpetuity.",
+    engine=xc.critical_mass,
+    premium_cut="Cut in the cost of equity from the dual listing, decimal, e.g. 0.02 "
+    "(a row of cuts against a column of costs gives the chart's grid)",
+    compliance_cost="Capitalized compliance cost, model currency (COMPLIANCE_COST)",
+    ke_single="Cost of equity with a single listing, " + _RATE,
+    annuity_years="Optional. Life of the cash flows in whole years (1-200); blank for a "
+    "perpetuity",
+    growth="Optional. Annual growth of the cash flows, decimal; default 0",
+)
+def DUAL_CRITICAL_MASS(  # noqa: N802
+    premium_cut, compliance_cost, ke_single, annuity_years=None, growth=0.0
+):
+    grids = dict(
+        premium_cut=_grid("premium_cut", premium_cut),
+        compliance_cost=_grid("compliance_cost", compliance_cost),
+        ke_single=_grid("ke_single", ke_single),
+        growth=_grid("growth", growth, 0.0),
+    )
+    years = None if _blank_argument(annuity_years) else _grid("annuity_years", annuity_years)
+    _check_broadcast(**grids, **({} if years is None else {"annuity_years": years}))
+    return _no_size_pays(xc.critical_mass(**grids, annuity_years=years))
+
+
+@_udf(
+    "Critical mass for a given cash-flow profile: the PV at ke_single of the smallest multiple "
+    "of cash_flows for which the dual listing pays.",
+    engine=xc.critical_mass_for_flows,
+    cash_flows="The profile of the project's cash flows, period 1 first (only its shape "
+    "matters; its PV at ke_single must be above 0)",
+    premium_cut="Cut in the cost of equity from the dual listing, decimal, e.g. 0.02",
+    compliance_cost="Capitalized compliance cost, model currency (COMPLIANCE_COST)",
+    ke_single="Cost of equity with a single listing, " + _RATE,
+    timing='Optional. "end" (default), "mid" or "begin"',
+)
+def DUAL_CRITICAL_MASS_CF(  # noqa: N802
+    cash_flows, premium_cut, compliance_cost, ke_single, timing="end"
+):
+    cf = _series("cash_flows", cash_flows)
+    grids = dict(
+        premium_cut=_grid("premium_cut", premium_cut),
+        compliance_cost=_grid("compliance_cost", compliance_cost),
+        ke_single=_grid("ke_single", ke_single),
+    )
+    when = _text("timing", timing, "end")
+    _check_broadcast(**grids)
+    return _no_size_pays(xc.critical_mass_for_flows(cf, **grids, timing=when))
+
+
+_WAIT_HELP = dict(
+    benefit="Value the dual listing adds before costs if the DFS succeeds, today, model "
+    "currency (DUAL_BREAKEVEN_COST)",
+    cost_now="Capitalized compliance cost of listing now, model currency",
+    cost_after_dfs="Capitalized compliance cost of listing after the DFS, in money of that "
+    "date, model currency",
+    success_probability="Probability that the DFS succeeds, decimal, e.g. 0.7",
+    years_to_dfs="Years until the DFS result, e.g. 1.5",
+    volatility="Annual volatility of the benefit, decimal, e.g. 0.35: how uncertain the value "
+    "the DFS will reveal is",
+    risk_free="Annual risk-free rate, " + _RATE,
+    forgone_yield="Optional. Share of the benefit given up each year while waiting, decimal; "
+    "default 0",
+    steps="Optional. Steps of the binomial tree (1-2000); default 100",
+)
+
+
+def _timing_args(
+    benefit: Any,
+    cost_now: Any,
+    cost_after_dfs: Any,
+    success_probability: Any,
+    years_to_dfs: Any,
+    volatility: Any,
+    risk_free: Any,
+    forgone_yield: Any,
+    steps: Any,
+) -> tuple[dict[str, Any], Any]:
+    grids = dict(
+        benefit=_grid("benefit", benefit),
+        cost_now=_grid("cost_now", cost_now),
+        cost_after_dfs=_grid("cost_after_dfs", cost_after_dfs),
+        success_probability=_grid("success_probability", success_probability),
+        years_to_dfs=_grid("years_to_dfs", years_to_dfs),
+        volatility=_grid("volatility", volatility),
+        risk_free=_grid("risk_free", risk_free),
+        forgone_yield=_grid("forgone_yield", forgone_yield, 0.0),
+    )
+    _check_broadcast(**grids)
+    return grids, _grid("steps", steps, 100.0)
+
+
+@_udf(
+    "Value of waiting for the DFS (real option, binomial tree): value of listing after the "
+    "DFS - value of listing now; above 0 means wait.",
+    engine=xc.wait_value,
+    **_WAIT_HELP,
+)
+def DUAL_WAIT_VALUE(  # noqa: N802
+    benefit,
+    cost_now,
+    cost_after_dfs,
+    success_probability,
+    years_to_dfs,
+    volatility,
+    risk_free,
+    forgone_yield=0.0,
+    steps=100.0,
+):
+    grids, n = _timing_args(
+        benefit,
+        cost_now,
+        cost_after_dfs,
+        success_probability,
+        years_to_dfs,
+        volatility,
+        risk_free,
+        forgone_yield,
+        steps,
+    )
+    return _result(xc.wait_value(**grids, steps=n))
+
+
+@_udf(
+    "When to list: LIST_NOW, WAIT_FOR_DFS or DO_NOT_LIST, with both values (a range gives the "
+    "codes alone).",
+    engine=xc.listing_timing,
+    **_WAIT_HELP,
+)
+def DUAL_LIST_TIMING(  # noqa: N802
+    benefit,
+    cost_now,
+    cost_after_dfs,
+    success_probability,
+    years_to_dfs,
+    volatility,
+    risk_free,
+    forgone_yield=0.0,
+    steps=100.0,
+):
+    grids, n = _timing_args(
+        benefit,
+        cost_now,
+        cost_after_dfs,
+        success_probability,
+        years_to_dfs,
+        volatility,
+        risk_free,
+        forgone_yield,
+        steps,
+    )
+    out = xc.listing_timing(**grids, steps=n)
+    if isinstance(out.timing, str):
+        return (
+            f"{out.timing}: after the DFS {out.value_wait:,.2f}, now {out.value_now:,.2f}, "
+            f"waiting worth {out.difference:,.2f}"
+        )
+    codes = np.atleast_2d(out.timing)
+    if codes.size > MAX_CELLS:
+        raise CorridorInputError(
+            "result", f"the ranges broadcast to {codes.size:,} cells; at most {MAX_CELLS:,} fit"
+        )
+    return codes.tolist()

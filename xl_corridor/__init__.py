@@ -4,10 +4,8 @@ The engine is pure functions on numbers and numpy arrays (rates are decimals, ne
 amounts are in the model currency). Excel adapters live in ``udfs/corridor_udfs.py``.
 """
 
-from __future__ import annotations
-
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import typing as _typing
 
 from xl_corridor.engine.capital import preproduction_capital
 from xl_corridor.engine.compliance import compliance_cost, growing_annuity_factor
@@ -38,9 +36,29 @@ from xl_corridor.engine.parity import (
 )
 from xl_corridor.engine.rates import cost_of_equity, country_risk_premium, ke_in_currency
 from xl_corridor.engine.reference import damodaran, damodaran_country
+from xl_corridor.engine.valuation import (
+    ListingTiming,
+    OfferEconomics,
+    PhaseForecast,
+    critical_mass,
+    critical_mass_for_flows,
+    critical_mass_from_pv,
+    critical_mass_grid,
+    dual_npv_per_share,
+    dual_npv_to_market_cap,
+    dual_price_uplift,
+    first_day_return,
+    listing_timing,
+    offer_dilution,
+    offer_economics,
+    offer_money_left,
+    offer_proceeds,
+    phase_forecast,
+    wait_value,
+)
 from xl_corridor.errors import CorridorInputError
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     __version__: str
     from xl_corridor.engine.montecarlo import (
         MonteCarloResult,
@@ -80,9 +98,9 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
+        value = getattr(_importlib.import_module(_LAZY[name]), name)
         globals()[name] = value  # later look-ups skip this function
         return value
     if name == "__version__":
@@ -92,16 +110,17 @@ def __getattr__(name: str) -> Any:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    import importlib.metadata as metadata  # on first use: it costs ~10 ms at import
 
     try:
-        return version("xl-corridor")
-    except PackageNotFoundError:  # running from a source tree that was never installed
+        return metadata.version("xl-corridor")
+    except metadata.PackageNotFoundError:  # running from a source tree that was never installed
         return "0.0.0+source"
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | {"__version__"})
+    """The public API only (``__all__``): no helper imports, no subpackage names."""
+    return sorted(__all__)
 
 
 __all__ = [
@@ -155,4 +174,23 @@ __all__ = [
     "tornado",
     "turnover",
     "xnpv",
+    # the valuation layer (issue 15)
+    "ListingTiming",
+    "OfferEconomics",
+    "PhaseForecast",
+    "critical_mass",
+    "critical_mass_for_flows",
+    "critical_mass_from_pv",
+    "critical_mass_grid",
+    "dual_npv_per_share",
+    "dual_npv_to_market_cap",
+    "dual_price_uplift",
+    "first_day_return",
+    "listing_timing",
+    "offer_dilution",
+    "offer_economics",
+    "offer_money_left",
+    "offer_proceeds",
+    "phase_forecast",
+    "wait_value",
 ]

@@ -3,8 +3,15 @@
 Exit codes: 0 success / valid; 1 checks failed (``validate``) or some cases failed (``batch``);
 2 unusable input (bad case file, hostile or damaged workbook, not an xl-corridor workbook, an
 output that xl-corridor did not write), and for ``batch`` when no report at all was written.
-Errors go to stderr as one line, ``FILE: field: problem`` or ``FILE: problem``, never a
-traceback (set ``XL_CORRIDOR_DEBUG=1`` to see one for an unexpected error).
+Errors go to stderr as ``FILE: field: problem`` or ``FILE: problem``, one line per problem (a
+case file's problems all at once, up to 20), never a traceback (set ``XL_CORRIDOR_DEBUG=1`` to
+see one for an unexpected error). Plausibility warnings (legal values that look like per-cent
+typos) go to stderr as ``FILE: warning: field: problem`` and do not change the exit code.
+
+Outputs are ``.xlsx`` only. ``report`` without ``--out`` writes the case file's name with
+``.xlsx`` in the working directory (``NAME-report.xlsx`` for a workbook case), as ``batch`` does
+in ``--out-dir``. ``batch`` prints a table of case, decision, Delta NPV (with units) and output;
+its progress is a bar on a terminal and one plain stderr line per case elsewhere (CI logs).
 
 Outside input is checked before any parser opens it (``xl_corridor.validate.safety``): size,
 zip bombs, XML entity declarations, absurd sheets, encrypted files. Reports are written to a hidden
@@ -75,51 +82,157 @@ def _write_report(case: Any, out: Path) -> Any:
         raise _Refused(f"{out}: cannot write the report ({exc.strerror or exc})") from None
 
 
-def _report(args: argparse.Namespace) -> int:
+def _corridor_kind(case: str) -> bool:
+    """True for a TOML case file whose top-level ``kind`` is ``"corridor"`` (issue 14)."""
+    import tomllib
+
+    path = Path(case)
+    if path.suffix.lower() != ".toml" or not path.is_file():
+        return False
+    try:
+        _safety.check_case_file(path)
+        return tomllib.loads(path.read_text(encoding="utf-8")).get("kind") == "corridor"
+    except (CorridorInputError, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError,
+            RecursionError):
+        return False  # the ordinary loader reports the problem
+
+
+def _corridor_report(args: argparse.Namespace) -> int:
+    from xl_corridor.corridor_case import load_corridor_case, run_corridor_case
+    from xl_corridor.workbook.corridor_report import build_corridor_report
+
+    out = _xlsx(Path(args.out) if args.out else default_out(args.case))
+    try:
+        case = load_corridor_case(Path(args.case))
+    except CorridorInputError as exc:
+        raise _Refused(str(exc)) from None
+    _target(out, force=args.force, case=args.case)
+    try:
+        path = build_corridor_report(case, out)
+    except OSError as exc:
+        raise _Refused(f"{out}: cannot write the report ({exc.strerror or exc})") from None
+    v = run_corridor_case(case).result.values
+    print(path)
+    print(f"C_e {v['ce']:.2%}: Delta V {v['delta_v']:,.1f} {case.deal.units}, WACC gap "
+          f"{v['wacc_gap_bp']:.1f} bp")
+    return 0
+
+
     out = Path(args.out)
+
+
+def default_out(case: str | Path, folder: str | Path = ".") -> Path:
+    """The report a case gets when no ``--out`` is given: the case file's name with ``.xlsx``,
+    in ``folder`` (the working directory for ``report``, ``--out-dir`` for ``batch``); a
+    workbook case (a filled-in template) gets ``NAME-report.xlsx`` so it is never its own
+    output."""
+    p = Path(case)
+    stem = p.stem + ("-report" if p.suffix.lower() in (".xlsx", ".xlsm") else "")
+    return Path(folder) / f"{stem}.xlsx"
+
+
+def _xlsx(out: Path) -> Path:
+    """Refuse an output name that is not ``.xlsx`` (before anything is read or written)."""
+    if out.is_dir():
+        raise _Refused(f"{out}: is a directory; give a file name for the output")
+    if out.suffix.lower() != ".xlsx":
+        hint = out.with_suffix(".xlsx").name if out.suffix else f"{out.name}.xlsx"
+        raise _Refused(f"{out}: the output must be an .xlsx workbook (xl-corridor writes Excel "
+                       f".xlsx only); use --out {hint}")
+    return out
+
+
+def _delta(delta: float, units: str) -> str:
+    return f"{delta:,.1f} {units}"
+
+
+def _warn(label: str, case: Any) -> None:
+    """Plausibility warnings (legal values that look like per-cent typos) on stderr."""
+    from xl_corridor.case import case_warnings
+
+    for warning in case_warnings(case):
+        _err(f"{label}: warning: {warning}")
+
+
+def _report(args: argparse.Namespace) -> int:
+    if _corridor_kind(args.case):
+        return _corridor_report(args)
+    out = _xlsx(Path(args.out) if args.out else default_out(args.case))
     case = _load(args.case)
     _target(out, force=args.force, case=args.case)
+    _warn(args.case, case)
     result = _write_report(case, out)
     print(result.path)
-    print(f"{result.decision}: Delta NPV {result.delta_npv:,.1f} {result.units}")
+    print(f"{result.decision}: Delta NPV {_delta(result.delta_npv, result.units)}")
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
     from xl_corridor.case import load_case
 
-    out = Path(args.out)
-    text = resources.files("xl_corridor").joinpath("data", "example_case.toml").read_text("utf-8")
+    out = _xlsx(Path(args.out))
     _target(out, force=args.force)
-    result = _write_report(load_case(text), out)
+    result = _write_report(load_case(_example_text()), out)
     print(result.path)
-    print(f"{result.decision}: Delta NPV {result.delta_npv:,.1f} {result.units}")
+    print(f"{result.decision}: Delta NPV {_delta(result.delta_npv, result.units)}")
+    return 0
+
+
+def _example_text() -> str:
+    return resources.files("xl_corridor").joinpath("data", "example_case.toml").read_text("utf-8")
+
+
+def _example(args: argparse.Namespace) -> int:
+    text = _example_text()
+    if args.out == "-":
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out)
+    if out.is_dir():
+        raise _Refused(f"{out}: is a directory; give a file name for the case file")
+    if out.exists() and not args.force:
+        raise _Refused(f"{out}: exists; not overwritten. Pass --force to replace it")
+    if not out.parent.is_dir():
+        raise _Refused(f"{out}: the folder {out.parent} does not exist")
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _Refused(f"{out}: cannot write the case file ({exc.strerror or exc})") from None
+    print(out)
+    print(f"edit it, then: xl-corridor report {out}")
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from xl_corridor.validate.validator import validate_workbook
+    from xl_corridor.validate.validator import validate_workbooks
 
     try:
-        result = validate_workbook(args.file)
+        results = validate_workbooks(args.files)  # one LibreOffice run for all the reports
     except LibreOfficeError as exc:
-        _err(f"{args.file}: {exc}")
+        for file in args.files:
+            _err(f"{file}: {exc}")
         return 2
-    if result.status == "unusable":
-        _err(result.message)
-    elif result.failures:
-        for failure in result.failures:
-            _err(f"{args.file}: {failure}")
-        print(f"{args.file}: {len(result.failures)} check(s) failed")
-    else:
-        print(f"{args.file}: valid {result.kind} ({result.checked} cells checked)")
-    return result.exit_code
+    for file, result in zip(args.files, results, strict=True):
+        if result.status == "unusable":
+            _err(result.message)
+        elif result.failures:
+            for failure in result.failures:
+                _err(f"{file}: {failure}")
+            print(f"{file}: {len(result.failures)} check(s) failed")
+        else:
+            print(f"{file}: valid {result.kind} ({result.checked} cells checked)")
+        for note in result.notes:
+            print(f"{file}: {note}")
+    if len(results) > 1:
+        counts = {s: sum(r.status == s for r in results) for s in ("valid", "failed", "unusable")}
+        print(f"{len(results)} workbooks: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    return max(r.exit_code for r in results)
 
 
 def _template(args: argparse.Namespace) -> int:
     from xl_corridor.workbook.template import build_template
 
-    out = Path(args.out)
+    out = _xlsx(Path(args.out))
     _target(out, force=args.force)
     try:
         print(build_template(out))
@@ -128,18 +241,36 @@ def _template(args: argparse.Namespace) -> int:
     return 0
 
 
-def _batch(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+def _progress(cases: Sequence[str]) -> Any:
+    """A tqdm bar on a terminal; elsewhere (CI logs, pipes) the cases themselves, logged one
+    plain line each by :func:`_batch`."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
 
+        return tqdm(cases, desc="reports", unit="case", file=sys.stderr)
+    return cases
+
+
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    """Left-aligned text columns, the Delta NPV column (third) right-aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.rjust(w) if i == 2 else c.ljust(w)
+                      for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+            for row in rows]
+
+
+def _batch(args: argparse.Namespace) -> int:
     out_dir = Path(args.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise _Refused(f"{out_dir}: is not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     failed: list[str] = []
     claimed: dict[Path, str] = {}
-    done = 0
-    for case in tqdm(args.cases, desc="reports", unit="case", file=sys.stderr):
-        target = out_dir / (Path(case).stem + ".xlsx")
+    rows: list[tuple[str, ...]] = [("case", "decision", "Delta NPV", "output")]
+    plain = not sys.stderr.isatty()
+    total = len(args.cases)
+    for n, case in enumerate(_progress(args.cases), start=1):
+        target = default_out(case, out_dir)
         try:
             if target in claimed:  # two cases named alike would overwrite each other
                 raise _Refused(f"{case}: its report {target} would overwrite the one for "
@@ -147,18 +278,32 @@ def _batch(args: argparse.Namespace) -> int:
             loaded = _load(case)
             _target(target, force=args.force, case=case)
             claimed[target] = case
-            _write_report(loaded, target)
-            done += 1
+            _warn(case, loaded)
+            result = _write_report(loaded, target)
+            row = (case, result.decision, _delta(result.delta_npv, result.units),
+                   str(result.path))
         except _Refused as exc:
             failed.append(str(exc))
         except Exception as exc:  # one broken case must not stop the others
             if os.environ.get("XL_CORRIDOR_DEBUG"):
                 raise
             failed.append(f"{case}: unexpected error ({type(exc).__name__}: {exc})")
+        else:
+            rows.append(row)
+            if plain:
+                _err(f"[{n}/{total}] {case}: {row[1]}, Delta NPV {row[2]} -> {row[3]}")
+            continue
+        rows.append((case, "FAILED", "", "(see the errors below)"))
+        if plain:
+            _err(f"[{n}/{total}] {case}: failed")
+    for line in _table(rows):
+        print(line)
     if failed:
-        _err(f"{len(failed)} of {len(args.cases)} case(s) failed:")
+        _err(f"{len(failed)} of {total} case(s) failed:")
         for message in failed:
-            _err(f"  {message}")
+            for line in message.splitlines():
+                _err(f"  {line}")
+    done = total - len(failed)
     print(f"{done} report(s) written to {out_dir}; {len(failed)} failed")
     if not failed:
         return 0
@@ -177,29 +322,44 @@ def _parser() -> argparse.ArgumentParser:
                "2 unusable input (errors on stderr as 'FILE: field: problem'), or no batch "
                "report written. Outputs are written atomically; an existing file that "
                "xl-corridor did not write is never replaced without --force.")
+    parser.add_argument("--version", action="version", version=f"xl-corridor {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="report for the built-in example deal")
-    p.add_argument("--out", default="xl-corridor-demo.xlsx", help="output .xlsx")
+    p.add_argument("--out", default="xl-corridor-demo.xlsx",
+                   help="output .xlsx (default: xl-corridor-demo.xlsx)")
     p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.set_defaults(func=_demo)
+    p = sub.add_parser(
+        "example", help="write the documented example case file (TOML) to start from",
+        description="Writes the built-in example case, every field documented and marked "
+                    "required or optional. Edit it, then run `xl-corridor report FILE`.")
+    p.add_argument("--out", default="xl-corridor-example.toml",
+                   help="output case file (default: xl-corridor-example.toml; - for stdout)")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(func=_example)
     p = sub.add_parser("report", help="report workbook from a case file or filled-in template")
     p.add_argument("case", help="TOML case file, or a filled-in template / report .xlsx")
-    p.add_argument("--out", required=True, help="output .xlsx")
+    p.add_argument("--out", help="output .xlsx (default: the case file's name with .xlsx, in "
+                                 "the working directory; NAME-report.xlsx for a workbook case)")
     p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.set_defaults(func=_report)
-    p = sub.add_parser("validate", help="recalculate a workbook headlessly and check it",
-                       description="Exit 0 valid, 1 checks failed, 2 unusable input (not an "
-                                   "xl-corridor workbook, damaged, or refused as hostile).")
-    p.add_argument("file")
+    p = sub.add_parser("validate", help="recalculate workbooks headlessly and check them",
+                       description="One line per workbook (details of failed checks on "
+                                   "stderr). Exit code, the worst over all files: 0 valid, 1 "
+                                   "checks failed, 2 unusable input (not an xl-corridor "
+                                   "workbook, damaged, or refused as hostile).")
+    p.add_argument("files", nargs="+", metavar="FILE", help="report or template .xlsx")
     p.set_defaults(func=_validate)
     p = sub.add_parser("template", help="write the interactive template workbook")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="output .xlsx")
     p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.set_defaults(func=_template)
     p = sub.add_parser(
         "batch", help="many reports, with a progress bar",
         description="One report per case, named after the case file, in --out-dir. A bad case "
                     "does not stop the others; every failure is listed on stderr at the end. "
+                    "Prints a table (case, decision, Delta NPV with units, output). Progress: a "
+                    "bar on a terminal, one plain line per case on stderr otherwise (CI logs). "
                     "Exit 0 if all reports were written, 1 if some cases failed, 2 if none was "
                     "written.")
     p.add_argument("cases", nargs="+")
@@ -209,9 +369,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from xl_corridor import __version__
+
+    return __version__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(argv)  # --help, --version, usage errors: SystemExit
     try:
         return int(args.func(args))
     except _Refused as exc:

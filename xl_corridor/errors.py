@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CorridorInputError"]
+__all__ = ["CorridorInputError", "show"]
 
 
 class CorridorInputError(ValueError):
@@ -23,3 +23,20 @@ class CorridorInputError(ValueError):
         self.argument = argument
         self.problem = problem
         super().__init__(f"{argument}: {problem}")
+
+
+def show(value: object) -> str:
+    """``repr`` of a value for a message, in Python notation, never numpy's.
+
+    numpy 2 writes ``np.str_('x')`` and ``np.float64(1.5)``; a message shows ``'x'`` and
+    ``1.5`` (numpy scalars and arrays become the Python values and lists they hold).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> show(np.str_("JORC")), show(np.float64(1.5)), show(np.array([1.0, 2.0])), show("x")
+    ("'JORC'", '1.5', '[1.0, 2.0]', "'x'")
+    """
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        value = value.tolist()  # numpy scalar -> Python scalar, array -> nested lists
+    return repr(value)

@@ -2,9 +2,12 @@
 
 The bounds here are the product's policy, stated once:
 
-* rates (risk-free, discount, growth, inflation, cost of equity) are decimals in (-1, 1]; a value
+* rates (risk-free, discount, growth, cost of equity) are decimals in (-1, 1]; a value
   above 1 is almost always a percentage typed as a whole number (4.5 for 4.5%), so it is refused
   with a message that shows the decimal form;
+* inflation is a decimal in (-1, 10000]: above 100% a year is legitimate in some economies
+  (hyperinflation), so only -100% or below (where 1 + inflation is no longer positive) and
+  absurd values (above 1,000,000% a year) are refused;
 * premia and spreads are decimals in [0, 1];
 * amounts are finite and at most 1e15 in absolute value (in model-currency units; larger values are
   typing errors and would overflow the discounting);
@@ -20,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -40,6 +43,13 @@ def where(index: tuple[int, ...]) -> str:
     return " at position " + ", ".join(str(i + 1) for i in index)
 
 
+def _kind(value: Any) -> str:
+    """The Python type name of a value (``str``, not numpy's ``str_``)."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        value = value.item()
+    return type(value).__name__
+
+
 def _show(value: float) -> str:
     return f"{value:.10g}"
 
@@ -47,7 +57,7 @@ def _show(value: float) -> str:
 def as_array(name: str, x: Any) -> FloatArray:
     """Convert ``x`` to a float array, refusing text, booleans, None and objects."""
     if isinstance(x, (str, bytes)):
-        raise CorridorInputError(name, f"expected a number, got text {x!r}")
+        raise CorridorInputError(name, f"expected a number, got text {show(x)}")
     raw = np.asarray(x)
     if raw.dtype == np.bool_:
         raise CorridorInputError(name, "expected a number, got a boolean (TRUE/FALSE)")
@@ -60,7 +70,7 @@ def as_array(name: str, x: Any) -> FloatArray:
                 pos = (
                     where(tuple(int(j) for j in np.unravel_index(i, raw.shape))) if raw.ndim else ""
                 )
-                shown = "a blank" if item is None else f"{type(item).__name__} {item!r}"
+                shown = "a blank" if item is None else f"{_kind(item)} {show(item)}"
                 raise CorridorInputError(name, f"expected a number{pos}, got {shown}")
     try:
         arr = np.asarray(raw, dtype=np.float64)
@@ -166,6 +176,20 @@ def rate(name: str, x: Any) -> FloatArray:
     return arr
 
 
+MAX_INFLATION = 1e4  # 1,000,000% a year: beyond any recorded annual hyperinflation rate's typing
+
+
+def inflation(name: str, x: Any) -> FloatArray:
+    """A decimal inflation rate in (-1, 10000] (above 1, i.e. 100%, is allowed)."""
+    fast = _fast(x, -1.0, MAX_INFLATION, low_open=True)
+    if fast is not None:
+        return fast
+    arr = finite(name, as_array(name, x))
+    _refuse(name, arr, arr <= -1.0, "an inflation rate above -1 (-100%)")
+    _refuse(name, arr, arr > MAX_INFLATION, "a decimal inflation rate such as 0.08 (at most 10000)")
+    return arr
+
+
 def premium(name: str, x: Any) -> FloatArray:
     """A decimal premium or spread in [0, 1]."""
     fast = _fast(x, 0.0, 1.0)
@@ -260,5 +284,5 @@ def timing(name: str, value: Any) -> float:
     if type(value) is str and value == "end":  # the default, checked first
         return 0.0
     if not isinstance(value, str) or value.strip().lower() not in TIMINGS:
-        raise CorridorInputError(name, f"expected one of 'end', 'mid', 'begin', got {value!r}")
+        raise CorridorInputError(name, f"expected one of 'end', 'mid', 'begin', got {show(value)}")
     return _SHIFTS[value.strip().lower()]

@@ -54,7 +54,7 @@ def growing_annuity_factor(years: Any, discount_rate: Any, growth: Any = 0.0) ->
     r = ck.rate("discount_rate", discount_rate)
     g = ck.rate("growth", growth)
     log_q = np.log1p(g) - np.log1p(r)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ratio = np.where(log_q == 0.0, n, np.expm1(n * log_q) / np.expm1(log_q))
     return ck.scalar_or_array(ratio / (1.0 + r))
 
@@ -126,4 +126,10 @@ def compliance_cost(
     factor = np.asarray(growing_annuity_factor(years, discount_rate, growth))
     c0 = ck.amount("one_off", one_off, nonnegative=True)
     tax = ck.fraction("tax_rate", tax_rate, "a tax rate between 0 and 1, such as 0.2")
-    return ck.scalar_or_array(c0 + annual * factor * (1.0 - tax))
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = c0 + annual * factor * (1.0 - tax)
+    if not np.all(np.isfinite(result)):
+        raise CorridorInputError("discount_rate", "expected a rate at which the capitalized "
+                                 "cost is finite; growth, rate and horizon overflow a float "
+                                 "(the cost would be infinite)")
+    return ck.scalar_or_array(result)

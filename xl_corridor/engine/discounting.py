@@ -11,7 +11,7 @@ import numpy as np
 
 from xl_corridor.engine import _checks as ck
 from xl_corridor.engine._checks import FloatArray
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 
 __all__ = [
     "npv",
@@ -20,6 +20,7 @@ __all__ = [
     "dual_xnpv",
     "breakeven_cost",
     "breakeven_ke",
+    "xbreakeven_ke",
     "excel_serial",
 ]
 
@@ -301,7 +302,9 @@ def excel_serial(name: str, dates: Any) -> FloatArray:
         else:
             return _check_serials(name, np.array(ordinals, dtype=np.float64) - _EPOCH_ORDINAL)
     if isinstance(dates, (str, bytes)):
-        raise CorridorInputError(name, f"expected dates or Excel date serials, got text {dates!r}")
+        raise CorridorInputError(
+            name, f"expected dates or Excel date serials, got text {show(dates)}"
+        )
     raw = np.asarray(dates)
     if raw.ndim == 0:
         raw = raw.reshape(1)
@@ -609,10 +612,23 @@ def breakeven_ke(
     ks = ck.rate("ke_single", ke_single)
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
     t = _periods(cf.size, shift)
+    return _breakeven_rate(cf, t, ks, cost, shift)
+
+
+def _breakeven_rate(
+    cf: FloatArray, t: FloatArray, ks: FloatArray, cost: FloatArray, shift: float | None = None
+) -> Any:
+    """The largest rate below ke_single at which PV(rate) = PV(ke_single) + cost, for
+    cash flows ``cf`` discounted at exponents ``t`` (periods or year fractions; ``shift`` says
+    they are the periods 1..n minus shift, see :func:`_present_value`)."""
     ks_b, cost_b = np.broadcast_arrays(ks, cost)
     flat_ks = ks_b.reshape(-1)
     target = _present_value("ke_single", flat_ks, cf, t, shift) + cost_b.reshape(-1)
 
+    if flat_ks.size and float(flat_ks.min()) <= _KE_FLOOR:
+        raise CorridorInputError("ke_single", f"expected a rate above {_KE_FLOOR:g} (the "
+                                 "lowest ke_dual searched), got "
+                                 f"{float(flat_ks.min()):g}")
     top = max(float(flat_ks.max()), _KE_FLOOR)
     grid = np.arange(_KE_FLOOR, top, _KE_GRID_STEP)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -648,3 +664,52 @@ def breakeven_ke(
     zero_cost = cost_b.reshape(-1) == 0
     result[zero_cost] = flat_ks[zero_cost]
     return ck.scalar_or_array(result.reshape(ks_b.shape))
+
+
+def xbreakeven_ke(cash_flows: Any, dates: Any, ke_single: Any, compliance_cost: Any) -> Any:
+    """The largest Ke dual below ke_single at which the dated Delta NPV is zero.
+
+    The dated counterpart of :func:`breakeven_ke`: cash flows are discounted like Excel's XNPV
+    from the first date, ``(1 + k)^-((d_i - d_1)/365)``; to discount from a valuation date, put
+    that date first with a cash flow of 0.
+
+    Parameters
+    ----------
+    cash_flows : array_like
+        Project cash flows, one per date, in the model currency.
+    dates : array_like
+        One date per cash flow (dates or Excel serials), none before the first.
+    ke_single : float or array_like
+        Cost of equity with a single listing, decimal (not per cent).
+    compliance_cost : float or array_like
+        Capitalized compliance cost at the first date, in the model currency, >= 0.
+
+    Returns
+    -------
+    float or ndarray
+        The break-even Ke dual, decimal; NaN where no rate between -99% and ke_single recovers
+        the cost.
+
+    Notes
+    -----
+    Solves ``XNPV(k, CF) = XNPV(ke_single, CF) + C`` by the search of :func:`breakeven_ke`.
+
+    References
+    ----------
+    .. [1] Microsoft, "XNPV function", Excel help (the discounting convention).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> d = [dt.date(2025, 1, 1), dt.date(2026, 1, 1), dt.date(2027, 1, 1)]
+    >>> k = xbreakeven_ke([-100.0, 60.0, 70.0], d, 0.12, 2.0)
+    >>> round(dual_xnpv([-100.0, 60.0, 70.0], d, k, 0.12, 2.0), 9)
+    0.0
+    """
+    cf = ck.series("cash_flows", cash_flows)
+    serials = excel_serial("dates", dates)
+    _same_length(cf, serials)
+    t = _xnpv_exponents("dates", serials)
+    ks = ck.rate("ke_single", ke_single)
+    cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
+    return _breakeven_rate(cf, t, ks, cost)

@@ -15,7 +15,7 @@ import numpy as np
 from xl_corridor.engine import _checks as ck
 from xl_corridor.engine._checks import FloatArray
 from xl_corridor.engine.parity import venue_costs
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 
 __all__ = [
     "amihud_illiquidity",
@@ -147,7 +147,7 @@ def roll_spread(prices: Any, *, relative: bool = False, positive_cov: str = "nan
     """
     if positive_cov not in ("nan", "zero"):
         raise CorridorInputError(
-            "positive_cov", f"expected one of 'nan', 'zero', got {positive_cov!r}"
+            "positive_cov", f"expected one of 'nan', 'zero', got {show(positive_cov)}"
         )
     p = ck.positive("prices", prices, "a price", 1e15).reshape(-1)
     if p.size < 3:

@@ -37,7 +37,7 @@ from numpy.random import PCG64, Generator, SeedSequence
 
 from xl_corridor.engine import _checks as ck
 from xl_corridor.engine._checks import FloatArray
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 
 __all__ = [
     "BLOCK_PATHS",
@@ -76,7 +76,7 @@ def _generator(seed: int, block: int) -> Generator:
 
 def _seed(seed: Any) -> int:
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer, float)):
-        raise CorridorInputError("seed", f"expected a whole number of 0 or more, got {seed!r}")
+        raise CorridorInputError("seed", f"expected a whole number of 0 or more, got {show(seed)}")
     return int(ck.whole("seed", seed, 0, 2**63 - 1, "a whole number of 0 or more"))
 
 
@@ -156,7 +156,7 @@ def _price_model(
     period_years: Any,
 ) -> _Price:
     if not isinstance(model, str) or model.strip().lower() not in ("gbm", "ou"):
-        raise CorridorInputError("price_model", f"expected one of 'gbm', 'ou', got {model!r}")
+        raise CorridorInputError("price_model", f"expected one of 'gbm', 'ou', got {show(model)}")
     m = model.strip().lower()
     mu = float(ck.bounded("drift", drift, -1.0, 1.0, "an annual drift as a decimal"))
     sig = float(ck.bounded("volatility", volatility, 0.0, 5.0, "an annual volatility, decimal"))
@@ -258,7 +258,9 @@ def _reduction(name: str, x: Any) -> tuple[float, float, float]:
         )
     low, mode, high = (float(v) for v in arr)
     if not low <= mode <= high:
-        raise CorridorInputError(name, f"expected low <= mode <= high, got {tuple(arr)}")
+        raise CorridorInputError(
+            name, f"expected low <= mode <= high, got ({low:.10g}, {mode:.10g}, {high:.10g})"
+        )
     if low < -1 or high > 1:
         raise CorridorInputError(name, "expected decimals between -1 and 1, such as 0.005")
     return low, mode, high

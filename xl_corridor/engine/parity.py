@@ -22,7 +22,7 @@ import numpy as np
 from xl_corridor.engine import _checks as ck
 from xl_corridor.engine._checks import FloatArray
 from xl_corridor.engine.reference import data_text
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 
 __all__ = [
     "ParityResult",
@@ -589,7 +589,7 @@ def _cell(path: str, row: int, column: str, text: str, *, positive: bool) -> flo
     try:
         v = float(text)
     except ValueError:
-        shown = "a blank" if text.strip() == "" else f"text {text!r}"
+        shown = "a blank" if text.strip() == "" else f"text {show(text)}"
         raise CorridorInputError(column, f"expected a number at {where}, got {shown}") from None
     if not math.isfinite(v) or (v <= 0 if positive else v < 0):
         need = "above 0" if positive else "of 0 or more"
@@ -664,7 +664,7 @@ def load_parity_csv(path: str | Path) -> ParitySeries:
         except ValueError:
             raise CorridorInputError(
                 "date", f"expected an ISO date such as 2025-08-28 at {p}, row {row}, "
-                f"got {d_text!r}"
+                f"got {show(d_text)}"
             ) from None
         if dates and d <= dates[-1]:
             raise CorridorInputError(

@@ -120,9 +120,11 @@ def ke_in_currency(ke: Any, inflation_local: Any, inflation_base: Any) -> Any:
     ke : float or array_like
         Cost of equity in the base currency (e.g. USD), decimal.
     inflation_local : float or array_like
-        Expected inflation in the target currency (e.g. KZT), decimal.
+        Expected inflation in the target currency (e.g. KZT), decimal (0.08 for 8%), not per
+        cent. Above 1 (100% a year) is accepted: some economies have it; only -1 or below is
+        refused.
     inflation_base : float or array_like
-        Expected inflation in the base currency, decimal.
+        Expected inflation in the base currency, decimal, same range.
 
     Returns
     -------
@@ -142,8 +144,13 @@ def ke_in_currency(ke: Any, inflation_local: Any, inflation_base: Any) -> Any:
     --------
     >>> round(ke_in_currency(0.12, 0.08, 0.025), 6)
     0.180098
+
+    Hyperinflation is a number, not an error (1.12 x 3 / 1.025 - 1):
+
+    >>> round(ke_in_currency(0.12, 2.0, 0.025), 6)
+    2.278049
     """
     k = ck.rate("ke", ke)
-    il = ck.rate("inflation_local", inflation_local)
-    ib = ck.rate("inflation_base", inflation_base)
+    il = ck.inflation("inflation_local", inflation_local)
+    ib = ck.inflation("inflation_base", inflation_base)
     return ck.scalar_or_array((1.0 + k) * (1.0 + il) / (1.0 + ib) - 1.0)

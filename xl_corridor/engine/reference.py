@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 
 __all__ = ["DamodaranCountry", "DamodaranDataset", "damodaran", "damodaran_country", "data_text"]
 
@@ -100,5 +100,5 @@ def damodaran_country(name: str) -> DamodaranCountry:
     except KeyError:
         known = ", ".join(sorted(c.name for c in data.countries.values()))
         raise CorridorInputError(
-            "country", f"expected one of {known} (Damodaran {data.vintage}), got {name!r}"
+            "country", f"expected one of {known} (Damodaran {data.vintage}), got {show(name)}"
         ) from None

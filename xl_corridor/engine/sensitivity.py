@@ -18,7 +18,7 @@ from xl_corridor.engine import _checks as ck
 from xl_corridor.engine.compliance import compliance_cost as _compliance_cost
 from xl_corridor.engine.discounting import dual_npv
 from xl_corridor.engine.rates import cost_of_equity
-from xl_corridor.errors import CorridorInputError
+from xl_corridor.errors import CorridorInputError, show
 
 __all__ = [
     "MODEL_INPUTS",
@@ -391,7 +391,9 @@ def tornado(
         try:
             low, high = pair
         except (TypeError, ValueError):
-            raise CorridorInputError(name, f"expected a (low, high) pair, got {pair!r}") from None
+            raise CorridorInputError(
+                name, f"expected a (low, high) pair, got {show(pair)}"
+            ) from None
         lo, hi = _scalar(name, low), _scalar(name, high)
         if name == "compliance_cost" and any(k.startswith(_ITEM_PREFIX) for k in base):
             raise CorridorInputError(

@@ -22,6 +22,7 @@ import codecs
 import os
 import posixpath
 import re
+import stat
 import time
 import zipfile
 import zlib
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.workbook.marks import TEMP_GLOB
 
 __all__ = [
     "UnsafeInputError",
@@ -37,6 +39,7 @@ __all__ = [
     "check_case_limits",
     "check_target",
     "check_workbook",
+    "unchanged_since_written",
     "defusedxml_active",
     "is_xl_corridor_workbook",
     "sweep_stale_temps",
@@ -83,7 +86,6 @@ _CARRY = 64 * 1024  # longest tag fragment kept across chunk boundaries
 
 # A SIGKILLed write leaves its hidden temporary file; one older than this cannot be in use.
 STALE_TEMP_SECONDS = 3600
-TEMP_GLOB = ".xl-corridor-*.tmp"
 
 # The marks save_workbook stamps into docProps/core.xml.
 OUR_CREATOR = "xl-corridor"
@@ -138,6 +140,7 @@ def check_case_file(path: str | os.PathLike[str]) -> None:
     p = Path(path)
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         check_workbook(p)
+        _refuse_external(p)
         return
     size = _existing_file(p, "a case file")
     if size > MAX_CASE_FILE_BYTES:
@@ -161,6 +164,29 @@ def check_case_file(path: str | os.PathLike[str]) -> None:
     except UnicodeDecodeError as exc:
         raise UnsafeInputError(p, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
                                   f"{exc.start}); TOML case files must be UTF-8") from None
+
+
+_EXTERNAL_TARGET = re.compile(rb"<(?:[\w.-]+:)?Relationship\b[^>]*TargetMode\s*=\s*[\"']External"
+                              rb"[^>]*>", re.IGNORECASE)
+
+
+def _refuse_external(p: Path) -> None:
+    """A workbook read as a case must not link to outside files or addresses (an external
+    workbook link, a DDE or OLE link, a connection, a macro project)."""
+    with zipfile.ZipFile(p) as zf:  # check_workbook bounded every part already
+        for info in zf.infolist():
+            name = info.filename
+            low = name.lower()
+            if low.startswith(("xl/externallinks/", "xl/connections", "xl/vbaproject",
+                               "xl/querytables/", "xl/embeddings/", "xl/activex/")):
+                raise UnsafeInputError(p, f"holds {name}: external links, connections, macros "
+                                          "and embedded objects are not accepted in a case "
+                                          "workbook")
+            if low.endswith(".rels"):
+                m = _EXTERNAL_TARGET.search(zf.read(info))
+                if m and b"hyperlink" not in m.group(0).lower():
+                    raise UnsafeInputError(p, f"{name} links to an external target; external "
+                                              "links are not accepted in a case workbook")
 
 
 def _walk_text(obj: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -479,21 +505,63 @@ def is_xl_corridor_workbook(path: str | os.PathLike[str]) -> bool:
     return marks.get("creator") == OUR_CREATOR or marks.get("category") in OUR_CATEGORIES
 
 
-def check_target(path: str | os.PathLike[str], *, force: bool = False) -> None:
-    """Refuse to write over something xl-corridor did not write, unless ``force``.
+def unchanged_since_written(path: str | os.PathLike[str]) -> bool:
+    """True if ``path`` still holds exactly the parts xl-corridor wrote.
 
-    A missing target is fine; so is one of our own reports or templates. A directory is never
-    overwritten; any other existing file (another workbook, a text file) needs ``force``.
+    The writer stamps a SHA-256 of every part into ``docProps/custom.xml``
+    (:func:`xl_corridor.workbook.save.content_fingerprint`); a file filled in, or re-saved by
+    Excel or LibreOffice (which keep the author and category), no longer gives that digest.
+    Reads at most :data:`MAX_TOTAL_BYTES`; anything unreadable counts as changed.
+    """
+    from xl_corridor.workbook.marks import CONTENT_HASH_PROPERTY
+    from xl_corridor.workbook.save import CUSTOM_PART, content_fingerprint, stamped_fingerprints
+
+    try:
+        if Path(path).stat().st_size > MAX_WORKBOOK_BYTES:
+            return False
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
+                return False
+            parts = {i.filename: zf.read(i) for i in infos}
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, EOFError, RuntimeError,
+            NotImplementedError, zlib.error):
+        return False
+    stamped = stamped_fingerprints(parts.get(CUSTOM_PART, b""))
+    return stamped.get(CONTENT_HASH_PROPERTY) == content_fingerprint(parts)
+
+
+def check_target(path: str | os.PathLike[str], *, force: bool = False) -> None:
+    """Refuse to write over anything but an unchanged workbook of our own, unless ``force``.
+
+    A missing target is fine; so is a report or template exactly as xl-corridor wrote it (its
+    content fingerprint still matches). A directory, a FIFO, a device or any other non-regular
+    file is never a target, even with ``force`` (opening a FIFO would block forever). Any other
+    existing file (a workbook the banker filled in or re-saved, another workbook, a text file)
+    needs ``force``.
     """
     p = Path(path)
     if p.is_dir():
         raise UnsafeInputError(p, "is a directory; give a file name for the output")
-    if not p.exists() or force:
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UnsafeInputError(p, f"cannot inspect the output ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeInputError(p, "is not a regular file (a FIFO, device or socket); give the "
+                                  "name of an ordinary file for the output")
+    if force:
         return
     if not is_xl_corridor_workbook(p):
         raise UnsafeInputError(p, "exists and was not written by xl-corridor (no xl-corridor "
                                   "mark in its document properties); not overwritten. Pass "
                                   "--force to replace it")
+    if not unchanged_since_written(p):
+        raise UnsafeInputError(p, "exists and was changed after xl-corridor wrote it (filled "
+                                  "in, or re-saved by Excel or LibreOffice); not overwritten. "
+                                  "Pass --force to replace it")
 
 
 def sweep_stale_temps(folder: str | os.PathLike[str], *,

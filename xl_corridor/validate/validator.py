@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import functools
 import importlib.util
+import io
 import math
 import re
 import types
@@ -27,14 +28,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-from xl_corridor.case import CaseError, evaluate, load_case, workbook_case_dict
+from xl_corridor.case import CaseError, evaluate, load_case
+from xl_corridor.errors import show
 from xl_corridor.validate import libreoffice as _lo
 from xl_corridor.validate import safety as _safety
+from xl_corridor.validate import structure as _structure_mod
+from xl_corridor.workbook.inputs import workbook_case_dict
+from xl_corridor.workbook.marks import ABS_FLOOR, TOLERANCE
 
 __all__ = ["Failure", "ValidationResult", "validate_workbook", "validate_workbooks"]
 
-REL_TOL = 1e-9
-ABS_FLOOR = 1e-12
 
 Status = Literal["valid", "failed", "unusable"]
 
@@ -49,7 +52,7 @@ class Failure:
     problem: str = "value differs"
 
     def __str__(self) -> str:
-        return f"{self.cell}: {self.problem} (expected {self.expected!r}, got {self.got!r})"
+        return f"{self.cell}: {self.problem} (expected {show(self.expected)}, got {show(self.got)})"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class ValidationResult:
     failures: tuple[Failure, ...] = ()
     message: str = ""
     checked: int = 0
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -76,19 +80,24 @@ class ValidationResult:
 class _Job:
     path: Path
     kind: str = ""
+    category: str = ""
     failures: list[Failure] = field(default_factory=list)
     plan: Any = None
-    formulas: dict[str, dict[str, str]] = field(default_factory=dict)
+    expected: Any = None
+    skip: frozenset[str] = frozenset()
+    notes: list[str] = field(default_factory=list)
     checked: int = 0
 
 
 def _close(a: Any, b: Any, loose: bool = False) -> bool:
+    if b == "" and a is None:  # an empty-text result: LibreOffice saves no value for it
+        return True
     if isinstance(b, bool) or isinstance(a, bool):
         return a is b or a == b and type(a) is type(b)
     if isinstance(b, (int, float)) and isinstance(a, (int, float)):
         if loose:
             return abs(a - b) <= 1e-6
-        return math.isfinite(a) and abs(a - b) <= max(REL_TOL * abs(b), ABS_FLOOR)
+        return math.isfinite(a) and abs(a - b) <= max(TOLERANCE * abs(b), ABS_FLOOR)
     return a == b
 
 
@@ -126,12 +135,13 @@ def _validate_all(paths: Sequence[str | Path], lo: _lo.Session) -> list[Validati
     for i, raw in enumerate(paths):
         job = _Job(Path(raw))
         problem = _preflight(job) or _classify(job)
+        if not problem and job.kind != "template":
+            lo.start()  # LibreOffice warms up while the report is read
+        if not problem:
+            problem = _structure(job)
         if not problem and job.kind == "template":
             results[i] = _validate_template(job)
             continue
-        if not problem:
-            lo.start()  # LibreOffice warms up while the report is read
-            problem = _prepare_report(job)
         if problem:
             results[i] = ValidationResult(job.path, job.kind or "unknown", "unusable",
                                           message=problem)
@@ -141,8 +151,9 @@ def _validate_all(paths: Sequence[str | Path], lo: _lo.Session) -> list[Validati
         _recalculate_reports([job for _, job in reports], lo)
         for i, job in reports:
             status: Status = "failed" if job.failures else "valid"
-            results[i] = ValidationResult(job.path, "report", status, tuple(job.failures),
-                                          checked=job.checked)
+            results[i] = ValidationResult(job.path, job.kind, status,
+                                          _capped(job.failures), checked=job.checked,
+                                          notes=tuple(job.notes))
     return [results[i] for i in sorted(results)]
 
 
@@ -156,8 +167,6 @@ def _preflight(job: _Job) -> str:
 
 
 def _classify(job: _Job) -> str:
-    from xl_corridor.workbook.template import REPORT_KIND, TEMPLATE_KIND
-
     path = job.path
     if not path.is_file():
         return f"{path}: no such file"
@@ -172,59 +181,154 @@ def _classify(job: _Job) -> str:
                 "docProps/core.xml" in names) else ""
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
         return f"{path}: not a readable .xlsx workbook ({exc})"
-    if f"<cp:category>{REPORT_KIND}</cp:category>" in core:
-        job.kind = "report"
-    elif f"<cp:category>{TEMPLATE_KIND}</cp:category>" in core:
-        job.kind = "template"
-    else:
-        return f"{path}: not an xl-corridor report or template (document category)"
-    return ""
+    for category, kind in _structure_kinds().items():
+        if f"<cp:category>{category}</cp:category>" in core:
+            job.kind = kind.name
+            job.category = category
+            return ""
+    return f"{path}: not an xl-corridor report or template (document category)"
+
+
+# --- the kinds of workbook --------------------------------------------------------------------
+
+
+def _report_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
+    from xl_corridor.workbook.inputs import input_cells, named_cells
+    from xl_corridor.workbook.report import plan_report
+
+    cf_rows = None
+    if wb is not None and "cash_flows" in wb.defined_names:
+        # lay the rebuild out like the file: a year typed in a spare row stays where it is
+        cf_rows = len(named_cells(wb, "cash_flows"))
+    plan = plan_report(case, cf_rows=cf_rows)
+    raw = io.BytesIO()
+    plan.wb.save(raw)
+    # The plan knows its snapshot cells (stamped values and the formulas comparing with
+    # them); the Monte Carlo sheet's labels describe the simulation run at build time too.
+    snapshot = {f"{sheet}!{ref}" for sheet, cells in plan.snapshot.items() for ref in cells}
+    if "MonteCarlo" in plan.wb.sheetnames:
+        snapshot |= {f"MonteCarlo!{c.coordinate}" for row in plan.wb["MonteCarlo"].iter_rows()
+                     for c in row if c.value is not None}
+    return _structure_mod.Expected(raw.getvalue(), plan.cached, input_cells(plan.wb),
+                                   frozenset(snapshot), plan)
+
+
+def _template_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
+    from xl_corridor.workbook.inputs import input_cells
+    from xl_corridor.workbook.template import template_workbook
+
+    wb = template_workbook(case)
+    raw = io.BytesIO()
+    wb.save(raw)
+    return _structure_mod.Expected(raw.getvalue(), {}, input_cells(wb), frozenset())
+
+
+@functools.cache
+def _register_builtin() -> None:
+    from xl_corridor.workbook.marks import REPORT_KIND, TEMPLATE_KIND
+
+    _structure_mod.register(_structure_mod.WorkbookKind("report", REPORT_KIND,
+                                                        _report_expected))
+    _structure_mod.register(_structure_mod.WorkbookKind("template", TEMPLATE_KIND,
+                                                        _template_expected))
+
+
+def _structure_kinds() -> dict[str, _structure_mod.WorkbookKind]:
+    _register_builtin()
+    return dict(_structure_mod.kinds())
 
 
 # --- reports ------------------------------------------------------------------------------------
 
 
-def _prepare_report(job: _Job) -> str:
-    """Read the original: its formulas, its stamped values; plan what every cell should hold.
+def _capped(failures: Sequence[Failure]) -> tuple[Failure, ...]:
+    if len(failures) <= _structure_mod.MAX_FINDINGS:
+        return tuple(failures)
+    rest = len(failures) - _structure_mod.MAX_FINDINGS
+    return (*failures[:_structure_mod.MAX_FINDINGS],
+            Failure("...", "", f"{rest:,} more", "further differences not listed"))
 
-    Returns a problem that makes the file unusable ("" if it could be read)."""
+
+def _structure(job: _Job) -> str:
+    """Rebuild the workbook from its own inputs and compare it part by part, cell by cell.
+
+    Returns a problem that makes the file unusable ("" if it could be read); differences go to
+    ``job.failures``, a stale snapshot to ``job.notes``."""
     from openpyxl import load_workbook
 
-    from xl_corridor.workbook.report import plan_report
+    from xl_corridor.workbook.inputs import inputs_fingerprint
+    from xl_corridor.workbook.marks import INPUTS_HASH_PROPERTY
+    from xl_corridor.workbook.save import CUSTOM_PART, stamped_fingerprints
 
+    kind = _structure_kinds()[job.category]
     try:
+        data = job.path.read_bytes()
+        with zipfile.ZipFile(job.path) as zf:
+            custom = zf.read(CUSTOM_PART) if CUSTOM_PART in zf.namelist() else b""
         wb = load_workbook(job.path)
     except Exception as exc:  # openpyxl raises many types for a damaged package
         return f"{job.path}: cannot be opened as a workbook ({type(exc).__name__}: {exc})"
     try:
-        case = load_case(workbook_case_dict(str(job.path), wb))
-    except CaseError as exc:
-        job.failures.append(Failure("Inputs", "valid inputs", str(exc), "inputs rejected"))
+        try:
+            case = load_case(workbook_case_dict(str(job.path), wb))
+        except CaseError as exc:
+            job.failures.append(Failure("Inputs", "valid inputs", str(exc), "inputs rejected"))
+            return ""
+        except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+            return (f"{job.path}: the Inputs sheet cannot be read ({type(exc).__name__}: "
+                    f"{exc})")
+        expected = job.expected = kind.build(case, wb)
+        job.plan = expected.extra
+        stamp = stamped_fingerprints(custom).get(INPUTS_HASH_PROPERTY)
+        stale = bool(expected.snapshot) and stamp is not None and stamp != inputs_fingerprint(
+            wb, expected.editable)
+        if stale:
+            exp_wb = load_workbook(io.BytesIO(expected.package))
+            job.skip = _structure_mod.dependents(exp_wb, expected.snapshot)
+            exp_wb.close()
+            job.notes.append(f"stale: the inputs changed after the report was written, so its "
+                             f"stored results ({len(expected.snapshot)} cells: Monte Carlo "
+                             f"and engine values on Checks) are out of date; re-run "
+                             f"xl-corridor report {job.path}")
+        for f in _structure_mod.compare(data, wb, expected, stale=stale, skip=job.skip):
+            job.failures.append(Failure(f.cell, f.expected, f.got, f.problem))
+        job.checked += sum(len(c) for c in expected.cached.values())
+    finally:
         wb.close()
-        return ""
-    plan = job.plan = plan_report(case)
-    for ws in plan.wb.worksheets:
-        if ws.title not in wb.sheetnames:
-            job.failures.append(Failure(ws.title, "sheet", None, "sheet missing"))
-            continue
-        have = wb[ws.title]
-        want = {c.coordinate: c.value for row in ws.iter_rows() for c in row
-                if c.data_type == "f"}
-        got = {c.coordinate: c.value for row in have.iter_rows() for c in row
-               if c.data_type == "f"}
-        for ref in sorted(set(want) | set(got)):
-            job.checked += 1
-            if want.get(ref) != got.get(ref):
-                job.failures.append(Failure(f"{ws.title}!{ref}", want.get(ref), got.get(ref),
-                                            "formula differs from the one the builder writes"))
-        for ref, value in plan.stamped.get(ws.title, {}).items():
-            job.checked += 1
-            if not _close(have[ref].value, value):
-                job.failures.append(Failure(f"{ws.title}!{ref}", value, have[ref].value,
-                                            "stamped engine value differs from the engine "
-                                            "run on this workbook's inputs"))
-    wb.close()
+    _check_cached(job)
     return ""
+
+
+def _check_cached(job: _Job) -> None:
+    """The values a reader that does not recalculate sees (the cached results) must be the
+    engine's; a file without cached values (saved by openpyxl) shows nothing, which passes."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.datetime import to_excel
+
+    expected = job.expected
+    if not expected.cached:
+        return
+    wb = load_workbook(job.path, data_only=True)
+    try:
+        for sheet, cells in expected.cached.items():
+            if sheet not in wb.sheetnames:
+                continue
+            ws = wb[sheet]
+            for ref, want in cells.items():
+                if want is None or f"{sheet}!{ref}" in job.skip:
+                    continue
+                got = ws[ref].value
+                if got is None:
+                    continue
+                if isinstance(got, dt.datetime | dt.date):
+                    got = float(to_excel(got))
+                loose = sheet == "Checks" and ref.startswith("D")
+                if not _close(got, want, loose):
+                    job.failures.append(Failure(
+                        f"{sheet}!{ref}", want, got, "cached value (what a reader that does "
+                        "not recalculate is shown) differs from the recalculated value"))
+    finally:
+        wb.close()
 
 
 def _recalculate_reports(jobs: Sequence[_Job], lo: _lo.Session) -> None:
@@ -233,11 +337,12 @@ def _recalculate_reports(jobs: Sequence[_Job], lo: _lo.Session) -> None:
         return
     wanted = [{sheet: [ref for ref, v in cells.items() if v is not None]
                for sheet, cells in j.plan.cached.items()} for j in todo]
-    recalculated = lo.values([j.path for j in todo], wanted)
+    recalculated = lo.values([j.path for j in todo], wanted)  # warm LibreOffice, in parallel
     for job, values in zip(todo, recalculated, strict=True):
-        for sheet, cells in job.plan.cached.items():
+        for sheet in job.plan.wb.sheetnames:  # workbook order: the Summary first
+            cells = job.plan.cached.get(sheet, {})
             for ref, expected in cells.items():
-                if expected is None:
+                if expected is None or f"{sheet}!{ref}" in job.skip:
                     continue
                 job.checked += 1
                 got = values[sheet][ref]
@@ -384,6 +489,8 @@ def _validate_template(job: _Job) -> ValidationResult:
         PREMIA_TOP,
     )
 
+    if job.expected is None:  # the inputs were rejected
+        return ValidationResult(job.path, "template", "failed", _capped(job.failures))
     try:
         case = load_case(job.path)
     except CaseError as exc:
@@ -400,8 +507,9 @@ def _validate_template(job: _Job) -> ValidationResult:
         return ValidationResult(job.path, "template", "unusable",
                                 message=f"{job.path}: cannot be evaluated as a template "
                                         f"({type(exc).__name__}: {exc})")
-    failures: list[Failure] = []
+    failures: list[Failure] = list(job.failures)
     checked = 0
+    failures.extend(_template_cached(job, cells))
     r = MODEL_ROWS
     # With no break-even Ke (the engine finds no root), DUAL_BREAKEVEN_KE rightly shows its
     # message as an error, and its native cross-check (NPV at that rate) inherits it.
@@ -453,4 +561,39 @@ def _validate_template(job: _Job) -> ValidationResult:
                                     "differs from a direct engine call" if not ref.startswith("E")
                                     else "cross-check does not hold"))
     return ValidationResult(job.path, "template", "failed" if failures else "valid",
-                            tuple(failures), checked=checked)
+                            _capped(failures), checked=checked)
+
+
+def _template_cached(job: _Job, cells: dict[str, Any]) -> list[Failure]:
+    """Cached results stored in a template (Excel with the add-in stores them; openpyxl and
+    the builder do not) must equal the evaluated values."""
+    from formulas.tokens.operand import XlError
+    from openpyxl import load_workbook
+
+    out: list[Failure] = []
+    wb = load_workbook(job.path, data_only=True)
+    try:
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    if c.value is None:
+                        continue
+                    key = f"{ws.title.upper()}!{c.coordinate}"
+                    if key not in cells:
+                        continue
+                    want = _excel_value(cells[key])
+                    if isinstance(want, XlError):
+                        want = str(want)
+                    got = c.value
+                    if isinstance(got, dt.datetime | dt.date):
+                        continue
+                    if isinstance(want, int | float | bool) and _close(got, want):
+                        continue
+                    if got == want:
+                        continue
+                    out.append(Failure(f"{ws.title}!{c.coordinate}", want, got,
+                                       "cached value (what a reader that does not recalculate "
+                                       "is shown) differs from the recalculated value"))
+    finally:
+        wb.close()
+    return out

@@ -11,7 +11,6 @@ stamped with seed and path count), Parity and Funding; Checks last.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,34 +23,40 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_corridor.case import (
-    PARITY_COLUMNS,
+from xl_corridor.case import Case, load_case
+from xl_corridor.case.evaluate import (
+    TORNADO_INPUTS,
     Analytics,
-    Case,
     Evaluation,
     analyze,
     evaluate,
-    load_case,
     sensitivity,
     tornado_base,
 )
-from xl_corridor.engine import reference
-from xl_corridor.workbook.template import (
+from xl_corridor.engine import discounting, reference
+from xl_corridor.workbook import formulas as fx
+from xl_corridor.workbook import rules
+from xl_corridor.workbook.fingerprint import STALE, write_fingerprint
+from xl_corridor.workbook.inputs import (
+    CF_SPARE_ROWS,
+    PARITY_COLUMNS,
+    named_cells,
+    write_inputs,
+)
+from xl_corridor.workbook.marks import EXCEL_EPOCH, REPORT_KIND, TOLERANCE
+from xl_corridor.workbook.save import save_workbook
+from xl_corridor.workbook.styles import (
     BLACK,
     BLUE,
     BOLD,
     FMT,
     GREEN,
     INPUT_FILL,
-    REPORT_KIND,
     TITLE,
-    TOLERANCE,
     define,
     header,
     print_setup,
     put_text,
-    save_workbook,
-    write_inputs,
 )
 
 __all__ = ["ReportResult", "build_report", "plan_report"]
@@ -74,7 +79,10 @@ class Plan:
     """A report workbook in memory with the value every cell should hold.
 
     ``cached``: sheet -> cell -> the engine's value for each formula cell.
-    ``stamped``: sheet -> cell -> engine values stored as plain values (Checks, Listing path).
+    ``stamped``: sheet -> cell -> engine values stored as plain values (snapshots of the build's
+    inputs: Checks' engine column, the Monte Carlo, the inputs at build).
+    ``snapshot``: sheet -> cells whose value depends on a snapshot (the stamped cells and the
+    formulas comparing with them): once the inputs are edited they say STALE, by design.
     """
 
     wb: Workbook
@@ -82,16 +90,19 @@ class Plan:
     analytics: Analytics
     cached: dict[str, dict[str, Any]] = field(default_factory=dict)
     stamped: dict[str, dict[str, Any]] = field(default_factory=dict)
+    snapshot: dict[str, set[str]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # where the builders put things
 
     def formula(self, ws: Worksheet, ref: str, formula: str, value: Any, fmt: str | None = None,
-                font: Any = BLACK) -> None:
+                font: Any = BLACK, *, snapshot: bool = False) -> None:
         cell = ws[ref]
         cell.value = formula
         cell.font = font
         if fmt:
             cell.number_format = FMT.get(fmt, fmt)
         self.cached.setdefault(ws.title, {})[ref] = _plain(value)
+        if snapshot or "inputs_edited" in formula:
+            self.snapshot.setdefault(ws.title, set()).add(ref)
 
     def stamp(self, ws: Worksheet, ref: str, value: Any, fmt: str | None = None) -> None:
         if isinstance(value, str):
@@ -101,6 +112,7 @@ class Plan:
         if fmt:
             ws[ref].number_format = FMT.get(fmt, fmt)
         self.stamped.setdefault(ws.title, {})[ref] = _plain(value)
+        self.snapshot.setdefault(ws.title, set()).add(ref)
 
 
 def _plain(v: Any) -> Any:
@@ -148,48 +160,52 @@ def _ke_sheet(p: Plan, case: Case) -> None:
 
 
 def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int, int]:
+    """The discounting table, one row per row of the Inputs cash-flow table (its spare rows
+    included, so a year added there counts), and the break-even Ke dual solved natively."""
     ev, cf = p.evaluation, case.cash_flows
     ws = p.wb.create_sheet("CashFlows")
     put_text(ws, "A1", f"Cash flows and discounting ({case.deal.units})", TITLE)
     dated = cf.dates is not None
     if dated:
-        put_text(ws, "A3", "Dated cash flows: discounted like Excel XNPV, (1+k)^-((d-d1)/365)")
+        put_text(ws, "A3", "Dated cash flows: discounted like Excel XNPV from the valuation date, "
+                 "(1+k)^-((d - valuation date)/365)")
         shift = 0.0
     else:
         _label(ws, 3, "Timing")
         p.formula(ws, "B3", "=timing", cf.timing, "text", GREEN)
         _label(ws, 3, "Period shift", "C")
         shift = {"end": 0.0, "mid": 0.5, "begin": 1.0}[cf.timing]
-        p.formula(ws, "D3", '=IF(timing="mid",0.5,IF(timing="begin",1,0))', shift, "number")
+        p.formula(ws, "D3", "=" + fx.TIMING_SHIFT, shift, "number")
         define(p.wb, "timing_shift", "CashFlows", "D3")
     header(ws, 5, ["Period", "Date", "Cash flow", "Exponent t", "DF single", "DF dual",
                    "PV single", "PV dual"])
-    values = np.asarray(cf.values, dtype=float)
-    n = len(values)
-    periods = np.arange(1, n + 1, dtype=float)
+    rows = int(refs["cash_flows_last"]) - int(refs["cash_flows_first"]) + 1
+    values = np.zeros(rows)
+    values[: len(cf.values)] = cf.values
     if dated:
         assert cf.dates is not None
-        t = np.array([(d - cf.dates[0]).days / 365.0 for d in cf.dates])
+        origin = case.deal.valuation_date
+        serials = [float((d - EXCEL_EPOCH).days) for d in cf.dates] + [0.0] * (rows - len(cf.dates))
+        t = np.array([(d - origin).days / 365.0 for d in cf.dates] + [0.0] * (rows - len(cf.dates)))
     else:
-        t = periods - shift
+        t = np.arange(1, rows + 1, dtype=float) - shift
     first, src = 6, int(refs["cash_flows_first"])
-    for i in range(n):
+    for i in range(rows):
         r = first + i
         ws[f"A{r}"] = i + 1
         if dated:
-            assert cf.dates is not None
-            serial = (cf.dates[i] - dt.date(1899, 12, 30)).days  # Excel's 1900 date system
-            p.formula(ws, f"B{r}", f"=Inputs!C{src + i}", float(serial), "date", GREEN)
-            p.formula(ws, f"D{r}", f"=(B{r}-$B${first})/365", t[i], "df")
+            date = f"Inputs!C{src + i}"
+            p.formula(ws, f"B{r}", f'=IF({date}="","",{date})', serials[i] or "", "date", GREEN)
+            p.formula(ws, f"D{r}", f'=IF(B{r}="",0,(B{r}-valuation_date)/365)', t[i], "df")
         else:
             p.formula(ws, f"D{r}", f"=A{r}-timing_shift", t[i], "number")
         p.formula(ws, f"C{r}", f"=Inputs!B{src + i}", values[i], "amount", GREEN)
         dfs, dfd = (1 + ev.ke_single) ** -t[i], (1 + ev.ke_dual) ** -t[i]
-        p.formula(ws, f"E{r}", f"=1/(1+ke_single)^D{r}", dfs, "df")
-        p.formula(ws, f"F{r}", f"=1/(1+ke_dual)^D{r}", dfd, "df")
+        p.formula(ws, f"E{r}", "=" + fx.discount_factor("ke_single", f"D{r}"), dfs, "df")
+        p.formula(ws, f"F{r}", "=" + fx.discount_factor("ke_dual", f"D{r}"), dfd, "df")
         p.formula(ws, f"G{r}", f"=C{r}*E{r}", values[i] * dfs, "amount")
         p.formula(ws, f"H{r}", f"=C{r}*F{r}", values[i] * dfd, "amount")
-    last = first + n - 1
+    last = first + rows - 1
     tot = last + 1
     _label(ws, tot, "Present value")
     ws[f"A{tot}"].font = BOLD
@@ -197,13 +213,93 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
     p.formula(ws, f"H{tot}", f"=SUM(H{first}:H{last})", ev.pv_dual, "amount")
     define(p.wb, "pv_single", "CashFlows", f"G{tot}")
     define(p.wb, "pv_dual", "CashFlows", f"H{tot}")
-    put_text(ws, f"A{tot + 2}", "Cash flows are as given in the case file; the built-in example's "
-             "are ILLUSTRATIVE, not a forecast.")
-    for col, width in zip("ABCDEFGH", (10, 12, 14, 12, 12, 12, 14, 14), strict=True):
+    put_text(ws, f"A{tot + 1}", f"Rows {len(cf.values) + 1}-{rows} are the Inputs table's spare "
+             "rows: a cash flow typed there counts in every sheet.")
+    _breakeven_ke_block(p, ws, case, first, last, tot + 3)
+    for col, width in zip("ABCDEFGHIJ", (14, 12, 14, 12, 12, 12, 14, 14, 14, 12), strict=True):
         ws.column_dimensions[col].width = width
-    ws.column_dimensions["A"].width = 14
     print_setup(ws, "B6", landscape=True)
     return first, last
+
+
+def _newton_path(case: Case, values: np.ndarray, target: float, root: float | None,
+                 ke_single: float) -> list[float | None]:
+    """The values of the IRR start and of each Newton step, as the sheet computes them (their
+    cached values). The IRR solves PV_end(k) = target: for end timing and for dated flows
+    (XIRR from the valuation date) that is the engine's root itself; for mid and begin timing
+    it is the end-timing root, found by the engine's search, and the steps move it to the root."""
+    if root is None:
+        return [None] * (NEWTON_STEPS + 1)
+    cf = case.cash_flows
+    if cf.dates is not None or cf.timing == "end":
+        return [root] * (NEWTON_STEPS + 1)
+    t_end = np.arange(1, values.size + 1, dtype=float)
+    ks = np.asarray(ke_single)
+    extra = target - float(np.sum(values / (1 + ks) ** t_end))
+    k = float(discounting._breakeven_rate(values, t_end, ks, np.asarray(extra)))
+    t = t_end - {"mid": 0.5, "begin": 1.0}[cf.timing]
+    path: list[float | None] = [k]
+    for _ in range(NEWTON_STEPS):
+        pv = float(np.sum(values / (1 + k) ** t))
+        slope = float(np.sum(t * values / (1 + k) ** (t + 1)))
+        k = k + (pv - target) / slope
+        path.append(k)
+    return path
+
+
+#: Newton steps after the IRR start; each roughly squares the error (1e-3 -> 1e-12 in 3 steps).
+NEWTON_STEPS = 6
+NO_BREAKEVEN_KE = "none: no Ke dual between -99% and Ke single recovers the compliance cost"
+
+
+def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: int,
+                        top: int) -> None:
+    """Break-even Ke dual as live formulas: the IRR (XIRR for dated flows) of
+    [-(PV at Ke single + C), CF_1..CF_n] is the exact answer for end-of-period timing and the
+    start for the others; Newton steps on PV(k) = PV single + C refine it."""
+    ev, dated = p.evaluation, case.cash_flows.dates is not None
+    put_text(ws, f"A{top}", "Break-even Ke dual: the rate at which PV = PV at Ke single + "
+             "compliance cost", BOLD)
+    _label(ws, top + 1, "Target PV")
+    target = ev.pv_single + ev.compliance_cost
+    p.formula(ws, f"C{top + 1}", "=pv_single+compliance_cost", target, "amount")
+    # Column I: the series whose IRR starts the search (J: its dates, for XIRR).
+    put_text(ws, "I5", "IRR series", BOLD)
+    p.formula(ws, f"I{first - 1}", f"=-C{top + 1}", -target, "amount")
+    values = np.zeros(last - first + 1)
+    values[: len(case.cash_flows.values)] = case.cash_flows.values
+    for i in range(last - first + 1):
+        p.formula(ws, f"I{first + i}", f"=C{first + i}", float(values[i]), "amount")
+    if dated:
+        put_text(ws, "J5", "IRR dates", BOLD)
+        p.formula(ws, f"J{first - 1}", "=valuation_date",
+                  float((case.deal.valuation_date - EXCEL_EPOCH).days), "date")
+        for i in range(last - first + 1):
+            r = first + i
+            serial = p.cached["CashFlows"][f"B{r}"] or p.cached["CashFlows"][f"J{first - 1}"]
+            p.formula(ws, f"J{r}", f'=IF(B{r}="",valuation_date,B{r})', serial, "date")
+        start = f"=XIRR(I{first - 1}:I{last},J{first - 1}:J{last})"
+    else:
+        start = f"=IRR(I{first - 1}:I{last})"
+    k = ev.breakeven_ke
+    path = _newton_path(case, values, target, k, ev.ke_single)
+    steps = [start] + [
+        "=" + fx.newton_step(f"C{top + 2 + j}", f"C{first}:C{last}", f"D{first}:D{last}",
+                             f"C{top + 1}") for j in range(NEWTON_STEPS)]
+    for j, formula in enumerate(steps):
+        r = top + 2 + j
+        _label(ws, r, "Start: IRR of the series in column I" if j == 0 else f"Newton step {j}")
+        p.formula(ws, f"C{r}", formula, path[j], "0.0000000000%")
+    r = top + 3 + NEWTON_STEPS
+    _label(ws, r, "Break-even Ke dual")
+    ws[f"A{r}"].font = BOLD
+    final = f"C{r - 1}"
+    # A root counts if the steps have converged and it lies where the engine searches:
+    # above -99% and not above Ke single (an IRR above it is the wrong root).
+    p.formula(ws, f"C{r}", f"=IFERROR(IF(AND(ABS({final}-C{r - 2})<1E-10,{final}>-0.99,"
+              f'{final}<=ke_single+1E-12),{final},1/0),"{NO_BREAKEVEN_KE}")',
+              k if k is not None else NO_BREAKEVEN_KE, "rate", BOLD)
+    define(p.wb, "breakeven_ke", "CashFlows", f"C{r}")
 
 
 def _compliance_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> None:
@@ -290,7 +386,7 @@ def _capital_sheet(p: Plan, case: Case) -> None:
 
 
 def _listing_sheet(p: Plan, case: Case) -> None:
-    lst, ev = case.listing, p.evaluation
+    lst = case.listing
     ws = p.wb.create_sheet("Listing")
     put_text(ws, "A1", "Reserve verification and listing path (HKEX Chapter 18)", TITLE)
     for i, (label, name, value) in enumerate((
@@ -299,22 +395,18 @@ def _listing_sheet(p: Plan, case: Case) -> None:
             ("DFS complete", "dfs_complete", lst.dfs_complete))):
         _label(ws, 3 + i, label)
         p.formula(ws, f"B{3 + i}", f"={name}", value, None, GREEN)
-    _label(ws, 7, "Recommended path")
-    ws["A7"].font = BOLD
-    p.stamp(ws, "B7", ev.listing_path)
-    define(p.wb, "listing_path", "Listing", "B7")
-    put_text(ws, "A8", "Engine output (xl_corridor.listing.listing_path), stored as a value: the "
-             "rule table lives in the engine's data files, not in Excel formulas.")
-    ws.column_dimensions["A"].width = 30
+    cells, steps = rules.listing_block(ws, 7)
+    values = rules.listing_values(lst.reporting_code, lst.resource_category, lst.dfs_complete)
+    for key, ref, formula in steps:
+        p.formula(ws, ref, formula, values[key], None, BOLD if key in ("code", "reason") else BLACK)
+    define(p.wb, "listing_code", "Listing", cells.code)
+    define(p.wb, "listing_path", "Listing", cells.reason)
+    put_text(ws, "A18", "Each step is a lookup in the rule tables on the Rules sheet (HKEX Main "
+             "Board Rules 18.01, 18.03(2), 18.29). The DFS deferral is the framework's advice: "
+             "Chapter 18 itself has no DFS requirement.")
+    ws.column_dimensions["A"].width = 40
     ws.column_dimensions["B"].width = 110
     print_setup(ws, None, landscape=True)
-
-
-def _no_breakeven_ke(case: Case) -> str:
-    """Why a report shows no break-even Ke dual."""
-    if case.cash_flows.dates is not None:
-        return "n/a: dated cash flows (no XNPV break-even function)"
-    return "none: no Ke dual above -99% recovers the compliance cost"
 
 
 def _stamp_rows(p: Plan, ws: Worksheet, first: int, rows: list[tuple[str, Any, str]]) -> None:
@@ -351,13 +443,13 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
     cols = [chr(ord("C") + j) for j in range(n)]
     put_text(ws, "B4", "Ke dual \\ cost", BOLD)
     for j, col in enumerate(cols):
-        p.formula(ws, f"{col}4", f"=sens_cost_lo+(sens_cost_hi-sens_cost_lo)*{j}/{n - 1}",
+        p.formula(ws, f"{col}4", "=" + fx.grid_axis("sens_cost_lo", "sens_cost_hi", j, n),
                   ev.sens_cost[j], "amount", GREEN)
     t_rng = f"CashFlows!$D${cf_first}:$D${cf_last}"
     c_rng = f"CashFlows!$C${cf_first}:$C${cf_last}"
     for i in range(n):
         r = 5 + i
-        p.formula(ws, f"B{r}", f"=sens_ke_lo+(sens_ke_hi-sens_ke_lo)*{i}/{n - 1}",
+        p.formula(ws, f"B{r}", "=" + fx.grid_axis("sens_ke_lo", "sens_ke_hi", i, n),
                   ev.sens_ke[i], "rate", GREEN)
         for j, col in enumerate(cols):
             p.formula(ws, f"{col}{r}",
@@ -370,12 +462,9 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
     _label(ws, row + 1, "Break-even compliance cost (PV at Ke dual - PV at Ke single)")
     p.formula(ws, f"C{row + 1}", "=pv_dual-pv_single", ev.breakeven_cost, "amount")
     _label(ws, row + 2, "Break-even Ke dual (Delta NPV = 0)")
-    if ev.breakeven_ke is None:
-        put_text(ws, f"C{row + 2}", _no_breakeven_ke(case))
-    else:
-        p.stamp(ws, f"C{row + 2}", ev.breakeven_ke, "rate")
-    put_text(ws, f"D{row + 2}", "Engine value (xl_corridor.discounting.breakeven_ke): a root, "
-             "no closed form in Excel")
+    be_ke = ev.breakeven_ke if ev.breakeven_ke is not None else NO_BREAKEVEN_KE
+    p.formula(ws, f"C{row + 2}", "=breakeven_ke", be_ke, "rate", GREEN)
+    put_text(ws, f"D{row + 2}", "IRR start and Newton steps on the CashFlows sheet")
 
     top = row + 6  # premia grid: rows liquidity-premium reduction, columns country reduction
     put_text(ws, f"A{top - 2}", f"Delta NPV ({case.deal.units}): rows liquidity-premium "
@@ -383,11 +472,11 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
              "lambda x dCRP, compliance cost as in the case", BOLD)
     put_text(ws, f"B{top - 1}", "dLP \\ dCRP", BOLD)
     for j, col in enumerate(cols):
-        p.formula(ws, f"{col}{top - 1}", f"=sens_cr_lo+(sens_cr_hi-sens_cr_lo)*{j}/{n - 1}",
+        p.formula(ws, f"{col}{top - 1}", "=" + fx.grid_axis("sens_cr_lo", "sens_cr_hi", j, n),
                   an.cr_axis[j], "rate", GREEN)
     for i in range(n):
         r = top + i
-        p.formula(ws, f"B{r}", f"=sens_lr_lo+(sens_lr_hi-sens_lr_lo)*{i}/{n - 1}",
+        p.formula(ws, f"B{r}", "=" + fx.grid_axis("sens_lr_lo", "sens_lr_hi", i, n),
                   an.lr_axis[i], "rate", GREEN)
         for j, col in enumerate(cols):
             p.formula(ws, f"{col}{r}",
@@ -456,8 +545,13 @@ def _tornado_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None:
     t_rng = f"CashFlows!$D${cf_first}:$D${cf_last}"
     c_rng = f"CashFlows!$C${cf_first}:$C${cf_last}"
     base = tornado_base(case, p.evaluation)
-    for i, row in enumerate(an.tornado):
-        r = 6 + i
+    # Rows in the fixed order of the inputs, so an edit never moves a row; the sorted view
+    # beside them (columns K to O) ranks them live for the chart.
+    by_name = {row.name: row for row in an.tornado}
+    ordered = [by_name[name] for name in TORNADO_INPUTS]
+    first = 6
+    for i, row in enumerate(ordered):
+        r = first + i
         name, label = _TORNADO_NAMES[row.name]
         put_text(ws, f"A{r}", label)
         fmt = "rate" if row.name not in ("beta", "country_exposure", "cash_flow_scale",
@@ -477,24 +571,46 @@ def _tornado_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None:
         p.formula(ws, f"G{r}", f"=ABS(F{r}-E{r})", row.swing, "amount")
         p.formula(ws, f"H{r}", f"=E{r}-$B$3", row.delta_low - an.tornado_base, "amount")
         p.formula(ws, f"I{r}", f"=F{r}-$B$3", row.delta_high - an.tornado_base, "amount")
-    last = 6 + len(an.tornado) - 1
-    define(p.wb, "tornado_swing", "Tornado", f"G6:G{last}")
+    last = first + len(ordered) - 1
+    swings = f"$G${first}:$G${last}"
+    # Rank by swing, ties broken by row, so each rank is unique.
+    rank = sorted(range(len(ordered)), key=lambda i: (-ordered[i].swing, i))
+    rank_of = {i: k + 1 for k, i in enumerate(rank)}
+    put_text(ws, "J5", "Rank", BOLD)
+    for i in range(len(ordered)):
+        r = first + i
+        p.formula(ws, f"J{r}", f"=RANK(G{r},{swings})+COUNTIF($G${first - 1}:G{r - 1},G{r})",
+                  rank_of[i], "0")
+    header(ws, 5, ["By swing", "Low - base", "High - base", "Swing"], col=12)
+    for k, i in enumerate(rank):
+        r = first + k
+        at = f"MATCH({k + 1},$J${first}:$J${last},0)"
+        row = ordered[i]
+        p.formula(ws, f"L{r}", f"=INDEX($A${first}:$A${last},{at})",
+                  _TORNADO_NAMES[row.name][1], None)
+        p.formula(ws, f"M{r}", f"=INDEX($H${first}:$H${last},{at})",
+                  row.delta_low - an.tornado_base, "amount")
+        p.formula(ws, f"N{r}", f"=INDEX($I${first}:$I${last},{at})",
+                  row.delta_high - an.tornado_base, "amount")
+        p.formula(ws, f"O{r}", f"=INDEX($G${first}:$G${last},{at})", row.swing, "amount")
+    define(p.wb, "tornado_swing", "Tornado", f"G{first}:G{last}")
+    define(p.wb, "tornado_top_swing", "Tornado", f"O{first}")
     put_text(ws, f"A{last + 2}", "Native formulas: each row recomputes Delta NPV with one input "
              "replaced (Ke = Rf + beta x MRP + lambda x CRP + LP; SUMPRODUCT over CashFlows). "
-             "Rows are in the engine's order of swing (xl_corridor.sensitivity.tornado) for the "
-             "case's inputs.")
+             "Rows keep the inputs' order; columns L-O rank them by swing, live, for the chart.")
     chart = BarChart()
     chart.type = "bar"
     chart.grouping = "clustered"
     chart.overlap = 100
     chart.title = "Tornado: change in Delta NPV"
     chart.x_axis.scaling.orientation = "maxMin"  # largest swing on top
-    chart.add_data(Reference(ws, min_col=8, max_col=9, min_row=5, max_row=last),
+    chart.add_data(Reference(ws, min_col=13, max_col=14, min_row=5, max_row=last),
                    titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=6, max_row=last))
+    chart.set_categories(Reference(ws, min_col=12, min_row=first, max_row=last))
     chart.height, chart.width = 9, 18
     ws.add_chart(chart, f"A{last + 4}")
-    for col, width in zip("ABCDEFGHI", (32, 12, 12, 12, 16, 16, 12, 12, 12), strict=True):
+    for col, width in zip("ABCDEFGHIJKLMNO", (32, 12, 12, 12, 16, 16, 12, 12, 12, 6, 2, 32, 12,
+                                              12, 12), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "B6", landscape=True)
 
@@ -513,6 +629,10 @@ def _montecarlo_sheet(p: Plan, case: Case) -> None:
              f"{mc.n_paths:,} paths, xl_corridor.montecarlo.simulate_delta_npv. Recalculating "
              "the workbook does not re-run it; `xl-corridor validate` re-runs it with the same "
              "seed and compares.")
+    p.formula(ws, "A3", f'=IF(inputs_edited,"{STALE}","Current: simulated from the inputs '
+              'now on the Inputs sheet (Checks sheet: inputs at build)")',
+              "Current: simulated from the inputs now on the Inputs sheet (Checks sheet: "
+              "inputs at build)", None, BOLD)
     header(ws, 4, ["Result", "Value"])
     results: list[tuple[str, Any, str]] = [
         ("P(Delta NPV > 0)", mc.probability_positive, "0.00%"),
@@ -763,6 +883,10 @@ CHECKS = [
 ]
 
 
+STALE_CHECKS = ("STALE: inputs edited since the build. The live formulas are current; the "
+                "engine column is the build's. Re-run xl-corridor report to refresh it")
+
+
 def _checks_sheet(p: Plan, case: Case) -> None:
     ev = p.evaluation
     ws = p.wb.create_sheet("Checks")
@@ -790,9 +914,7 @@ def _checks_sheet(p: Plan, case: Case) -> None:
          "xl_corridor.sensitivity.grid_premia"),
         ("Premia grid, last cell", f"=Sensitivity!{last_col}{pl}", an.premia_grid[-1][-1],
          "xl_corridor.sensitivity.grid_premia"),
-        (f"Tornado, largest swing ({top.name})", "=Tornado!G6", top.swing,
-         "xl_corridor.sensitivity.tornado"),
-        (f"Tornado, {top.name} low", "=Tornado!E6", top.delta_low,
+        ("Tornado, largest swing", "=tornado_top_swing", top.swing,
          "xl_corridor.sensitivity.tornado"),
     ]
     if an.dimsum_cost is not None:
@@ -813,27 +935,64 @@ def _checks_sheet(p: Plan, case: Case) -> None:
         if not np.isnan(st.herfindahl):
             rows.append(("Parity: Herfindahl index", "=parity_hhi", st.herfindahl,
                          "xl_corridor.parity.analyze_parity"))
+    if ev.breakeven_ke is not None:
+        rows.append(("Break-even Ke dual", "=breakeven_ke", ev.breakeven_ke,
+                     "xl_corridor.discounting.breakeven_ke / xbreakeven_ke"))
+    first = row
     for label, formula, value, src in rows:
         _label(ws, row, label)
         p.formula(ws, f"B{row}", formula, value, "0.000000000000", GREEN)
         p.stamp(ws, f"C{row}", value, "0.000000000000")
-        p.formula(ws, f"D{row}", f"=B{row}-C{row}", 0.0, "0.0E+00")
-        p.formula(ws, f"E{row}", f"=ABS(B{row}-C{row})<=tol*MAX(1,ABS(C{row}))", True)
+        p.formula(ws, f"D{row}", f"=B{row}-C{row}", 0.0, "0.0E+00", snapshot=True)
+        p.formula(ws, f"E{row}", f'=IF(inputs_edited,"stale",{fx.check(f"B{row}", f"C{row}")})',
+                  True)
         put_text(ws, f"F{row}", src)
         row += 1
-    _label(ws, row, "Decision")
-    p.formula(ws, f"B{row}", "=decision", ev.decision, None, GREEN)
-    p.stamp(ws, f"C{row}", ev.decision)
-    p.formula(ws, f"E{row}", f"=B{row}=C{row}", True)
-    put_text(ws, f"F{row}", "Delta NPV > 0")
-    row += 2
+    for label, name, value in (("Decision", "decision", ev.decision),
+                               ("Listing path", "listing_path", ev.listing_path)):
+        _label(ws, row, label)
+        p.formula(ws, f"B{row}", f"={name}", value, None, GREEN)
+        p.stamp(ws, f"C{row}", value)
+        p.formula(ws, f"E{row}", f'=IF(inputs_edited,"stale",B{row}=C{row})', True)
+        put_text(ws, f"F{row}", "xl_corridor.listing.dual_listing_decision" if name == "decision"
+                 else "xl_corridor.listing.listing_path")
+        row += 1
+    row += 1
     _label(ws, row, "All checks pass")
     ws[f"A{row}"].font = BOLD
-    p.formula(ws, f"E{row}", f"=AND(E6:E{row - 2})", True)
+    # Stale engine values are not failures: the live formulas are current, the engine column
+    # is a snapshot of the build's inputs (the status line says which).
+    p.formula(ws, f"E{row}", f"=IF(inputs_edited,TRUE,AND(E{first}:E{row - 2}))", True)
     define(p.wb, "checks_ok", "Checks", f"E{row}")
+    _label(ws, row + 1, "Status")
+    p.formula(ws, f"B{row + 1}", f'=IF(inputs_edited,"{STALE_CHECKS}",IF(AND(E{first}:'
+              f'E{row - 2}),"All checks pass: live formulas equal the engine","CHECKS FAIL"))',
+              "All checks pass: live formulas equal the engine", None, BOLD)
+    define(p.wb, "checks_status", "Checks", f"B{row + 1}")
+    ranges = {name: [c.value for c in named_cells(p.wb, name)]
+              for name in ("cash_flows", "cf_dates", "comp_amounts", "fx_rate", "comp_ccy",
+                           "fx_ccy", *PARITY_COLUMNS) if name in p.wb.defined_names}
+    write_fingerprint(p.wb, ws, row + 4, case, ranges, p.stamp, p.formula)
     for col, width in zip("ABCDEF", (30, 22, 22, 12, 8, 46), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "B6", landscape=True)
+
+
+VALUE_CASE = ('IF(NOT(ISNUMBER(delta_npv)),"no answer",IF(delta_npv>0,'
+              'IF(AND(pv_single<0,pv_dual<0),"Delta NPV > 0, but the project NPV is negative '
+              'under both listings","Delta NPV > 0: the dual listing creates value"),'
+              'IF(AND(pv_single<0,pv_dual<0),"Delta NPV <= 0, and the project NPV is negative '
+              'under both listings","Delta NPV <= 0: the dual listing does not pay")))')
+
+
+def value_case(ev: Evaluation) -> str:
+    """What :data:`VALUE_CASE` says for these results."""
+    both_negative = ev.pv_single < 0 and ev.pv_dual < 0
+    if ev.delta_npv > 0:
+        return ("Delta NPV > 0, but the project NPV is negative under both listings"
+                if both_negative else "Delta NPV > 0: the dual listing creates value")
+    return ("Delta NPV <= 0, and the project NPV is negative under both listings"
+            if both_negative else "Delta NPV <= 0: the dual listing does not pay")
 
 
 def _summary_sheet(p: Plan, case: Case) -> None:
@@ -845,11 +1004,13 @@ def _summary_sheet(p: Plan, case: Case) -> None:
     put_text(ws, "A4", f"Amounts in {case.deal.units}; rates as %. Valuation date "
              f"{case.deal.valuation_date.isoformat()}.")
     header(ws, 6, ["Item", "Value", "Note"])
-    rows: list[tuple[str, str | None, Any, str, str]] = [
-        ("Decision", '=IF(delta_npv>0,"PROCEED","DO NOT PROCEED")', ev.decision, "text",
-         "Proceed with the dual listing only if Delta NPV > 0"),
+    rows: list[tuple[str, str, Any, str, str]] = [
+        ("Decision", "=" + fx.decision("delta_npv", "listing_code"), ev.decision, "text",
+         "PROCEED only when Delta NPV > 0 and HKEX Chapter 18 allows the listing now"),
         ("Delta NPV", "=pv_dual-pv_single-compliance_cost", ev.delta_npv, "amount",
          "PV at Ke dual - PV at Ke single - compliance cost"),
+        ("Value case alone", "=" + VALUE_CASE, value_case(ev), "text",
+         "Delta NPV's sign, whatever the listing path"),
         ("Ke, single listing (AIX only)", "=ke_single", ev.ke_single, "rate", ""),
         ("Ke, dual listing (HKEX + AIX)", "=ke_dual", ev.ke_dual, "rate", ""),
         ("Ke reduction", "=ke_single-ke_dual", ev.ke_single - ev.ke_dual, "rate",
@@ -859,25 +1020,20 @@ def _summary_sheet(p: Plan, case: Case) -> None:
         ("Value of the lower Ke (break-even compliance cost)", "=pv_dual-pv_single",
          ev.breakeven_cost, "amount", "The most the dual listing may cost"),
         ("Capitalized compliance cost", "=compliance_cost", ev.compliance_cost, "amount", ""),
-        ("Break-even Ke dual", None, ev.breakeven_ke, "rate",
-         "Engine value (xl_corridor.discounting.breakeven_ke)"),
+        ("Break-even Ke dual", "=breakeven_ke",
+         ev.breakeven_ke if ev.breakeven_ke is not None else NO_BREAKEVEN_KE, "rate",
+         "Highest Ke dual at which Delta NPV = 0 (CashFlows sheet)"),
         ("Pre-production capital I_total", "=capex", ev.capex, "amount", ""),
         ("Recommended listing path", "=listing_path", ev.listing_path, "text", ""),
     ]
     for i, (label, formula, value, fmt, note) in enumerate(rows):
         r = 7 + i
         _label(ws, r, label)
-        if formula is None:
-            if value is None:
-                put_text(ws, f"B{r}", _no_breakeven_ke(case))
-            else:
-                p.stamp(ws, f"B{r}", value, fmt)
-        else:
-            p.formula(ws, f"B{r}", formula, value, fmt, BOLD if i < 2 else GREEN)
+        p.formula(ws, f"B{r}", formula, value, fmt, BOLD if i < 2 else GREEN)
         put_text(ws, f"C{r}", note)
     define(p.wb, "decision", "Summary", "B7")
     define(p.wb, "delta_npv", "Summary", "B8")
-    define(p.wb, "breakeven_cost", "Summary", "B14")
+    define(p.wb, "breakeven_cost", "Summary", "B15")
     r = 7 + len(rows) + 1
     put_text(ws, f"A{r}", "Cash flows, compliance line items and premia are those of the case "
              "file; in the built-in example they are ILLUSTRATIVE assumptions, not forecasts.")
@@ -902,15 +1058,23 @@ def _summary_sheet(p: Plan, case: Case) -> None:
     print_setup(ws, "A7", landscape=True)
 
 
-def plan_report(case: Case) -> Plan:
-    """Lay out a report in memory with the value each cell must hold (no file written)."""
+def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
+    """Lay out a report in memory with the value each cell must hold (no file written).
+
+    ``cf_rows``: rows of the Inputs cash-flow table (default: the case's periods plus
+    :data:`CF_SPARE_ROWS`); the validator passes an existing report's, so that a year a banker
+    typed into a spare row is laid out where it is.
+    """
     wb = Workbook()
     wb.active.title = "Summary"
     ev = evaluate(case)
     p = Plan(wb=wb, evaluation=ev, analytics=analyze(case, ev))
     cf = case.cash_flows
-    refs = write_inputs(wb, case, cf_rows=len(cf.values), item_rows=len(case.compliance.items),
-                        fx_rows=len(case.fx), with_dates=cf.dates is not None)
+    if cf_rows is None:
+        cf_rows = len(cf.values) + CF_SPARE_ROWS
+    refs = write_inputs(wb, case, cf_rows=cf_rows,
+                        item_rows=len(case.compliance.items), fx_rows=len(case.fx),
+                        with_dates=cf.dates is not None)
     _ke_sheet(p, case)
     first, last = _cash_flow_sheet(p, case, refs)
     define(wb, "cash_flows_model", "CashFlows", f"C{first}:C{last}")
@@ -926,6 +1090,7 @@ def plan_report(case: Case) -> Plan:
     if case.funding is not None:
         _funding_sheet(p, case)
     _checks_sheet(p, case)
+    rules.write_rules_sheet(wb)
     _summary_sheet(p, case)
     return p
 

@@ -1,4 +1,4 @@
-"""The interactive template workbook, and the workbook plumbing the reports share with it.
+"""The interactive template workbook.
 
 ``build_template(path)`` writes ``workbooks/corridor_template.xlsx``: an Inputs sheet (blue input
 cells, units, sources, one defined name per input; pre-filled with the built-in example deal) and
@@ -12,348 +12,46 @@ template equals what the generator writes.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import os
-import re
-import tempfile
-import zipfile
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.styles import Alignment
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_corridor.case import (
-    OPTIONAL_SCALARS,
-    SCALARS,
-    Case,
-    Scalar,
-    case_value,
-    load_case,
-    sensitivity,
+from xl_corridor.case import Case, load_case
+from xl_corridor.workbook.inputs import write_inputs
+from xl_corridor.workbook.marks import TEMPLATE_KIND, TOLERANCE
+from xl_corridor.workbook.save import save_workbook
+from xl_corridor.workbook.styles import (
+    BLACK,
+    BLUE,
+    BOLD,
+    FMT,
+    GREEN,
+    INPUT_FILL,
+    TITLE,
+    define,
+    header,
+    print_setup,
+    put_text,
 )
 
-__all__ = ["build_template", "example_case", "TEMPLATE_KIND", "REPORT_KIND"]
-
-TEMPLATE_KIND = "xl-corridor template"
-REPORT_KIND = "xl-corridor report"
-FIXED_TIME = dt.datetime(2025, 1, 1)
-
-# Banker conventions: inputs blue, formulas black, links to other sheets green.
-BLUE = Font(color="0000FF")
-BLACK = Font(color="000000")
-GREEN = Font(color="008000")
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=14)
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-
-FMT = {
-    "rate": "0.00%",
-    "amount": "#,##0.0",
-    "number": "0.00",
-    "int": "0",
-    "date": "yyyy-mm-dd",
-    "df": "0.000000",
-    "text": "@",
-    "timing": "@",
-    "bool": "General",
-}
+__all__ = ["build_template", "example_case", "template_workbook"]
 
 # Template capacity: rows the banker can fill; blanks at the end are ignored.
 TEMPLATE_CF_ROWS = 30
 TEMPLATE_ITEM_ROWS = 10
 TEMPLATE_FX_ROWS = 6
-TOLERANCE = 1e-9
 
 
 def example_case() -> Case:
     """The built-in example deal (Jiaxin International Resources, illustrative cash flows)."""
     text = resources.files("xl_corridor").joinpath("data", "example_case.toml").read_text("utf-8")
     return load_case(text)
-
-
-# --- cell helpers -------------------------------------------------------------------------------
-
-
-def put_text(ws: Worksheet, ref: str, value: Any, font: Font | None = None) -> None:
-    """Write text as text: a label starting with = + - @ never becomes a formula."""
-    cell = ws[ref]
-    cell.value = None if value is None else str(value)
-    if value is not None:
-        cell.data_type = "s"
-    if font is not None:
-        cell.font = font
-
-
-def define(wb: Workbook, name: str, sheet: str, ref: str) -> None:
-    """A workbook-scoped defined name with an absolute reference."""
-    cols_rows = ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", part) for part in ref.split(":"))
-    wb.defined_names[name] = DefinedName(name, attr_text=f"'{sheet}'!{cols_rows}")
-
-
-def header(ws: Worksheet, row: int, labels: list[str], col: int = 1) -> None:
-    for i, lab in enumerate(labels):
-        cell = ws.cell(row=row, column=col + i)
-        put_text(ws, cell.coordinate, lab, BOLD)
-        cell.fill = HEADER_FILL
-
-
-def print_setup(ws: Worksheet, freeze: str | None, landscape: bool = False) -> None:
-    if freeze:
-        ws.freeze_panes = freeze
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.gridLines = False
-    ws.oddFooter.center.text = "&A - page &P of &N"
-
-
-# --- the Inputs sheet ---------------------------------------------------------------------------
-
-
-def input_value(case: Case, s: Any) -> Any:
-    if s.path.startswith("sensitivity."):
-        return case_value(case.model_copy(update={"sensitivity": sensitivity(case)}), s.path)
-    return case_value(case, s.path)
-
-
-def _scalar_row(wb: Workbook, ws: Worksheet, case: Case, s: Scalar, row: int,
-                value: Any) -> None:
-    put_text(ws, f"A{row}", s.label)
-    cell = ws[f"B{row}"]
-    if s.kind in ("text", "timing"):
-        put_text(ws, cell.coordinate, value)
-    else:
-        cell.value = value
-    cell.font = BLUE
-    cell.fill = INPUT_FILL
-    cell.number_format = FMT[s.kind]
-    put_text(ws, f"C{row}", case.deal.units if s.unit == "units" else s.unit)
-    put_text(ws, f"D{row}", case.sources.get(s.name))
-    put_text(ws, f"E{row}", s.name)
-    define(wb, s.name, "Inputs", f"B{row}")
-
-
-OPTIONAL_TITLES = {
-    "sensitivity": "Sensitivity: premia grid and tornado",
-    "simulation": "Monte Carlo settings (xl_corridor.montecarlo.simulate_delta_npv)",
-    "funding": "Dim Sum funding (decimals a year)",
-    "parity": "Cross-venue parity: no-arbitrage band costs (decimals of value, per side)",
-}
-
-
-def write_inputs(
-    wb: Workbook,
-    case: Case,
-    *,
-    cf_rows: int,
-    item_rows: int,
-    fx_rows: int,
-    with_dates: bool,
-) -> dict[str, str]:
-    """Write the Inputs sheet and its defined names; return name -> 'Inputs'!$B$n references.
-
-    The layout is the contract that :func:`xl_corridor.case.load_case` reads back.
-    """
-    ws = wb.create_sheet("Inputs")
-    put_text(ws, "A1", "Inputs", TITLE)
-    put_text(ws, "A2", "Blue cells are inputs. Rates are decimals shown as %; amounts in "
-             f"{case.deal.units}.")
-    header(ws, 3, ["Input", "Value", "Unit", "Source / note", "Name"])
-    refs: dict[str, str] = {}
-    row = 4
-    for s in SCALARS:
-        value = input_value(case, s)
-        if s.name == "crp_single" and value is None:
-            from xl_corridor.case import evaluate
-
-            value = evaluate(case).crp_single
-        _scalar_row(wb, ws, case, s, row, value)
-        refs[s.name] = f"Inputs!$B${row}"
-        row += 1
-
-    cf = case.cash_flows
-    row += 1
-    put_text(ws, f"A{row}", f"Cash flows ({case.deal.units})", BOLD)
-    row += 1
-    header(ws, row, ["Period", "Cash flow", "Date" if with_dates else ""])
-    first = row + 1
-    for i in range(cf_rows):
-        r = first + i
-        ws[f"A{r}"] = i + 1
-        cell = ws[f"B{r}"]
-        cell.value = cf.values[i] if i < len(cf.values) else None
-        cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, FMT["amount"]
-        if with_dates:
-            dcell = ws[f"C{r}"]
-            dcell.value = cf.dates[i] if cf.dates is not None and i < len(cf.dates) else None
-            dcell.font, dcell.fill, dcell.number_format = BLUE, INPUT_FILL, FMT["date"]
-    last = first + cf_rows - 1
-    define(wb, "cash_flows", "Inputs", f"B{first}:B{last}")
-    if with_dates:
-        define(wb, "cf_dates", "Inputs", f"C{first}:C{last}")
-    refs["cash_flows_first"], refs["cash_flows_last"] = str(first), str(last)
-
-    comp = case.compliance
-    row = last + 2
-    put_text(ws, f"A{row}", "Compliance line items (annual, in each item's currency)", BOLD)
-    row += 1
-    header(ws, row, ["Line item", "Amount", "Currency"])
-    first = row + 1
-    for i in range(item_rows):
-        r = first + i
-        item = comp.items[i] if i < len(comp.items) else None
-        for col, value, fmt in (("A", item and item.label, "text"),
-                                ("B", item and item.amount, "amount"),
-                                ("C", item and item.currency, "text")):
-            cell = ws[f"{col}{r}"]
-            if fmt == "text":
-                put_text(ws, cell.coordinate, value)
-            else:
-                cell.value = value
-            cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, FMT[fmt]
-    last = first + item_rows - 1
-    define(wb, "comp_labels", "Inputs", f"A{first}:A{last}")
-    define(wb, "comp_amounts", "Inputs", f"B{first}:B{last}")
-    define(wb, "comp_ccy", "Inputs", f"C{first}:C{last}")
-    refs["items_first"], refs["items_last"] = str(first), str(last)
-
-    row = last + 2
-    put_text(ws, f"A{row}", f"FX rates ({case.deal.currency} per unit of currency)", BOLD)
-    row += 1
-    header(ws, row, ["Currency", "Rate"])
-    first = row + 1
-    fx = list(case.fx.items())
-    for i in range(fx_rows):
-        r = first + i
-        ccy, rate = fx[i] if i < len(fx) else (None, None)
-        put_text(ws, f"A{r}", ccy)
-        ws[f"B{r}"] = rate
-        for col in "AB":
-            ws[f"{col}{r}"].font, ws[f"{col}{r}"].fill = BLUE, INPUT_FILL
-        ws[f"B{r}"].number_format = "0.000000"
-    last = first + fx_rows - 1
-    define(wb, "fx_ccy", "Inputs", f"A{first}:A{last}")
-    define(wb, "fx_rate", "Inputs", f"B{first}:B{last}")
-
-    # Optional analytics inputs, after every fixed block so that those never move.
-    row = last + 2
-    for group, scalars in OPTIONAL_SCALARS.items():
-        if group != "sensitivity" and getattr(case, group) is None:
-            continue
-        put_text(ws, f"A{row}", OPTIONAL_TITLES[group], BOLD)
-        row += 1
-        for s in scalars:
-            _scalar_row(wb, ws, case, s, row, input_value(case, s))
-            refs[s.name] = f"Inputs!$B${row}"
-            row += 1
-        row += 1
-
-    for col, width in zip("ABCDE", (44, 16, 12, 70, 20), strict=True):
-        ws.column_dimensions[col].width = width
-    print_setup(ws, "B4")
-    return refs
-
-
-# --- saving -------------------------------------------------------------------------------------
-
-_CELL_F = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)><f([^>]*)>(.*?)</f><v\s*/></c>', re.S)
-
-
-def _xml_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _cached(values: Mapping[str, Any], xml: bytes) -> bytes:
-    """Insert cached results into openpyxl's empty ``<v/>`` of each formula cell."""
-
-    def sub(m: re.Match[bytes]) -> bytes:
-        ref = m.group(1).decode()
-        if ref not in values or values[ref] is None:
-            return m.group(0)
-        v = values[ref]
-        attrs = m.group(2)
-        if isinstance(v, bool):
-            t, text = ' t="b"', "1" if v else "0"
-        elif isinstance(v, (int, float)):
-            t, text = "", repr(float(v))
-        else:
-            t, text = ' t="str"', _xml_escape(str(v))
-        return (b'<c r="' + m.group(1) + b'"' + attrs + t.encode() + b"><f" + m.group(3) + b">"
-                + m.group(4) + b"</f><v>" + text.encode() + b"</v></c>")
-
-    return _CELL_F.sub(sub, xml)
-
-
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-def save_workbook(
-    wb: Workbook,
-    path: str | os.PathLike[str],
-    *,
-    kind: str,
-    cached: Mapping[str, Mapping[str, Any]] | None = None,
-) -> Path:
-    """Save ``wb`` atomically and deterministically, with cached formula results.
-
-    openpyxl writes formulas without results, so readers that do not calculate (pandas,
-    openpyxl ``data_only``) would see nothing. ``cached`` maps sheet title -> cell -> the
-    engine's value; each is written into the formula cell's ``<v>``. The workbook also asks
-    Excel for a full recalculation on load, so Excel never trusts these values blindly.
-    Written to a temporary file in the target folder, then moved into place (``os.replace``).
-    """
-    target = Path(path)
-    wb.properties.creator = "xl-corridor"
-    wb.properties.lastModifiedBy = "xl-corridor"
-    wb.properties.category = kind
-    wb.properties.created = FIXED_TIME
-    wb.calculation.fullCalcOnLoad = True
-    raw = io.BytesIO()
-    wb.save(raw)
-    sheet_xml = {f"xl/worksheets/sheet{i + 1}.xml": ws.title for i, ws in enumerate(wb.worksheets)}
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    fd, tmp = tempfile.mkstemp(prefix=".xl-corridor-", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(raw) as src, \
-                zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst:
-            for info in src.infolist():
-                data = src.read(info.filename)
-                title = sheet_xml.get(info.filename)
-                if cached is not None and title is not None and title in cached:
-                    data = _cached(cached[title], data)
-                elif info.filename == "docProps/core.xml":
-                    data = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", data)
-                out = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-                out.compress_type = zipfile.ZIP_DEFLATED
-                out.external_attr = 0o644 << 16
-                dst.writestr(out, data)
-            dst.close()
-            fh.flush()
-            os.fsync(fh.fileno())  # the bytes are on disk before the rename makes them visible
-        # mkstemp creates the file 0600; give it the permissions an ordinary save would have,
-        # so colleagues on a shared drive can open the report.
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
 
 
 # --- the template -------------------------------------------------------------------------------
@@ -603,6 +301,21 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
     define(ws.parent, "premia_grid", "Model", ref)
 
 
+def template_workbook(case: Case | None = None) -> Workbook:
+    """The template in memory, its Inputs sheet filled with ``case`` (default: the example).
+
+    The validator builds it for a filled-in template's own inputs and compares.
+    """
+    wb = Workbook()
+    wb.remove(wb.active)
+    refs = write_inputs(wb, case if case is not None else example_case(),
+                        cf_rows=TEMPLATE_CF_ROWS, item_rows=TEMPLATE_ITEM_ROWS,
+                        fx_rows=TEMPLATE_FX_ROWS, with_dates=False)
+    _model_sheet(wb, refs)
+    wb.active = 1
+    return wb
+
+
 def build_template(path: str | os.PathLike[str]) -> Path:
     """Write the interactive template workbook to ``path`` (deterministic bytes).
 
@@ -611,10 +324,4 @@ def build_template(path: str | os.PathLike[str]) -> Path:
     Path
         The written file.
     """
-    wb = Workbook()
-    wb.remove(wb.active)
-    refs = write_inputs(wb, example_case(), cf_rows=TEMPLATE_CF_ROWS, item_rows=TEMPLATE_ITEM_ROWS,
-                 fx_rows=TEMPLATE_FX_ROWS, with_dates=False)
-    _model_sheet(wb, refs)
-    wb.active = 1
-    return save_workbook(wb, path, kind=TEMPLATE_KIND)
+    return save_workbook(template_workbook(), path, kind=TEMPLATE_KIND)

@@ -1,0 +1,398 @@
+"""Evaluating a case: the engine run once on a validated case, into the results every sheet reads.
+
+Every number comes from an ``xl_corridor.engine`` function; nothing is recomputed here. Engine
+errors are renamed to the case field that caused them (``market.rf``), so a bad value surfaces as
+``FILE: field.path: problem``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from xl_corridor.case.plausibility import case_warnings
+from xl_corridor.case.schema import (
+    Capital,
+    Case,
+    CaseError,
+    Funding,
+    Listing,
+    Parity,
+    ParityDay,
+    Sensitivity,
+    Simulation,
+)
+from xl_corridor.engine import _checks as ck
+from xl_corridor.engine import (
+    capital,
+    compliance,
+    discounting,
+    funding,
+    listing,
+    montecarlo,
+    parity,
+    rates,
+    reference,
+)
+from xl_corridor.engine import sensitivity as sens_engine
+from xl_corridor.errors import CorridorInputError
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The engine's answers for a case (amounts in the case's units, rates decimal)."""
+
+    crp_single: float
+    ke_single: float
+    ke_dual: float
+    pv_single: float
+    pv_dual: float
+    annual_cost: float
+    compliance_cost: float
+    delta_npv: float
+    breakeven_cost: float
+    # None for dated cash flows (no engine function) and when no ke_dual below ke_single
+    # brings Delta NPV to zero (the dual listing cannot recover its cost)
+    breakeven_ke: float | None
+    capex: float
+    listing_path: str
+    listing_code: str
+    decision: str
+    sens_ke: tuple[float, ...]
+    sens_cost: tuple[float, ...]
+    sens_grid: tuple[tuple[float, ...], ...]
+    #: plausibility warnings (:func:`xl_corridor.case.case_warnings`): legal values that are
+    #: almost surely per-cent typos, each ``"field: problem"``
+    warnings: tuple[str, ...] = ()
+
+
+
+def sensitivity(case: Case, core: Mapping[str, Any] | None = None) -> Sensitivity:
+    """The case's sensitivity ranges with every default filled in: Ke dual +/- 2 points, cost
+    0 to 2x; premia-grid reductions from 0 to the single-listing premium."""
+    sens = case.sensitivity
+    if (sens is not None and sens.liquidity_reduction is not None
+            and sens.country_reduction is not None):
+        return sens
+    ev = core if core is not None else _core(case, "case")
+    if sens is None:
+        sens = Sensitivity(
+            ke_dual=(round(ev["ke_dual"] - 0.02, 6), round(ev["ke_dual"] + 0.02, 6)),
+            compliance_cost=(0.0, round(2 * ev["compliance_cost"], 6)),
+        )
+    return sens.model_copy(update={
+        "liquidity_reduction": sens.liquidity_reduction or (0.0, case.premia.lp_single),
+        "country_reduction": sens.country_reduction or (0.0, ev["crp_single"]),
+    })
+
+
+def _engine(label: str, fields: Mapping[str, str], fn: Callable[..., Any], *args: Any,
+            **kwargs: Any) -> Any:
+    """Call an engine function, renaming its argument in any error to the case field."""
+    try:
+        return fn(*args, **kwargs)
+    except CorridorInputError as exc:
+        field = fields.get(exc.argument, exc.argument)
+        raise CaseError(label, field, exc.problem) from None
+
+
+def _check_ke(label: str, venue: str, ke: float,
+              terms: Mapping[str, tuple[float, float]]) -> None:
+    """A cost of equity outside (-1, 1] cannot discount: name the field the user typed (the
+    one whose term contributes most), not the engine's internal ``rate`` argument.
+    ``terms``: field -> (its contribution to Ke, the value typed)."""
+    if -1.0 < ke <= 1.0:
+        return
+    field = max(terms, key=lambda k: abs(terms[k][0]))
+    value = terms[field][1]
+    hint = f" (for {value:.10g}% enter {value / 100:.10g})" if 1.0 < value <= 100.0 else ""
+    raise CaseError(label, field, f"expected a decimal rate such as 0.045, got {value:.10g}"
+                    f"{hint}; with it the {venue}-listing cost of equity rf + beta x mrp + "
+                    f"lambda x crp + lp comes to {ke:.6g}, outside (-1, 1] (-100% to 100%)")
+
+
+def _core(case: Case, label: str) -> dict[str, Any]:
+    """The engine's headline numbers; errors name case fields."""
+    m, p, cf, c = case.market, case.premia, case.cash_flows, case.compliance
+    crp_single = p.crp_single
+    if crp_single is None:
+        if m.damodaran_country is None:
+            raise CaseError(label, "premia.crp_single",
+                            "required unless market.damodaran_country names a country")
+        crp_single = _engine(label, {"country": "market.damodaran_country"},
+                             reference.damodaran_country, m.damodaran_country).crp
+    elif m.damodaran_country is not None:
+        _engine(label, {"country": "market.damodaran_country"},
+                reference.damodaran_country, m.damodaran_country)
+    ke: dict[str, float] = {}
+    for venue, crp, lp in (("single", crp_single, p.lp_single), ("dual", p.crp_dual, p.lp_dual)):
+        names = {"rf": "market.rf", "beta": "market.beta", "mrp": "market.mrp",
+                 "country_exposure": "market.country_exposure",
+                 "country_premium": f"premia.crp_{venue}",
+                 "liquidity_premium": f"premia.lp_{venue}"}
+        ke[venue] = _engine(label, names, rates.cost_of_equity, m.rf, m.beta, m.mrp, crp, lp,
+                            m.country_exposure)
+        _check_ke(label, venue, ke[venue], {
+            "market.rf": (m.rf, m.rf),
+            "market.beta" if abs(m.beta) > 3 else "market.mrp": (m.beta * m.mrp, m.mrp),
+            f"premia.crp_{venue}": (m.country_exposure * crp, crp), f"premia.lp_{venue}": (lp, lp)})
+    fx = case.fx
+    for i, item in enumerate(c.items):
+        if item.currency not in fx:
+            raise CaseError(label, f"compliance.items[{i + 1}].currency",
+                            f"no FX rate for {item.currency} (line item {item.label!r}); add "
+                            f"compliance.fx_rates.{item.currency}")
+    if fx[case.deal.currency] != 1.0:
+        raise CaseError(label, f"compliance.fx_rates.{case.deal.currency}",
+                        f"the model currency's rate must be 1, got {fx[case.deal.currency]}")
+    amounts = [it.amount for it in c.items]
+    item_fx = [fx[it.currency] for it in c.items]
+    cnames = {"annual_costs": "compliance.items", "years": "compliance.years",
+              "discount_rate": "compliance.discount_rate", "growth": "compliance.growth",
+              "one_off": "compliance.one_off", "fx_rates": "compliance.fx_rates",
+              "tax_rate": "compliance.tax_rate"}
+    cost = _engine(label, cnames, compliance.compliance_cost, amounts, c.years, c.discount_rate,
+                   c.growth, c.one_off, item_fx, c.tax_rate)
+    if not abs(cost) <= ck.MAX_AMOUNT:  # e.g. a discount rate near -100% compounds past 1e15
+        raise CaseError(label, "compliance.discount_rate",
+                        f"with discount_rate {c.discount_rate:g}, growth {c.growth:g} and "
+                        f"{c.years} years the capitalized compliance cost comes to {cost:.4g} "
+                        f"{case.deal.units}, above 1e15; expected a discount rate such as 0.10")
+    dnames = {"cash_flows": "cash_flows.values", "timing": "cash_flows.timing",
+              "dates": "cash_flows.dates"}
+    if cf.dates is None:
+        pv = {v: _engine(label, dnames, discounting.npv, ke[v], cf.values, timing=cf.timing)
+              for v in ke}
+    else:
+        pv = {v: _engine(label, dnames, discounting.xnpv, ke[v], *dated_flows(case, label))
+              for v in ke}
+    return {"crp_single": float(crp_single), "ke_single": ke["single"], "ke_dual": ke["dual"],
+            "pv_single": pv["single"], "pv_dual": pv["dual"], "compliance_cost": cost,
+            "annual_cost": float(sum(a * f for a, f in zip(amounts, item_fx, strict=True)))}
+
+
+def dated_flows(case: Case, label: str = "case") -> tuple[list[float], list[dt.date]]:
+    """Dated cash flows discounted from the valuation date: a zero flow at
+    ``deal.valuation_date`` first, so that XNPV's origin is the date the compliance cost is
+    valued at (docs/design.md, amendments). A flow dated before the valuation date is refused."""
+    cf, origin = case.cash_flows, case.deal.valuation_date
+    assert cf.dates is not None
+    for i, d in enumerate(cf.dates):
+        if d < origin:
+            raise CaseError(label, f"cash_flows.dates.{i}",
+                            f"expected a date on or after the valuation date {origin}, got {d}")
+    return [0.0, *cf.values], [origin, *cf.dates]
+
+
+def evaluate(case: Case) -> Evaluation:
+    """Run the engine on a case: Ke, PVs, compliance cost, Delta NPV, break-evens, capital,
+    listing path and the sensitivity grid.
+
+    Every number comes from an ``xl_corridor`` engine function; nothing is recomputed here.
+    """
+    return _evaluate(case, "case")
+
+
+def _evaluate(case: Case, label: str) -> Evaluation:
+    core = _core(case, label)
+    cf = case.cash_flows
+    ks, kd, cost = core["ke_single"], core["ke_dual"], core["compliance_cost"]
+    if cf.dates is None:
+        delta = discounting.dual_npv(cf.values, kd, ks, cost, timing=cf.timing)
+        be_cost = discounting.breakeven_cost(cf.values, kd, ks, timing=cf.timing)
+        be_ke: float | None = discounting.breakeven_ke(cf.values, ks, cost, timing=cf.timing)
+    else:
+        flows = dated_flows(case, label)
+        delta = discounting.dual_xnpv(*flows, kd, ks, cost)
+        be_cost = discounting.dual_xnpv(*flows, kd, ks, 0.0)
+        be_ke = discounting.xbreakeven_ke(*flows, ks, cost)
+    if be_ke is not None and math.isnan(be_ke):  # the engine's "no root below ke_single"
+        be_ke = None
+    cap = case.capital
+    capex = _engine(label, {k: f"capital.{k}" for k in Capital.model_fields},
+                    capital.preproduction_capital, cap.exploration, cap.feasibility,
+                    cap.infrastructure, cap.regulatory, cap.contingency)
+    lst = case.listing
+    path = _engine(label, {k: f"listing.{k}" for k in Listing.model_fields},
+                   listing.listing_path, lst.reporting_code, lst.resource_category,
+                   lst.dfs_complete)
+    sens = sensitivity(case, core)
+    for i, k in enumerate(sens.ke_dual):
+        _engine(label, {"ke_dual": f"sensitivity.ke_dual[{i + 1}]"}, ck.rate, "ke_dual", k)
+    ke_axis = np.linspace(*sens.ke_dual, sens.steps)
+    cost_axis = np.linspace(*sens.compliance_cost, sens.steps)
+    col, row = ke_axis.reshape(-1, 1), cost_axis.reshape(1, -1)
+    gnames = {"ke_dual": "sensitivity.ke_dual", "compliance_cost": "sensitivity.compliance_cost"}
+    if cf.dates is None:
+        grid = _engine(label, gnames, discounting.dual_npv, cf.values, col, ks, row,
+                       timing=cf.timing)
+    else:
+        grid = _engine(label, gnames, discounting.dual_xnpv, *dated_flows(case, label), col, ks,
+                       row)
+    return Evaluation(
+        crp_single=core["crp_single"], ke_single=ks, ke_dual=kd,
+        pv_single=core["pv_single"], pv_dual=core["pv_dual"], annual_cost=core["annual_cost"],
+        compliance_cost=cost, delta_npv=float(delta), breakeven_cost=float(be_cost),
+        breakeven_ke=None if be_ke is None else float(be_ke), capex=float(capex),
+        listing_path=str(path), listing_code=path.code,
+        decision=listing.dual_listing_decision(float(delta), path.code),
+        sens_ke=tuple(float(x) for x in ke_axis), sens_cost=tuple(float(x) for x in cost_axis),
+        sens_grid=tuple(tuple(float(x) for x in r) for r in np.asarray(grid)),
+        warnings=tuple(case_warnings(case)),
+    )
+
+
+# --- analytics: premia grid, tornado, Monte Carlo, parity, funding -----------------------------
+
+
+@dataclass(frozen=True)
+class Analytics:
+    """The engine's answers for the sensitivity, simulation, parity and funding sheets."""
+
+    lr_axis: tuple[float, ...]
+    cr_axis: tuple[float, ...]
+    premia_grid: tuple[tuple[float, ...], ...]
+    tornado_base: float
+    tornado: tuple[sens_engine.TornadoRow, ...]
+    simulation: montecarlo.MonteCarloResult | None
+    dimsum_cost: float | None
+    dimsum_saving: float | None
+    band_lower: float | None
+    band_upper: float | None
+    band: float | None
+    parity: parity.ParityResult | None
+
+
+#: Tornado inputs, in the order of :func:`xl_corridor.engine.sensitivity.delta_npv_from_inputs`.
+TORNADO_INPUTS = ("rf", "beta", "mrp", "crp_single", "crp_dual", "lp_single", "lp_dual",
+                  "country_exposure", "cash_flow_scale", "compliance_cost")
+
+
+def tornado_base(case: Case, ev: Evaluation) -> dict[str, Any]:
+    """Base inputs of the tornado (the capitalized compliance cost as one total)."""
+    m, p = case.market, case.premia
+    return {"rf": m.rf, "beta": m.beta, "mrp": m.mrp, "crp_single": ev.crp_single,
+            "crp_dual": p.crp_dual, "lp_single": p.lp_single, "lp_dual": p.lp_dual,
+            "country_exposure": m.country_exposure, "cash_flows": list(case.cash_flows.values),
+            "cash_flow_scale": 1.0, "timing": case.cash_flows.timing,
+            "compliance_cost": ev.compliance_cost}
+
+
+def _dated_model(dates: list[dt.date]) -> Callable[[Mapping[str, Any]], float]:
+    """The tornado model for dated cash flows (XNPV discounting from ``dates[0]``, the
+    valuation date, at which a zero flow is put)."""
+
+    def model(x: Mapping[str, Any]) -> float:
+        lam = x["country_exposure"]
+        ks = rates.cost_of_equity(x["rf"], x["beta"], x["mrp"], x["crp_single"],
+                                  x["lp_single"], lam)
+        kd = rates.cost_of_equity(x["rf"], x["beta"], x["mrp"], x["crp_dual"], x["lp_dual"], lam)
+        cf = np.asarray(x["cash_flows"], dtype=float) * x["cash_flow_scale"]
+        return float(discounting.dual_xnpv(np.concatenate(([0.0], cf)), dates, kd, ks,
+                                           x["compliance_cost"]))
+
+    return model
+
+
+def analyze(case: Case, ev: Evaluation | None = None) -> Analytics:
+    """Run the engine for the analytics sheets: the premia grid
+    (:func:`xl_corridor.engine.sensitivity.grid_premia`), the tornado
+    (:func:`xl_corridor.engine.sensitivity.tornado`), the Monte Carlo
+    (:func:`xl_corridor.engine.montecarlo.simulate_delta_npv`), the parity statistics
+    (:func:`xl_corridor.engine.parity.analyze_parity`) and Dim Sum funding
+    (:func:`xl_corridor.engine.funding.dimsum_hedged_cost`)."""
+    return _analyze(case, ev if ev is not None else evaluate(case), "case")
+
+
+def _analyze(case: Case, ev: Evaluation, label: str, *, check_only: bool = False) -> Analytics:
+    cf = case.cash_flows
+    sens = sensitivity(case, {"ke_dual": ev.ke_dual, "compliance_cost": ev.compliance_cost,
+                              "crp_single": ev.crp_single})
+    assert sens.liquidity_reduction is not None and sens.country_reduction is not None
+    lr = np.linspace(*sens.liquidity_reduction, sens.steps)
+    cr = np.linspace(*sens.country_reduction, sens.steps)
+    m, p = case.market, case.premia
+    # a Ke dual out of range on the grid comes from the reduction that raises it most
+    raising = ("sensitivity.liquidity_reduction" if lr.min() <= m.country_exposure * cr.min()
+               else "sensitivity.country_reduction")
+    if cf.dates is None:
+        grid = _engine(label, {"liquidity_reductions": "sensitivity.liquidity_reduction",
+                               "country_reductions": "sensitivity.country_reduction",
+                               "ke_dual": raising},
+                       sens_engine.grid_premia, cf.values, m.rf, m.beta, m.mrp, ev.crp_single,
+                       p.lp_single, lr, cr, ev.compliance_cost, m.country_exposure,
+                       timing=cf.timing)
+    else:
+        kd = ev.ke_single - lr[:, None] - m.country_exposure * cr[None, :]
+        grid = _engine(label, {"ke_dual": raising},
+                       discounting.dual_xnpv, *dated_flows(case, label), kd, ev.ke_single,
+                       ev.compliance_cost)
+    base = tornado_base(case, ev)
+    shift = sens.tornado_shift
+    ranges = {k: (base[k] * (1 - shift), base[k] * (1 + shift)) for k in TORNADO_INPUTS}
+    model = (sens_engine.delta_npv_from_inputs if cf.dates is None
+             else _dated_model(dated_flows(case, label)[1]))
+    try:
+        rows = sens_engine.tornado(base, ranges, model=model)
+    except CorridorInputError as exc:  # an input moved by the shift leaves its valid range
+        raise CaseError(label, "sensitivity.tornado_shift",
+                        f"moving each input down and up by {shift:g} of its value takes "
+                        f"{exc.argument} out of range ({exc.problem}); use a smaller shift"
+                        ) from None
+
+    mc = None
+    if case.simulation is not None and cf.dates is None:  # dated cash flows: not simulated
+        sim = case.simulation
+        names = {k: f"simulation.{k}" for k in Simulation.model_fields}
+        names.update(cash_flows="cash_flows.values", timing="cash_flows.timing")
+        mc = _engine(label, names, montecarlo.simulate_delta_npv, cf.values, ev.ke_single,
+                     ev.compliance_cost, liquidity_reduction=sim.liquidity_reduction,
+                     country_reduction=sim.country_reduction,
+                     country_exposure=m.country_exposure, price_model=sim.price_model,
+                     drift=sim.drift, volatility=sim.volatility,
+                     mean_reversion=sim.mean_reversion, long_run_price=sim.long_run_price,
+                     period_years=sim.period_years, overrun_sigma=sim.overrun_sigma,
+                     timing=cf.timing, n_paths=min(sim.n_paths, 16) if check_only
+                     else sim.n_paths, seed=sim.seed, bins=sim.bins)
+
+    hedged = saving = None
+    if case.funding is not None:
+        f = case.funding
+        names = {k: f"funding.{k}" for k in Funding.model_fields}
+        hedged = float(_engine(label, names, funding.dimsum_hedged_cost, f.cnh_yield,
+                               f.usd_rate, f.cnh_rate, f.basis))
+        saving = float(_engine(label, names, funding.dimsum_saving, f.cnh_yield, f.usd_rate,
+                               f.cnh_rate, f.usd_bond_yield, f.basis))
+
+    lower = upper = band = None
+    stats = None
+    if case.parity is not None:
+        par = case.parity
+        names = {k: f"parity.{k}" for k in Parity.model_fields}
+        lo, hi = _engine(label, names, parity.arbitrage_bounds, par.cost_hk, par.cost_aix,
+                         par.conversion_fee, par.fx_spread, par.financing_rate,
+                         par.settlement_days, par.conversion_days)
+        lower, upper = float(lo), float(hi)
+        band = float(_engine(label, names, parity.arbitrage_band, par.cost_hk, par.cost_aix,
+                             par.conversion_fee, par.fx_spread, par.financing_rate,
+                             par.settlement_days, par.conversion_days))
+        if par.days is not None:
+            cols = {c: [getattr(d, c) for d in par.days] for c in ParityDay.model_fields}
+            cols["date"] = [d.isoformat() for d in cols["date"]]
+            dnames = {c: f"parity.days.{c}" for c in ParityDay.model_fields}
+            dnames.update(dates="parity.days.date",
+                          aix_shares_per_hk_share="parity.aix_shares_per_hk_share")
+            stats = _engine(label, dnames, parity.analyze_parity, cols, band,
+                            aix_shares_per_hk_share=par.aix_shares_per_hk_share)
+    return Analytics(
+        lr_axis=tuple(float(x) for x in lr), cr_axis=tuple(float(x) for x in cr),
+        premia_grid=tuple(tuple(float(x) for x in r) for r in np.asarray(grid)),
+        tornado_base=float(model(base)), tornado=tuple(rows), simulation=mc,
+        dimsum_cost=hedged, dimsum_saving=saving, band_lower=lower, band_upper=upper,
+        band=band, parity=stats,
+    )

@@ -1,0 +1,274 @@
+"""The case-file schema: one deal's inputs, validated by pydantic.
+
+A case file is TOML (``xl-corridor example`` writes a documented one; in the repository it is
+``workbooks/examples/jiaxin_boguty.toml``). Every table forbids unknown
+fields. Rates are decimals (4.5% is 0.045); amounts are in the deal's model currency and units
+(e.g. "HKD m"); compliance line items may be in other currencies, converted with ``fx_rates``
+(model-currency units per unit of the item's currency).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    model_validator,
+)
+
+from xl_corridor.engine import parity
+from xl_corridor.engine.listing import (  # noqa: F401  (re-exported by xl_corridor.case)
+    DECISION_PROCEED,
+    DECISION_REJECT,
+    DECISION_WAIT,
+)
+from xl_corridor.errors import CorridorInputError
+
+# Numbers must be numbers: TOML's 0.045 or 1, never "0.045" or true.
+Num = Annotated[float, Strict()]
+Int = Annotated[int, Strict()]
+
+
+#: At most this many problems are listed for one file; the rest are counted ("... and N more").
+MAX_PROBLEMS = 20
+
+
+class CaseError(CorridorInputError):
+    """A case that cannot be used; ``str()`` is ``"FILE: field.path: problem"``, one line per
+    problem when the file has several (all of them, up to :data:`MAX_PROBLEMS`).
+
+    ``field`` and ``problem``-derived attributes describe the first problem; ``problems`` holds
+    every ``(field, problem)`` pair. Field paths count list positions from 1, in brackets:
+    ``compliance.items[1].currency`` is the first line item's currency.
+    """
+
+    def __init__(self, source: str, field: str, problem: str,
+                 more: Sequence[tuple[str, str]] = ()) -> None:
+        self.source = source
+        self.field = field
+        self.problems: tuple[tuple[str, str], ...] = ((field, problem), *more)
+        super().__init__(source, f"{field}: {problem}" if field else problem)
+
+    def __str__(self) -> str:
+        lines = [f"{self.source}: {f}: {p}" if f else f"{self.source}: {p}"
+                 for f, p in self.problems[:MAX_PROBLEMS]]
+        if len(self.problems) > MAX_PROBLEMS:
+            lines.append(f"{self.source}: ... and {len(self.problems) - MAX_PROBLEMS} more "
+                         "problem(s)")
+        return "\n".join(lines)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Deal(_Model):
+    name: str = Field(min_length=1)
+    issuer: str = Field(min_length=1)
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 model currency")
+    units: str = Field(min_length=1, description='amount units, e.g. "HKD m"')
+    valuation_date: dt.date
+
+
+class Market(_Model):
+    rf: Num
+    beta: Num
+    mrp: Num
+    country_exposure: Num = 1.0
+    damodaran_country: str | None = None
+
+
+class Premia(_Model):
+    crp_single: Num | None = None  # None: taken from Damodaran for market.damodaran_country
+    crp_dual: Num
+    lp_single: Num
+    lp_dual: Num
+
+
+class CashFlows(_Model):
+    values: list[Num] = Field(min_length=1)
+    dates: list[dt.date] | None = None
+    timing: Literal["end", "mid", "begin"] = "end"
+
+    @model_validator(mode="after")
+    def _dates_match(self) -> CashFlows:
+        if self.dates is not None and len(self.dates) != len(self.values):
+            raise ValueError(
+                f"dates: expected one date per cash flow ({len(self.values)}), "
+                f"got {len(self.dates)}"
+            )
+        return self
+
+
+class ComplianceItem(_Model):
+    label: str = Field(min_length=1)
+    amount: Num
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class Compliance(_Model):
+    items: list[ComplianceItem] = Field(min_length=1)
+    fx_rates: dict[str, Num] = Field(default_factory=dict)
+    years: Int
+    discount_rate: Num
+    growth: Num = 0.0
+    one_off: Num = 0.0
+    tax_rate: Num = 0.0
+
+
+class Capital(_Model):
+    exploration: Num
+    feasibility: Num
+    infrastructure: Num
+    regulatory: Num
+    contingency: Num = 0.0
+
+
+class Listing(_Model):
+    reporting_code: str
+    resource_category: str
+    dfs_complete: StrictBool  # TOML true/false only: "yes" or 1 is a typing error
+
+
+class Sensitivity(_Model):
+    ke_dual: tuple[Num, Num]
+    compliance_cost: tuple[Num, Num]
+    steps: Int = Field(default=7, ge=2, le=15)
+    # premia grid axes (None: from 0 to the single-listing premium)
+    liquidity_reduction: tuple[Num, Num] | None = None
+    country_reduction: tuple[Num, Num] | None = None
+    tornado_shift: Num = Field(default=0.2, gt=0, le=1,
+                               description="each input moved by -/+ this share of its value")
+
+
+def _triple(v: Any) -> Any:
+    """A fixed reduction is the degenerate triangle (v, v, v)."""
+    if isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool)):
+        return (v, v, v)
+    return v
+
+
+class Simulation(_Model):
+    """Monte Carlo settings for :func:`xl_corridor.engine.montecarlo.simulate_delta_npv`."""
+
+    n_paths: Int = Field(default=20_000, ge=1, le=10_000_000)
+    seed: Int = Field(default=0, ge=0, le=2**63 - 1)
+    price_model: Literal["gbm", "ou"] = "gbm"
+    drift: Num = 0.0
+    volatility: Num = 0.0
+    mean_reversion: Num = 0.0
+    long_run_price: Num = 1.0
+    period_years: Num = 1.0
+    liquidity_reduction: Annotated[tuple[Num, Num, Num], BeforeValidator(_triple)]
+    country_reduction: Annotated[tuple[Num, Num, Num], BeforeValidator(_triple)]
+    overrun_sigma: Num = 0.0
+    bins: Int = Field(default=20, ge=2, le=200)
+
+
+class Funding(_Model):
+    """Dim Sum (offshore RMB) funding inputs, decimals."""
+
+    cnh_yield: Num
+    usd_rate: Num
+    cnh_rate: Num
+    usd_bond_yield: Num
+    basis: Num = 0.0
+
+
+def _venue(table: str, key: str) -> float:
+    return float(parity.venue_costs()[table][key]["value"])
+
+
+class ParityDay(_Model):
+    date: dt.date
+    price_hk: Num
+    price_aix: Num
+    fx_aix_to_hkd: Num
+    volume_hk: Num
+    volume_aix: Num
+
+
+class Parity(_Model):
+    """Cross-venue parity: band cost inputs (defaults: ``venue_costs.toml``) and, optionally,
+    a daily sample, from ``csv`` (resolved against the case file's folder) or inline ``days``."""
+
+    csv: str | None = None
+    days: list[ParityDay] | None = Field(default=None, min_length=3)
+    source: str | None = None
+    aix_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    aix_shares_per_hk_share: Num = 1.0
+    # rounded: the sum of the fee table is 0.0011049999999999999, and a workbook keeps 0.001105
+    cost_hk: Num = Field(default_factory=lambda: round(parity.hkex_cost_per_side(), 12))
+    cost_aix: Num = Field(default_factory=lambda: _venue("aix", "trading_fee"))
+    conversion_fee: Num = Field(default_factory=lambda: _venue("corridor", "conversion_fee"))
+    fx_spread: Num = Field(default_factory=lambda: _venue("corridor", "fx_spread"))
+    financing_rate: Num  # default: market.rf (filled in by Case)
+    settlement_days: Num = Field(default_factory=lambda: _venue("settlement", "hkex_days"))
+    conversion_days: Num = Field(default_factory=lambda: _venue("corridor", "conversion_days"))
+
+    @model_validator(mode="after")
+    def _one_sample(self) -> Parity:
+        if self.csv is not None and self.days is not None:
+            raise ValueError("csv: give either csv or days, not both")
+        return self
+
+
+class Case(_Model):
+    """One deal's inputs, validated. Build with :func:`load_case`."""
+
+    deal: Deal
+    market: Market
+    premia: Premia
+    cash_flows: CashFlows
+    compliance: Compliance
+    capital: Capital
+    listing: Listing
+    sensitivity: Sensitivity | None = None
+    simulation: Simulation | None = None
+    funding: Funding | None = None
+    parity: Parity | None = None
+    sources: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _financing_default(cls, data: Any) -> Any:
+        """parity.financing_rate defaults to market.rf (HKD is pegged to USD)."""
+        if isinstance(data, Mapping):
+            par, mkt = data.get("parity"), data.get("market")
+            if isinstance(par, Mapping) and "financing_rate" not in par and isinstance(
+                    mkt, Mapping) and "rf" in mkt:
+                data = {**data, "parity": {**par, "financing_rate": mkt["rf"]}}
+        return data
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Case:
+        from xl_corridor.workbook.inputs import ALL_SCALARS  # the input names a source may cite
+
+        unknown = sorted(set(self.sources) - {s.name for s in ALL_SCALARS})
+        if unknown:
+            raise ValueError(f"sources: unknown input name {unknown[0]!r}")
+        return self
+
+    @property
+    def fx(self) -> dict[str, float]:
+        """FX rates to the model currency, with the model currency itself at 1."""
+        return {self.deal.currency: 1.0, **self.compliance.fx_rates}
+
+
+
+
+def case_value(case: Case, path: str) -> Any:
+    """The value at a dotted field path of a case (``"market.rf"``, ``"sensitivity.ke_dual.0"``)."""
+    obj: Any = case
+    for part in path.split("."):
+        obj = obj[int(part)] if part.isdigit() else getattr(obj, part)
+    return obj
+
+

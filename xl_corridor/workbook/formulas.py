@@ -1,0 +1,170 @@
+"""The one Excel formula vocabulary: every native formula the report and the template share.
+
+Each builder returns formula text (without the leading ``=``) over the workbook's defined
+names or cell references it is given, and mirrors one engine function; the test
+``tests/test_formulas.py`` evaluates each builder's text and compares it with that function. A
+sheet writer never spells one of these formulas itself: a change of convention happens here
+once, for every workbook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from xl_corridor.engine import listing
+
+__all__ = [
+    "TIMING_SHIFT",
+    "annuity_factor",
+    "carry_factor",
+    "check",
+    "cip_hedged_cost",
+    "cost_of_equity",
+    "decision",
+    "discount_factor",
+    "excel_text",
+    "grid_axis",
+    "category_key",
+    "listing_reason",
+    "normalised",
+    "path_code",
+    "threshold",
+    "band_upper",
+    "band_lower",
+    "newton_step",
+    "capitalized_cost",
+]
+
+#: Exponent shift of a period's cash flow: end 0, mid 0.5, begin 1 (:func:`engine.discounting.npv`).
+TIMING_SHIFT = 'IF(timing="mid",0.5,IF(timing="begin",1,0))'
+
+
+def excel_text(text: str) -> str:
+    """A Python string as an Excel string literal."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def cost_of_equity(rf: str, beta: str, mrp: str, lam: str, crp: str, lp: str) -> str:
+    """Ke = rf + beta x mrp + lambda x CRP + LP (:func:`engine.rates.cost_of_equity`)."""
+    return f"{rf}+{beta}*{mrp}+{lam}*{crp}+{lp}"
+
+
+def discount_factor(rate: str, exponent: str) -> str:
+    """1 / (1 + k)^t."""
+    return f"1/(1+{rate})^{exponent}"
+
+
+def annuity_factor(years: str, rate: str, growth: str) -> str:
+    """sum_{t=1..n} (1+g)^(t-1)/(1+r)^t, n/(1+r) when g = r
+    (:func:`engine.compliance.growing_annuity_factor`)."""
+    return (f"IF({growth}={rate},{years}/(1+{rate}),"
+            f"(1-((1+{growth})/(1+{rate}))^{years})/({rate}-{growth}))")
+
+
+def capitalized_cost(one_off: str, recurring_pv: str, tax: str) -> str:
+    """one_off + PV(recurring) x (1 - tax) (:func:`engine.compliance.compliance_cost`)."""
+    return f"{one_off}+{recurring_pv}*(1-{tax})"
+
+
+def check(live: str, expected: str) -> str:
+    """TRUE when ``live`` equals ``expected`` within the workbook's relative tolerance ``tol``."""
+    return f"ABS({live}-{expected})<=tol*MAX(1,ABS({expected}))"
+
+
+def grid_axis(lo: str, hi: str, index: int, steps: int) -> str:
+    """The ``index``-th of ``steps`` evenly spaced points from ``lo`` to ``hi``."""
+    return f"{lo}+({hi}-{lo})*{index}/{steps - 1}"
+
+
+def cip_hedged_cost(cnh_yield: str, usd_rate: str, cnh_rate: str, basis: str) -> str:
+    """(1+c)(1+r_USD)/(1+r_CNH+x) - 1 (:func:`engine.funding.dimsum_hedged_cost`)."""
+    return f"(1+{cnh_yield})*(1+{usd_rate})/(1+{cnh_rate}+{basis})-1"
+
+
+def carry_factor(rate: str, settlement_days: str, conversion_days: str) -> str:
+    """m = 1 + r (d_s + d_c)/365 (:func:`engine.parity.arbitrage_bounds`)."""
+    return f"1+{rate}*({settlement_days}+{conversion_days})/365"
+
+
+def band_upper(c_aix: str, fx: str, fee: str, carry: str, c_hk: str) -> str:
+    """Upper no-arbitrage bound of the parity gap (:func:`engine.parity.arbitrage_bounds`)."""
+    return f"(1+{c_aix})*(1+{fx})*(1+{fee})*{carry}/(1-{c_hk})-1"
+
+
+def band_lower(c_aix: str, fx: str, fee: str, carry: str, c_hk: str) -> str:
+    """Lower no-arbitrage bound of the parity gap (:func:`engine.parity.arbitrage_bounds`)."""
+    return f"(1-{c_aix})*(1-{fx})/((1+{c_hk})*(1+{fee})*{carry})-1"
+
+
+def newton_step(rate: str, flows: str, exponents: str, target: str) -> str:
+    """One Newton step towards PV(k) = target, PV(k) = SUMPRODUCT(CF/(1+k)^t):
+    k - (PV(k) - target) / PV'(k), PV'(k) = -SUMPRODUCT(t CF/(1+k)^(t+1))."""
+    return (f"{rate}+(SUMPRODUCT({flows}/(1+{rate})^{exponents})-{target})"
+            f"/SUMPRODUCT({exponents}*{flows}/(1+{rate})^({exponents}+1))")
+
+
+def normalised(expr: str) -> str:
+    """Excel's version of the engine's spelling normalisation: '_' and '-' as spaces, runs of
+    spaces collapsed (TRIM); MATCH compares case-insensitively, like the engine's casefold."""
+    return f'TRIM(SUBSTITUTE(SUBSTITUTE({expr},"_"," "),"-"," "))'
+
+
+def category_key(canonical_code: str, kind: str, word: str, keys: str) -> str:
+    """The ``kind|word`` key of a resource category; a GKZ code also looks among the GKZ
+    classes, as :func:`engine.listing.listing_path` does."""
+    return (f'IF(AND({canonical_code}="GKZ",ISNA(MATCH({kind}&"|"&{word},{keys},0))),'
+            f'"gkz|"&{word},{kind}&"|"&{word})')
+
+
+def path_code(status: str, meets: str, dfs: str) -> str:
+    """The first rule that applies (:func:`engine.listing.listing_path`, Notes)."""
+    return (f'IF({status}<>"accepted","RECONCILE_CODE",'
+            f'IF({meets}<>"yes","AIX_FIRST",IF(NOT({dfs}),"HKEX_AFTER_DFS","DUAL_ELIGIBLE")))')
+
+
+def threshold(kind: str) -> str:
+    """The resource threshold of Rule 18.03(2) for a code's kind."""
+    return f'IF({kind}="petroleum","Contingent Resources","Indicated Resources")'
+
+
+def _template(text: str, words: Mapping[str, str]) -> str:
+    """A ``{word}`` template as an Excel concatenation of literals and expressions."""
+    parts: list[str] = []
+    rest = text
+    while "{" in rest:
+        head, _, tail = rest.partition("{")
+        name, _, rest = tail.partition("}")
+        if head:
+            parts.append(excel_text(head))
+        parts.append(words[name])
+    if rest:
+        parts.append(excel_text(rest))
+    return "&".join(parts)
+
+
+def listing_reason(path: str, words: Mapping[str, str]) -> str:
+    """``CODE: reason``, as ``str(listing_path(...))``, for the path code in cell ``path``.
+    ``words``: Excel expressions for the template words ``name``, ``cat``, ``threshold``."""
+    rules = listing.path_rules()
+    out = excel_text("")
+    for code in reversed(listing.PATH_CODES):
+        reason = excel_text(code + ": ") + "&" + _template(rules[code]["reason"], words)
+        out = f'IF({path}="{code}",{reason},{out})'
+    return out
+
+
+def decision(delta: str, path: str) -> str:
+    """The decision (:func:`engine.listing.dual_listing_decision`): PROCEED only when Delta NPV
+    > 0 and the HKEX listing is possible now; WAIT with what to do when the value case is
+    positive but HKEX must wait; DO NOT PROCEED otherwise. A Delta NPV that is not a number
+    (an error, or the classic add-in's message text) never reads as an answer."""
+    rules = listing.path_rules()
+    wait = excel_text("")
+    for code in listing.PATH_CODES:
+        if code != "DUAL_ELIGIBLE":
+            text = listing.DECISION_WAIT + rules[code]["advice"]
+            wait = f'IF({path}="{code}",{excel_text(text)},{wait})'
+    return (f'IF(NOT(ISNUMBER({delta})),"NO ANSWER: Delta NPV is not a number",'
+            f'IF({delta}<=0,"{listing.DECISION_REJECT}",'
+            f'IF(ISERROR({path}),"NO ANSWER: the listing inputs are not recognised",'
+            f'IF({path}="DUAL_ELIGIBLE","{listing.DECISION_PROCEED}",{wait}))))')

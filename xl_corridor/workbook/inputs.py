@@ -1,0 +1,515 @@
+"""The Inputs sheet: one owner of the contract between a case and a workbook.
+
+Every input has a cell on the Inputs sheet of the template and of every report, with a defined
+name (:data:`SCALARS`, :data:`OPTIONAL_SCALARS`, the cash-flow, line-item, FX and parity
+ranges). :func:`write_inputs` writes that layout; :func:`workbook_case_dict` reads it back, so a
+filled-in template or an edited report loads as a case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xl_corridor.case.evaluate import sensitivity
+from xl_corridor.case.schema import Case, CaseError, case_value
+from xl_corridor.workbook.styles import (
+    BLUE,
+    BOLD,
+    FMT,
+    INPUT_FILL,
+    NOTE,
+    TITLE,
+    define,
+    header,
+    print_setup,
+    put_text,
+)
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """One input cell: its defined name, label, case field path, kind and unit."""
+
+    name: str
+    label: str
+    path: str
+    kind: Literal["text", "date", "rate", "number", "int", "amount", "bool", "timing"]
+    unit: str = ""
+
+
+SCALARS: tuple[Scalar, ...] = (
+    Scalar("deal_name", "Deal", "deal.name", "text"),
+    Scalar("issuer", "Issuer", "deal.issuer", "text"),
+    Scalar("currency", "Model currency", "deal.currency", "text", "ISO 4217"),
+    Scalar("units", "Amount units", "deal.units", "text"),
+    Scalar("valuation_date", "Valuation date", "deal.valuation_date", "date"),
+    Scalar("rf", "Risk-free rate", "market.rf", "rate", "decimal"),
+    Scalar("beta", "Equity beta", "market.beta", "number", "x"),
+    Scalar("mrp", "Mature-market equity risk premium", "market.mrp", "rate", "decimal"),
+    Scalar("country_exposure", "Country exposure (lambda)", "market.country_exposure", "number",
+           "x"),
+    Scalar("damodaran_country", "Damodaran country", "market.damodaran_country", "text"),
+    Scalar("crp_single", "Country risk premium, single listing", "premia.crp_single", "rate",
+           "decimal"),
+    Scalar("crp_dual", "Country risk premium, dual listing", "premia.crp_dual", "rate", "decimal"),
+    Scalar("lp_single", "Liquidity premium, single listing", "premia.lp_single", "rate",
+           "decimal"),
+    Scalar("lp_dual", "Liquidity premium, dual listing", "premia.lp_dual", "rate", "decimal"),
+    Scalar("timing", "Cash-flow timing (end, mid, begin)", "cash_flows.timing", "timing"),
+    Scalar("comp_years", "Compliance horizon", "compliance.years", "int", "years"),
+    Scalar("comp_rate", "Compliance discount rate", "compliance.discount_rate", "rate", "decimal"),
+    Scalar("comp_growth", "Compliance cost growth", "compliance.growth", "rate", "decimal"),
+    Scalar("comp_one_off", "One-off dual-listing cost", "compliance.one_off", "amount", "units"),
+    Scalar("comp_tax", "Tax relief rate on compliance cost", "compliance.tax_rate", "rate",
+           "decimal"),
+    Scalar("capex_exploration", "Exploration", "capital.exploration", "amount", "units"),
+    Scalar("capex_feasibility", "Feasibility", "capital.feasibility", "amount", "units"),
+    Scalar("capex_infrastructure", "Infrastructure", "capital.infrastructure", "amount", "units"),
+    Scalar("capex_regulatory", "Regulatory", "capital.regulatory", "amount", "units"),
+    Scalar("capex_contingency", "Contingency", "capital.contingency", "rate", "decimal"),
+    Scalar("reporting_code", "Reporting code", "listing.reporting_code", "text"),
+    Scalar("resource_category", "Highest resource category", "listing.resource_category", "text"),
+    Scalar("dfs_complete", "DFS complete", "listing.dfs_complete", "bool", "TRUE/FALSE"),
+    Scalar("sens_ke_lo", "Sensitivity: Ke dual from", "sensitivity.ke_dual.0", "rate", "decimal"),
+    Scalar("sens_ke_hi", "Sensitivity: Ke dual to", "sensitivity.ke_dual.1", "rate", "decimal"),
+    Scalar("sens_cost_lo", "Sensitivity: compliance cost from", "sensitivity.compliance_cost.0",
+           "amount", "units"),
+    Scalar("sens_cost_hi", "Sensitivity: compliance cost to", "sensitivity.compliance_cost.1",
+           "amount", "units"),
+)
+
+
+# Inputs of the optional analytics, written after the FX table (group -> rows). The sensitivity
+# group is always written (with defaults); the others only when the case has the section.
+OPTIONAL_SCALARS: dict[str, tuple[Scalar, ...]] = {
+    "sensitivity": (
+        Scalar("sens_lr_lo", "Premia grid: liquidity-premium reduction from",
+               "sensitivity.liquidity_reduction.0", "rate", "decimal"),
+        Scalar("sens_lr_hi", "Premia grid: liquidity-premium reduction to",
+               "sensitivity.liquidity_reduction.1", "rate", "decimal"),
+        Scalar("sens_cr_lo", "Premia grid: country-premium reduction from",
+               "sensitivity.country_reduction.0", "rate", "decimal"),
+        Scalar("sens_cr_hi", "Premia grid: country-premium reduction to",
+               "sensitivity.country_reduction.1", "rate", "decimal"),
+        Scalar("tornado_shift", "Tornado: each input moved by -/+", "sensitivity.tornado_shift",
+               "rate", "share of its value"),
+    ),
+    "simulation": (
+        Scalar("sim_n_paths", "Monte Carlo: paths", "simulation.n_paths", "int"),
+        Scalar("sim_seed", "Monte Carlo: seed", "simulation.seed", "int"),
+        Scalar("sim_price_model", "Price process (gbm, ou)", "simulation.price_model", "text"),
+        Scalar("sim_drift", "Price drift (gbm)", "simulation.drift", "rate", "decimal a year"),
+        Scalar("sim_volatility", "Price volatility", "simulation.volatility", "rate",
+               "decimal a year"),
+        Scalar("sim_mean_reversion", "Mean-reversion speed (ou)", "simulation.mean_reversion",
+               "number", "per year"),
+        Scalar("sim_long_run_price", "Long-run price / today (ou)", "simulation.long_run_price",
+               "number", "x"),
+        Scalar("sim_period_years", "Period length", "simulation.period_years", "number",
+               "years"),
+        Scalar("sim_lr_low", "Liquidity-premium reduction: low", "simulation.liquidity_reduction.0",
+               "rate", "decimal"),
+        Scalar("sim_lr_mode", "Liquidity-premium reduction: mode",
+               "simulation.liquidity_reduction.1", "rate", "decimal"),
+        Scalar("sim_lr_high", "Liquidity-premium reduction: high",
+               "simulation.liquidity_reduction.2", "rate", "decimal"),
+        Scalar("sim_cr_low", "Country-premium reduction: low", "simulation.country_reduction.0",
+               "rate", "decimal"),
+        Scalar("sim_cr_mode", "Country-premium reduction: mode", "simulation.country_reduction.1",
+               "rate", "decimal"),
+        Scalar("sim_cr_high", "Country-premium reduction: high", "simulation.country_reduction.2",
+               "rate", "decimal"),
+        Scalar("sim_overrun_sigma", "Compliance overrun log-volatility",
+               "simulation.overrun_sigma", "number", "x"),
+        Scalar("sim_bins", "Histogram bins", "simulation.bins", "int"),
+    ),
+    "funding": (
+        Scalar("fund_cnh_yield", "Dim Sum bond yield (CNH)", "funding.cnh_yield", "rate",
+               "decimal"),
+        Scalar("fund_usd_rate", "USD rate for the tenor", "funding.usd_rate", "rate", "decimal"),
+        Scalar("fund_cnh_rate", "CNH rate for the tenor", "funding.cnh_rate", "rate", "decimal"),
+        Scalar("fund_usd_bond_yield", "USD bond yield (alternative)", "funding.usd_bond_yield",
+               "rate", "decimal"),
+        Scalar("fund_basis", "USD/CNH cross-currency basis", "funding.basis", "rate", "decimal"),
+    ),
+    "parity": (
+        Scalar("par_source", "Parity sample source", "parity.source", "text"),
+        Scalar("par_aix_currency", "AIX trading currency", "parity.aix_currency", "text",
+               "ISO 4217"),
+        Scalar("par_ratio", "AIX shares per HKEX share", "parity.aix_shares_per_hk_share",
+               "number", "x"),
+        Scalar("par_cost_hk", "HKEX cost per side", "parity.cost_hk", "rate", "decimal"),
+        Scalar("par_cost_aix", "AIX cost per side", "parity.cost_aix", "rate", "decimal"),
+        Scalar("par_conversion_fee", "Depository migration fee", "parity.conversion_fee", "rate",
+               "decimal"),
+        Scalar("par_fx_spread", "FX conversion cost", "parity.fx_spread", "rate", "decimal"),
+        Scalar("par_financing_rate", "Arbitrageur's financing rate", "parity.financing_rate",
+               "rate", "decimal"),
+        Scalar("par_settlement_days", "Settlement days", "parity.settlement_days", "number",
+               "days"),
+        Scalar("par_conversion_days", "Migration days", "parity.conversion_days", "number",
+               "days"),
+    ),
+}
+OPTIONAL_BLANK = ("par_source", "par_aix_currency")  # may be left blank in a workbook
+ALL_SCALARS: tuple[Scalar, ...] = SCALARS + tuple(
+    s for group in OPTIONAL_SCALARS.values() for s in group)
+# Daily parity sample columns: defined name -> ParityDay field
+PARITY_COLUMNS = {"par_dates": "date", "par_price_hk": "price_hk", "par_price_aix": "price_aix",
+                  "par_fx": "fx_aix_to_hkd", "par_volume_hk": "volume_hk",
+                  "par_volume_aix": "volume_aix"}
+
+
+
+# --- reading a filled-in workbook
+
+def named_cells(wb: Any, name: str) -> list[Any]:
+    dn = wb.defined_names.get(name)
+    if dn is None:
+        raise KeyError(name)
+    out: list[Any] = []
+    for sheet, ref in dn.destinations:
+        rng = wb[sheet][ref.replace("$", "")]
+        if not isinstance(rng, tuple):
+            return [rng]
+        for row in rng:
+            out.extend(row if isinstance(row, tuple) else (row,))
+    return out
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
+    """Rebuild the case-file dict from an openpyxl workbook's Inputs names (values, not formulas).
+
+    Text cells that should hold numbers are passed through as they are, so the schema reports
+    them with their field path.
+    """
+    data: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+
+    def put(path: str, value: Any) -> None:
+        parts = path.split(".")
+        node: Any = data
+        for part, nxt in zip(parts[:-1], parts[1:], strict=True):
+            if nxt.isdigit():  # (lo, hi) ranges; (low, mode, high) triangles
+                node = node.setdefault(part, [None] * (3 if path.startswith("simulation.")
+                                                       else 2))
+            else:
+                node = node.setdefault(part, {})
+        last = parts[-1]
+        if last.isdigit():
+            node[int(last)] = value
+        else:
+            node[last] = value
+
+    def read(s: Scalar) -> None:
+        cell = named_cells(wb, s.name)[0]
+        v = cell.value
+        if s.kind == "date" and isinstance(v, dt.datetime):
+            v = v.date()
+        elif s.kind in ("rate", "number", "amount") and isinstance(v, int) and not isinstance(
+                v, bool):
+            v = float(v)
+        note = cell.offset(column=2).value
+        if isinstance(note, str) and note.strip():
+            sources[s.name] = note
+        if _blank(v) and s.name in ("damodaran_country", "crp_single", "comp_growth",
+                                    "comp_one_off", "comp_tax", "capex_contingency",
+                                    *OPTIONAL_BLANK):
+            return
+        put(s.path, v)
+
+    try:
+        for s in SCALARS:
+            read(s)
+        for scalars in OPTIONAL_SCALARS.values():
+            if scalars[0].name not in wb.defined_names:
+                continue  # an older workbook, or a case without this section
+            for s in scalars:
+                read(s)
+        if "par_dates" in wb.defined_names:
+            cols = {field: [c.value for c in named_cells(wb, name)]
+                    for name, field in PARITY_COLUMNS.items()}
+            days = []
+            for row in zip(*cols.values(), strict=True):
+                if all(_blank(v) for v in row):
+                    continue
+                day = dict(zip(cols, row, strict=True))
+                if isinstance(day["date"], dt.datetime):
+                    day["date"] = day["date"].date()
+                for k, v in day.items():
+                    if k != "date" and isinstance(v, int) and not isinstance(v, bool):
+                        day[k] = float(v)
+                days.append(day)
+            data.setdefault("parity", {})["days"] = days
+        values = [c.value for c in named_cells(wb, "cash_flows")]
+        dates = ([c.value for c in named_cells(wb, "cf_dates")]
+                 if "cf_dates" in wb.defined_names else None)
+        labels = [c.value for c in named_cells(wb, "comp_labels")]
+        amounts = [c.value for c in named_cells(wb, "comp_amounts")]
+        ccys = [c.value for c in named_cells(wb, "comp_ccy")]
+        fx_ccy = [c.value for c in named_cells(wb, "fx_ccy")]
+        fx_rate = [c.value for c in named_cells(wb, "fx_rate")]
+        grid_rows = len({c.row for c in named_cells(wb, "sens_grid")}) if (
+            "sens_grid" in wb.defined_names) else 7
+    except KeyError as exc:
+        raise CaseError(label, "", f"not an xl-corridor workbook (no defined name {exc})") from None
+    below = named_cells(wb, "cash_flows")[-1].offset(row=1)
+    for cell in (below, below.offset(column=1)):
+        if not _blank(cell.value):
+            raise CaseError(label, "cash_flows",
+                            f"a value below the cash-flow table (Inputs!{cell.coordinate}) would "
+                            f"be ignored; the table holds {len(values)} periods: enter it in the "
+                            "table's blank rows, or add periods to the case file and rebuild")
+    while values and _blank(values[-1]) and (dates is None or _blank(dates[len(values) - 1])):
+        values.pop()
+    put("cash_flows.values", values)
+    if dates is not None and any(not _blank(d) for d in dates):
+        dates = dates[: len(values)]
+        put("cash_flows.dates", [d.date() if isinstance(d, dt.datetime) else d for d in dates])
+    items = []
+    for lab, amt, ccy in zip(labels, amounts, ccys, strict=True):
+        if _blank(lab) and _blank(amt):
+            continue
+        items.append({"label": lab, "amount": float(amt) if isinstance(amt, int) else amt,
+                      "currency": ccy})
+    put("compliance.items", items)
+    model_ccy = data.get("deal", {}).get("currency")
+    put("compliance.fx_rates", {  # the model currency's own row (rate 1) is implicit in a case
+        c: (float(r) if isinstance(r, int) else r)
+        for c, r in zip(fx_ccy, fx_rate, strict=True)
+        if not _blank(c) and not (c == model_ccy and r == 1)
+    })
+    if "sensitivity" in data:
+        data["sensitivity"]["steps"] = grid_rows
+    data["sources"] = sources
+    return data
+
+
+# --- writing the Inputs sheet
+
+#: Blank rows a report's cash-flow table keeps below the case's last period, so a banker can add
+#: years in the workbook itself; every sheet's formulas span them.
+CF_SPARE_ROWS = 10
+#: The row under the cash-flow table: nothing below it is read, and a value typed there is refused.
+CF_END_MARK = "End of the cash-flow table: add periods in the blank rows above this line"
+
+def input_value(case: Case, s: Any) -> Any:
+    if s.path.startswith("sensitivity."):
+        return case_value(case.model_copy(update={"sensitivity": sensitivity(case)}), s.path)
+    return case_value(case, s.path)
+
+
+def _scalar_row(wb: Workbook, ws: Worksheet, case: Case, s: Scalar, row: int,
+                value: Any) -> None:
+    put_text(ws, f"A{row}", s.label)
+    cell = ws[f"B{row}"]
+    if s.kind in ("text", "timing"):
+        put_text(ws, cell.coordinate, value)
+    else:
+        cell.value = value
+    cell.font = BLUE
+    cell.fill = INPUT_FILL
+    cell.number_format = FMT[s.kind]
+    put_text(ws, f"C{row}", case.deal.units if s.unit == "units" else s.unit)
+    put_text(ws, f"D{row}", case.sources.get(s.name))
+    put_text(ws, f"E{row}", s.name)
+    define(wb, s.name, "Inputs", f"B{row}")
+
+
+OPTIONAL_TITLES = {
+    "sensitivity": "Sensitivity: premia grid and tornado",
+    "simulation": "Monte Carlo settings (xl_corridor.montecarlo.simulate_delta_npv)",
+    "funding": "Dim Sum funding (decimals a year)",
+    "parity": "Cross-venue parity: no-arbitrage band costs (decimals of value, per side)",
+}
+
+
+def write_inputs(
+    wb: Workbook,
+    case: Case,
+    *,
+    cf_rows: int,
+    item_rows: int,
+    fx_rows: int,
+    with_dates: bool,
+) -> dict[str, str]:
+    """Write the Inputs sheet and its defined names; return name -> 'Inputs'!$B$n references.
+
+    The layout is the contract that :func:`xl_corridor.case.load_case` reads back.
+    """
+    ws = wb.create_sheet("Inputs")
+    put_text(ws, "A1", "Inputs", TITLE)
+    put_text(ws, "A2", "Blue cells are inputs. Rates are decimals shown as %; amounts in "
+             f"{case.deal.units}.")
+    header(ws, 3, ["Input", "Value", "Unit", "Source / note", "Name"])
+    refs: dict[str, str] = {}
+    row = 4
+    for s in SCALARS:
+        value = input_value(case, s)
+        if s.name == "crp_single" and value is None:
+            from xl_corridor.case.evaluate import evaluate
+
+            value = evaluate(case).crp_single
+        _scalar_row(wb, ws, case, s, row, value)
+        refs[s.name] = f"Inputs!$B${row}"
+        row += 1
+
+    cf = case.cash_flows
+    row += 1
+    put_text(ws, f"A{row}", f"Cash flows ({case.deal.units})", BOLD)
+    row += 1
+    header(ws, row, ["Period", "Cash flow", "Date" if with_dates else ""])
+    first = row + 1
+    for i in range(cf_rows):
+        r = first + i
+        ws[f"A{r}"] = i + 1
+        cell = ws[f"B{r}"]
+        cell.value = cf.values[i] if i < len(cf.values) else None
+        cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, FMT["amount"]
+        if with_dates:
+            dcell = ws[f"C{r}"]
+            dcell.value = cf.dates[i] if cf.dates is not None and i < len(cf.dates) else None
+            dcell.font, dcell.fill, dcell.number_format = BLUE, INPUT_FILL, FMT["date"]
+    last = first + cf_rows - 1
+    put_text(ws, f"A{last + 1}", CF_END_MARK, NOTE)
+    define(wb, "cash_flows", "Inputs", f"B{first}:B{last}")
+    if with_dates:
+        define(wb, "cf_dates", "Inputs", f"C{first}:C{last}")
+    refs["cash_flows_first"], refs["cash_flows_last"] = str(first), str(last)
+
+    comp = case.compliance
+    row = last + 2
+    put_text(ws, f"A{row}", "Compliance line items (annual, in each item's currency)", BOLD)
+    row += 1
+    header(ws, row, ["Line item", "Amount", "Currency"])
+    first = row + 1
+    for i in range(item_rows):
+        r = first + i
+        item = comp.items[i] if i < len(comp.items) else None
+        for col, value, fmt in (("A", item and item.label, "text"),
+                                ("B", item and item.amount, "amount"),
+                                ("C", item and item.currency, "text")):
+            cell = ws[f"{col}{r}"]
+            if fmt == "text":
+                put_text(ws, cell.coordinate, value)
+            else:
+                cell.value = value
+            cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, FMT[fmt]
+    last = first + item_rows - 1
+    define(wb, "comp_labels", "Inputs", f"A{first}:A{last}")
+    define(wb, "comp_amounts", "Inputs", f"B{first}:B{last}")
+    define(wb, "comp_ccy", "Inputs", f"C{first}:C{last}")
+    refs["items_first"], refs["items_last"] = str(first), str(last)
+
+    row = last + 2
+    put_text(ws, f"A{row}", f"FX rates ({case.deal.currency} per unit of currency)", BOLD)
+    row += 1
+    header(ws, row, ["Currency", "Rate"])
+    first = row + 1
+    fx = list(case.fx.items())
+    for i in range(fx_rows):
+        r = first + i
+        ccy, rate = fx[i] if i < len(fx) else (None, None)
+        put_text(ws, f"A{r}", ccy)
+        ws[f"B{r}"] = rate
+        for col in "AB":
+            ws[f"{col}{r}"].font, ws[f"{col}{r}"].fill = BLUE, INPUT_FILL
+        ws[f"B{r}"].number_format = "0.000000"
+    last = first + fx_rows - 1
+    define(wb, "fx_ccy", "Inputs", f"A{first}:A{last}")
+    define(wb, "fx_rate", "Inputs", f"B{first}:B{last}")
+
+    # Optional analytics inputs, after every fixed block so that those never move.
+    row = last + 2
+    for group, scalars in OPTIONAL_SCALARS.items():
+        if group != "sensitivity" and getattr(case, group) is None:
+            continue
+        put_text(ws, f"A{row}", OPTIONAL_TITLES[group], BOLD)
+        row += 1
+        for s in scalars:
+            _scalar_row(wb, ws, case, s, row, input_value(case, s))
+            refs[s.name] = f"Inputs!$B${row}"
+            row += 1
+        row += 1
+
+    for col, width in zip("ABCDE", (44, 16, 12, 70, 20), strict=True):
+        ws.column_dimensions[col].width = width
+    print_setup(ws, "B4")
+    return refs
+
+
+
+
+# --- the cells a user may edit
+
+#: Defined names of the input ranges (besides the scalars): cash flows, their dates, the
+#: compliance line items, the FX table and the daily parity sample.
+INPUT_RANGES: tuple[str, ...] = ("cash_flows", "cf_dates", "comp_labels", "comp_amounts",
+                                 "comp_ccy", "fx_ccy", "fx_rate", *PARITY_COLUMNS)
+
+
+def input_cells(wb: Any) -> frozenset[str]:
+    """Every cell a user may edit, as ``Sheet!A1``: the one place that defines that set.
+
+    The value cell of each scalar input (its defined name) and its "Source / note" cell two
+    columns to the right (read back as ``sources``), and every cell of the input ranges
+    (:data:`INPUT_RANGES`). Only names that ``wb`` defines count, so call it on the workbook
+    the builder wrote, not on a file from outside (whose names could have been redirected).
+    """
+    from openpyxl.utils.cell import range_boundaries
+
+    cells: set[str] = set()
+    scalar_names = {s.name for s in ALL_SCALARS}
+    for name in (*scalar_names, *INPUT_RANGES):
+        dn = wb.defined_names.get(name)
+        if dn is None:
+            continue
+        for sheet, ref in dn.destinations:
+            c1, r1, c2, r2 = range_boundaries(ref.replace("$", ""))
+            assert c1 is not None and r1 is not None and c2 is not None and r2 is not None
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    cells.add(f"{sheet}!{get_column_letter(c)}{r}")
+                    if name in scalar_names:
+                        cells.add(f"{sheet}!{get_column_letter(c + 2)}{r}")
+    return frozenset(cells)
+
+
+def _normal(v: Any) -> str:
+    if isinstance(v, bool):
+        return repr(v)
+    if isinstance(v, int | float):
+        return repr(float(v))
+    if isinstance(v, dt.datetime) and v.time() == dt.time(0):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, str) and not v.strip():
+        return "None"
+    return repr(v)
+
+
+def inputs_fingerprint(wb: Any, cells: frozenset[str] | None = None) -> str:
+    """SHA-256 of the values of the input cells (:func:`input_cells` of ``wb`` unless given).
+
+    Numbers compare as floats, midnight datetimes as dates and blank text as empty, so a
+    workbook re-saved by Excel or openpyxl keeps its fingerprint while its inputs are unchanged.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for ref in sorted(cells if cells is not None else input_cells(wb)):
+        sheet, coord = ref.split("!")
+        value = wb[sheet][coord].value if sheet in wb.sheetnames else None
+        digest.update(f"{ref}={_normal(value)}\n".encode())
+    return digest.hexdigest()
