@@ -83,7 +83,7 @@ _BLOCK = 1 << 20
 def _discount(
     rate: FloatArray, cash_flows: FloatArray, exponents: FloatArray, shift: float | None = None
 ) -> FloatArray:
-    if shift is not None and cash_flows.size <= _HORNER_MAX:
+    if shift is not None and cash_flows.size <= _HORNER_MAX and rate.size >= _HORNER_MIN_RATES:
         return _horner(rate, cash_flows, shift)
     if rate.size * exponents.size <= _BLOCK:
         return np.exp(-np.multiply.outer(np.log1p(rate), exponents)) @ cash_flows
@@ -145,41 +145,14 @@ def _scalar_pvs(k1: float, k2: float, cf: FloatArray, t: FloatArray) -> tuple[fl
     return (float(np.exp(t * -math.log1p(k1)) @ cf), float(np.exp(t * -math.log1p(k2)) @ cf))
 
 
-# Up to this many cash flows, a plain list is discounted by Horner's rule in Python: fewer
-# steps than numpy's conversion, exp and dot for the 5-100 periods of a typical model.
+# Up to this many periods, Horner's rule (n multiply-adds per rate) beats exp for large grids,
+# and Python builtins check a list of dates faster than numpy reductions.
 _HORNER_MAX = 128
-_PLAIN_TYPES = frozenset((float, int))
-
-
-def _horner_delta(
-    cash_flows: Any, ke_dual: Any, ke_single: Any, compliance_cost: Any, shift: float
-) -> float | None:
-    """Delta NPV of a short list of plain numbers at plain rates, by Horner's rule:
-    sum_i CF_i v^(i-s) = v^-s (v (CF_1 + v (CF_2 + ...))), v = 1/(1+k). None sends every
-    other input (arrays, long series, bad values, overflow) down the full path."""
-    if (type(cash_flows) is not list and type(cash_flows) is not tuple) or not (
-        0 < len(cash_flows) <= _HORNER_MAX
-    ):
-        return None
-    kd = ck.plain_rate(ke_dual)
-    ks = ck.plain_rate(ke_single)
-    cost = ck.plain_amount(compliance_cost, nonnegative=True)
-    if kd is None or ks is None or cost is None:
-        return None
-    if not _PLAIN_TYPES.issuperset(map(type, cash_flows)):  # never bools, text or blanks
-        return None
-    if not (-ck.MAX_AMOUNT <= min(cash_flows) and max(cash_flows) <= ck.MAX_AMOUNT):
-        return None
-    v_d = 1.0 / (1.0 + kd)  # the same operations as _horner, so the same bits
-    v_s = 1.0 / (1.0 + ks)
-    pv_d = pv_s = 0.0
-    for c in reversed(cash_flows):
-        pv_d = (pv_d + c) * v_d
-        pv_s = (pv_s + c) * v_s
-    pv_d *= _shift_factor(1.0 + kd, shift)
-    pv_s *= _shift_factor(1.0 + ks, shift)
-    delta = pv_d - pv_s - cost
-    return delta if math.isfinite(delta) else None  # NaN or overflow: the full path says why
+# Horner's rule serves grids with this many distinct rates or more (a rate per cell): there it
+# is O(cells) in memory and 10-20x faster than exp. Fewer rates, and every scalar call, keep the
+# exp-log sum, whose last bits the report's LibreOffice cross-checks were built against (the
+# tornado's ranking of two equal swings follows them).
+_HORNER_MIN_RATES = 4096
 
 
 def _plain_xdelta(
@@ -237,11 +210,7 @@ def _plain_delta(
     cost = ck.plain_amount(compliance_cost, nonnegative=True)
     if kd is None or ks is None or cost is None:
         return None
-    if shift is not None and cf.size <= _HORNER_MAX:
-        pv_d = float(_horner(np.asarray(kd), cf, shift))
-        pv_s = float(_horner(np.asarray(ks), cf, shift))
-    else:
-        pv_d, pv_s = _scalar_pvs(kd, ks, cf, t)
+    pv_d, pv_s = _scalar_pvs(kd, ks, cf, t)
     delta = pv_d - pv_s - cost
     return delta if math.isfinite(delta) else None
 
@@ -448,9 +417,6 @@ def dual_npv(
            [ 3.13, -1.87]])
     """
     shift = ck.timing("timing", timing)
-    horner = _horner_delta(cash_flows, ke_dual, ke_single, compliance_cost, shift)
-    if horner is not None:
-        return horner
     cf = ck.series("cash_flows", cash_flows)
     t = _periods(cf.size, shift)
     plain = _plain_delta(cf, t, ke_dual, ke_single, compliance_cost, shift)
