@@ -59,7 +59,7 @@ MC_YEARS = 30
 MC_SEED = 42
 MC_CHUNK = 32_768  # simulate_delta_npv's default
 REPORT_BATCH = 50
-BASELINE = "968ae38"  # main before the speed work (issue 16 speed, issue 13 Excel modes)
+BASELINE = "bf7ea97"  # main when the speed work (issue 16 speed, issue 13 Excel modes) merged it
 
 
 @dataclass
