@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
 import math
 from collections.abc import Callable
 from typing import Any
@@ -73,8 +72,6 @@ __all__ = [
     "CORRIDOR_DELTA_V",
     "CORRIDOR_CE",
 ]
-
-logger = logging.getLogger(__name__)
 
 CATEGORY = "xl-corridor"
 # Largest range accepted for any one argument, and largest result returned: one Excel column.
@@ -131,7 +128,9 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         except xw.XlwingsError:
             raise
         except (MemoryError, ValueError, TypeError, ArithmeticError) as exc:
-            logger.exception("%s failed", fn.__name__)
+            import logging  # only on this path: the functions load without it
+
+            logging.getLogger(__name__).exception("%s failed", fn.__name__)
             return _fail(f"{fn.__name__}: could not compute ({type(exc).__name__}: {exc})")
 
     return wrapper
