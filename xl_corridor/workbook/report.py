@@ -36,6 +36,7 @@ from xl_corridor.case.evaluate import (
 from xl_corridor.engine import discounting, reference
 from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook import rules
+from xl_corridor.workbook import valuation_sheet as val_sheet
 from xl_corridor.workbook.fingerprint import STALE, write_fingerprint
 from xl_corridor.workbook.inputs import (
     CF_SPARE_ROWS,
@@ -938,6 +939,7 @@ def _checks_sheet(p: Plan, case: Case) -> None:
     if ev.breakeven_ke is not None:
         rows.append(("Break-even Ke dual", "=breakeven_ke", ev.breakeven_ke,
                      "xl_corridor.discounting.breakeven_ke / xbreakeven_ke"))
+    rows += val_sheet.check_rows(p)
     first = row
     for label, formula, value, src in rows:
         _label(ws, row, label)
@@ -948,14 +950,15 @@ def _checks_sheet(p: Plan, case: Case) -> None:
                   True)
         put_text(ws, f"F{row}", src)
         row += 1
-    for label, name, value in (("Decision", "decision", ev.decision),
-                               ("Listing path", "listing_path", ev.listing_path)):
+    for label, name, value, src in (
+            ("Decision", "decision", ev.decision, "xl_corridor.listing.dual_listing_decision"),
+            ("Listing path", "listing_path", ev.listing_path, "xl_corridor.listing.listing_path"),
+            *val_sheet.text_check_rows(p)):
         _label(ws, row, label)
         p.formula(ws, f"B{row}", f"={name}", value, None, GREEN)
         p.stamp(ws, f"C{row}", value)
         p.formula(ws, f"E{row}", f'=IF(inputs_edited,"stale",B{row}=C{row})', True)
-        put_text(ws, f"F{row}", "xl_corridor.listing.dual_listing_decision" if name == "decision"
-                 else "xl_corridor.listing.listing_path")
+        put_text(ws, f"F{row}", src)
         row += 1
     row += 1
     _label(ws, row, "All checks pass")
@@ -1026,6 +1029,7 @@ def _summary_sheet(p: Plan, case: Case) -> None:
         ("Pre-production capital I_total", "=capex", ev.capex, "amount", ""),
         ("Recommended listing path", "=listing_path", ev.listing_path, "text", ""),
     ]
+    rows += val_sheet.summary_rows(p, case)  # appended: the rows above never move
     for i, (label, formula, value, fmt, note) in enumerate(rows):
         r = 7 + i
         _label(ws, r, label)
@@ -1089,6 +1093,8 @@ def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
         _parity_sheet(p, case)
     if case.funding is not None:
         _funding_sheet(p, case)
+    if case.valuation is not None:
+        val_sheet.valuation_sheet(p, case)
     _checks_sheet(p, case)
     rules.write_rules_sheet(wb)
     _summary_sheet(p, case)

@@ -27,6 +27,7 @@ FMT = {
     "amount": "#,##0.0",
     "number": "0.00",
     "int": "0",
+    "shares": "#,##0",
     "date": "yyyy-mm-dd",
     "df": "0.000000",
     "text": "@",
