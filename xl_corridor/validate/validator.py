@@ -31,7 +31,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from xl_corridor.case import CaseError, evaluate, load_case
-from xl_corridor.errors import show
+from xl_corridor.errors import CorridorInputError, show
 from xl_corridor.validate import libreoffice as _lo
 from xl_corridor.validate import safety as _safety
 from xl_corridor.validate import structure as _structure_mod
@@ -219,11 +219,19 @@ def _template_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
 @functools.cache
 def _register_builtin() -> None:
     from xl_corridor.workbook.marks import REPORT_KIND, TEMPLATE_KIND
+    from xl_corridor.workbook.portfolio import (
+        PORTFOLIO_KIND,
+        portfolio_expected,
+        portfolio_results,
+    )
 
     _structure_mod.register(_structure_mod.WorkbookKind("report", REPORT_KIND,
                                                         _report_expected))
     _structure_mod.register(_structure_mod.WorkbookKind("template", TEMPLATE_KIND,
                                                         _template_expected))
+    _structure_mod.register(_structure_mod.WorkbookKind(
+        "portfolio", PORTFOLIO_KIND, portfolio_expected,
+        inputs=lambda label, wb: portfolio_results(wb)))
 
 
 def _structure_kinds() -> dict[str, _structure_mod.WorkbookKind]:
@@ -263,8 +271,9 @@ def _structure(job: _Job) -> str:
         return f"{job.path}: cannot be opened as a workbook ({type(exc).__name__}: {exc})"
     try:
         try:
-            case = load_case(workbook_case_dict(str(job.path), wb))
-        except CaseError as exc:
+            case = (kind.inputs(str(job.path), wb) if kind.inputs is not None
+                    else load_case(workbook_case_dict(str(job.path), wb)))
+        except CorridorInputError as exc:
             job.failures.append(Failure("Inputs", "valid inputs", str(exc), "inputs rejected"))
             return ""
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
