@@ -11,7 +11,9 @@ typos) go to stderr as ``FILE: warning: field: problem`` and do not change the e
 Outputs are ``.xlsx`` only. ``report`` without ``--out`` writes the case file's name with
 ``.xlsx`` in the working directory (``NAME-report.xlsx`` for a workbook case), as ``batch`` does
 in ``--out-dir``. ``batch`` prints a table of case, decision, Delta NPV (with units) and output;
-its progress is a bar on a terminal and one plain stderr line per case elsewhere (CI logs).
+its progress is a bar on a terminal and one plain stderr line per case elsewhere (CI logs). It
+also writes ``portfolio.xlsx`` in ``--out-dir``, the comparison of the cases
+(``xl_corridor.workbook.portfolio``), and prints its table.
 
 Outside input is checked before any parser opens it (``xl_corridor.validate.safety``): size,
 zip bombs, XML entity declarations, absurd sheets, encrypted files. Reports are written to a hidden
@@ -401,7 +403,10 @@ def _parser() -> argparse.ArgumentParser:
         "batch", help="many reports, with a progress bar",
         description="One report per case, named after the case file, in --out-dir. A bad case "
                     "does not stop the others; every failure is listed on stderr at the end. "
-                    "Prints a table (case, decision, Delta NPV with units, output). Progress: a "
+                    "Prints a table (case, decision, Delta NPV with units, output), then writes "
+                    "--out-dir/portfolio.xlsx, one row per case (decision, Delta NPV, per share, "
+                    "break-evens, P(Delta NPV > 0), critical mass), and prints that table; "
+                    "`xl-corridor validate` checks it like a report. Progress: a "
                     "bar on a terminal, one plain line per case on stderr otherwise (CI logs). "
                     "Exit 0 if all reports were written, 1 if some cases failed, 2 if none was "
                     "written.")

@@ -65,7 +65,7 @@ class _Plan(Protocol):
 def _result(p: _Plan) -> ValuationResult:
     r = p.analytics.valuation
     assert r is not None, "valuation_sheet needs a case with a [valuation] section"
-    return r  # type: ignore[no-any-return]
+    return r
 
 
 def valuation_sheet(p: _Plan, case: Any) -> None:
