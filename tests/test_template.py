@@ -77,7 +77,7 @@ def test_premia_grid_band_and_dimsum_udf_calls() -> None:
     assert ws[f"C{EXTRA_ROWS['dimsum_cost']}"].value.startswith("=DIMSUM_HEDGED_COST(")
     for row in EXTRA_ROWS.values():
         assert ws[f"E{row}"].value.startswith(("=ABS(", "=SUMPRODUCT(ABS("))
-    assert ws["E19"].value == "=AND(E6:E18,E44:E47)"
+    assert ws["E19"].value == "=AND(E6:E18,E44:E47,E72:E79)"  # + the valuation block
 
 
 @pytest.mark.slow

@@ -151,3 +151,23 @@ def test_sheet_recalculates_in_libreoffice_to_the_engine(plan, tmp_path, soffice
             checked += 1
     assert checked > 60
     assert wb["Checks"][_name(plan.wb, "checks_ok")[1]].value is True
+
+
+@pytest.mark.slow
+def test_template_valuation_block_validates_and_a_broken_native_fails(tmp_path):
+    from xl_corridor.validate.validator import validate_workbook
+    from xl_corridor.workbook.template import VALUATION_ROWS, build_template
+
+    path = build_template(tmp_path / "t.xlsx")
+    result = validate_workbook(path)
+    assert result.ok, result.failures
+    wb = load_workbook(path)
+    ws = wb["Model"]
+    assert ws[f"C{VALUATION_ROWS['npv_per_share']}"].value.startswith("=DUAL_NPV_PER_SHARE(")
+    assert ws[f"C{VALUATION_ROWS['timing']}"].value.startswith("=DUAL_LIST_TIMING(")
+    ws[f"D{VALUATION_ROWS['wait_value']}"] = "=0"  # the native cross-check broken
+    wb.save(tmp_path / "broken.xlsx")
+    broken = validate_workbook(tmp_path / "broken.xlsx")
+    assert broken.status == "failed"
+    assert any(f.cell.endswith(f"E{VALUATION_ROWS['wait_value']}") or "D78" in f.cell
+               for f in broken.failures), broken.failures
