@@ -62,11 +62,17 @@ class Expected:
 
 @dataclass(frozen=True)
 class WorkbookKind:
-    """A kind of workbook: its name, its ``docProps/core.xml`` category and its builder."""
+    """A kind of workbook: its name, its ``docProps/core.xml`` category and its builder.
+
+    ``read`` reads the case back from the workbook being validated (label, workbook) and
+    raises :class:`xl_corridor.case.CaseError` for rejected inputs; None: the listing Inputs
+    sheet (:func:`xl_corridor.workbook.inputs.workbook_case_dict`).
+    """
 
     name: str
     category: str
     build: Callable[[Any, Any], Expected]  # (case, the workbook being validated)
+    read: Callable[[str, Any], Any] | None = None
 
 
 _KINDS: dict[str, WorkbookKind] = {}

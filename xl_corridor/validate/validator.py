@@ -216,9 +216,29 @@ def _template_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
     return _structure_mod.Expected(raw.getvalue(), {}, input_cells(wb), frozenset())
 
 
+def _corridor_read(label: str, wb: Any) -> Any:
+    from xl_corridor.corridor_case import load_corridor_case
+    from xl_corridor.workbook.corridor_inputs import corridor_case_dict
+
+    return load_corridor_case(corridor_case_dict(label, wb), label=label)
+
+
+def _corridor_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
+    from xl_corridor.workbook.corridor_report import plan_corridor_report
+
+    book = plan_corridor_report(case)
+    raw = io.BytesIO()
+    book.wb.save(raw)
+    return _structure_mod.Expected(raw.getvalue(), book.cached, book.inputs, book.snapshot,
+                                   book)
+
+
 @functools.cache
 def _register_builtin() -> None:
-    from xl_corridor.workbook.marks import REPORT_KIND, TEMPLATE_KIND
+    from xl_corridor.workbook.marks import CORRIDOR_REPORT_KIND, REPORT_KIND, TEMPLATE_KIND
+
+    _structure_mod.register(_structure_mod.WorkbookKind("corridor report", CORRIDOR_REPORT_KIND,
+                                                        _corridor_expected, _corridor_read))
 
     _structure_mod.register(_structure_mod.WorkbookKind("report", REPORT_KIND,
                                                         _report_expected))
@@ -242,6 +262,10 @@ def _capped(failures: Sequence[Failure]) -> tuple[Failure, ...]:
             Failure("...", "", f"{rest:,} more", "further differences not listed"))
 
 
+def _listing_read(label: str, wb: Any) -> Any:
+    return load_case(workbook_case_dict(label, wb))
+
+
 def _structure(job: _Job) -> str:
     """Rebuild the workbook from its own inputs and compare it part by part, cell by cell.
 
@@ -263,7 +287,7 @@ def _structure(job: _Job) -> str:
         return f"{job.path}: cannot be opened as a workbook ({type(exc).__name__}: {exc})"
     try:
         try:
-            case = load_case(workbook_case_dict(str(job.path), wb))
+            case = (kind.read or _listing_read)(str(job.path), wb)
         except CaseError as exc:
             job.failures.append(Failure("Inputs", "valid inputs", str(exc), "inputs rejected"))
             return ""

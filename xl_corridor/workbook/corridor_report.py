@@ -34,6 +34,12 @@ from xl_corridor.corridor_case import (
 )
 from xl_corridor.engine import corridor as co
 from xl_corridor.engine.corridor_debt import _defaults
+from xl_corridor.workbook.corridor_inputs import (
+    corridor_input_cells,
+    input_name,
+    unit_of,
+    write_corridor_inputs,
+)
 from xl_corridor.workbook.marks import CORRIDOR_REPORT_KIND, TOLERANCE
 from xl_corridor.workbook.save import save_workbook
 from xl_corridor.workbook.styles import (
@@ -59,21 +65,8 @@ NEVER_PAYS = "never pays"
 SHIFTED = tuple(dict.fromkeys(n for shifts in co.SENSITIVITY_SHIFTS.values() for n, _ in shifts))
 
 
-def _name(field: str) -> str:
-    return "CORR_" + field.upper()
-
-
-def _unit(case: CorridorCase, field: str) -> str:
-    kind = co.INPUTS[field].kind if field in co.INPUTS else ""
-    if kind in ("rate", "premium", "fraction", "basis", "carry"):
-        return "decimal"
-    if kind in ("amount", "positive"):
-        return case.deal.units
-    if kind in ("years", "whole"):
-        return "years"
-    return {"price": f"{case.deal.currency} per unit", "freight": f"{case.deal.currency} per unit",
-            "rail": f"{case.deal.currency} per unit", "border": f"{case.deal.currency} per unit",
-            "transit_days": "days", "carry_rate": "decimal"}.get(field, "")
+_name = input_name
+_unit = unit_of
 
 
 class _Book:
@@ -82,9 +75,11 @@ class _Book:
     def __init__(self) -> None:
         self.wb = Workbook()
         self.cached: dict[str, dict[str, Any]] = {}
-        self.checks: list[tuple[str, str, float]] = []  # label, cell ref, engine value
+        self.checks: list[tuple[str, str, float | str]] = []  # label, cell ref, engine value
         self.model_rows: dict[str, int] = {}
         self.scenarios: list[tuple[str, str, dict[str, tuple[str, float]]]] = []
+        self.inputs: frozenset[str] = frozenset()
+        self.snapshot: frozenset[str] = frozenset()
 
     def sheet(self, title: str) -> Worksheet:
         if self.wb.worksheets[0].title == "Sheet":
@@ -103,52 +98,20 @@ class _Book:
         if value is not None:
             self.cached[ws.title][ref] = value
 
-    def check(self, label: str, ws: Worksheet, ref: str, engine_value: float) -> None:
-        self.checks.append((label, f"'{ws.title}'!{ref}", float(engine_value)))
+    def check(self, label: str, ws: Worksheet, ref: str, engine_value: float | str) -> None:
+        """Compare ``ref`` with the engine on the Checks sheet (a text result must match)."""
+        value = engine_value if isinstance(engine_value, str) else float(engine_value)
+        self.checks.append((label, f"'{ws.title}'!{ref}", value))
 
 
 # --------------------------------------------------------------------------- Inputs
 
 
-def _inputs_sheet(b: _Book, run: CorridorRun) -> dict[str, str]:
-    """Blue inputs with units and sources; a defined name per input. Returns field -> name."""
-    case = run.case
-    ws = b.sheet("Inputs")
-    put_text(ws, "A1", f"Inputs: {case.deal.name}", TITLE)
-    put_text(ws, "A2", f"{case.deal.sponsor}; {case.deal.country}; money in {case.deal.units}. "
-                       "Blue cells are inputs; ILLUSTRATIVE marks invented numbers.")
-    header(ws, 4, ["Input", "Value", "Unit", "Source"])
-    defaults = _defaults()
-    names: dict[str, str] = {}
-    row = 5
-    for section in SECTIONS:
-        put_text(ws, f"A{row}", section.replace("_", " ").title(), BOLD)
-        row += 1
-        data = getattr(case, section).model_dump()
-        for field, value in data.items():
-            if field in ("operating_cf", "volume"):
-                continue
-            source = case.sources.get(field, "")
-            if value is None:  # a sourced default
-                key = co.INPUTS[field].source_key
-                value = float(defaults[key]["value"])
-                source = f"default: {defaults[key]['source']} ({defaults[key]['date']})"
-            put_text(ws, f"A{row}", f"{section}.{field}")
-            cell = ws[f"B{row}"]
-            cell.value = value
-            cell.font, cell.fill = BLUE, INPUT_FILL
-            kind = co.INPUTS[field].kind if field in co.INPUTS else "amount"
-            cell.number_format = "0" if kind == "whole" else "0.0000" if _unit(
-                case, field) == "decimal" else "#,##0.000"
-            put_text(ws, f"C{row}", _unit(case, field))
-            put_text(ws, f"D{row}", source)
-            define(b.wb, _name(field), "Inputs", f"B{row}")
-            names[field] = _name(field)
-            row += 1
-    for col, width in zip("ABCD", (34, 14, 12, 90), strict=True):
-        ws.column_dimensions[col].width = width
+def _inputs_sheet(b: _Book, run: CorridorRun) -> None:
+    """Blue inputs with units and sources (:mod:`xl_corridor.workbook.corridor_inputs`)."""
+    ws = write_corridor_inputs(b.wb, run.case)
+    b.cached[ws.title] = {}
     print_setup(ws, "B5")
-    return names
 
 
 # --------------------------------------------------------------------------- cash flows
@@ -191,6 +154,8 @@ def _cash_flow_sheet(b: _Book, run: CorridorRun) -> str:
         b.check(f"FCF year {i + 1}", ws, f"D{r}", float(fcf[i]))
     last = 5 + len(op)
     define(b.wb, "CORR_FCF", "CashFlows", f"D6:D{last}")
+    define(b.wb, "CORR_OPERATING_CF", "CashFlows", f"B6:B{last}")
+    define(b.wb, "CORR_VOLUME", "CashFlows", f"C6:C{last}" if len(vol) > 1 else "C6")
     for col, width in zip("ABCD", (10, 14, 12, 14), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "A6")
@@ -453,11 +418,12 @@ def _breakeven_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str]) -> dict[s
          f'=IF(B19>=0,0,IF((B19>0)=(C19>0),"{NEVER_PAYS}",EXP(D{last})*CORR_INVESTMENT))',
          ci if math.isfinite(ci) else NEVER_PAYS, "amount",
          "Below this investment (FCF scaled alike) the HK route does not pay")
+    words = {"gain_needed": NO_BREAKEVEN, "critical_investment": NEVER_PAYS}
     for key in ("max_setup_budget", "insurance_breakeven_premium", "dimsum_breakeven_basis",
                 "gain_needed", "critical_investment"):
-        if math.isfinite(be[key]):
-            row = int(refs[key].rsplit("$", 1)[1])
-            b.check(f"Break-even: {key}", ws, f"B{row}", be[key])
+        row = int(refs[key].rsplit("$", 1)[1])
+        b.check(f"Break-even: {key}", ws, f"B{row}",
+                be[key] if math.isfinite(be[key]) else words.get(key, NO_BREAKEVEN))
     ws.column_dimensions["A"].width = 52
     ws.column_dimensions["B"].width = 16
     ws.column_dimensions["C"].width = 70
@@ -497,38 +463,57 @@ def _sensitivity_sheet(b: _Book, run: CorridorRun) -> None:
 
 
 def _montecarlo_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str]) -> None:
+    """Simulation settings (blue inputs) and the engine's results as a labelled snapshot."""
     ws = b.sheet("MonteCarlo")
     mc = run.montecarlo
     put_text(ws, "A1", "Monte Carlo of C_e: value snapshot", TITLE)
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 16
+    for col in "CD":
+        ws.column_dimensions[col].width = 12
+    ws.column_dimensions["E"].width = 40
+    print_setup(ws, None)
     if mc is None:
         put_text(ws, "A3", "No [simulation.uncertain] inputs in the case: no simulation run.")
         return
     put_text(ws, "A2", f"Engine snapshot (not formulas): {mc.n_paths:,} paths, seed {mc.seed}, "
                        "numpy Generator(PCG64), triangular draws. Rerun `xl-corridor report` "
                        "after changing inputs.")
-    rows = [("Paths", mc.n_paths), ("Seed", mc.seed), ("C_e mean", mc.ce_mean),
-            ("C_e standard deviation", mc.ce_std), ("C_e 5th percentile", mc.ce_p5),
-            ("C_e median", mc.ce_p50), ("C_e 95th percentile", mc.ce_p95),
-            ("P(C_e > 0)", mc.prob_positive), ("Delta V mean", mc.delta_v_mean),
-            ("C_e of the case when simulated", run.result.values["ce"])]
-    for i, (label, value) in enumerate(rows):
-        put_text(ws, f"A{4 + i}", label)
-        ws[f"B{4 + i}"] = value
-        ws[f"B{4 + i}"].number_format = "0" if label in ("Paths", "Seed") else (
-            "#,##0.000" if "Delta" in label else "0.0000%")
-    snap = 4 + len(rows) - 1
+    header(ws, 4, ["Setting", "Value"])
+    for r, (label, setting, name) in enumerate((("Paths", mc.n_paths, "CORR_MC_PATHS"),
+                                                ("Seed", mc.seed, "CORR_MC_SEED")), start=5):
+        put_text(ws, f"A{r}", label)
+        ws[f"B{r}"] = setting
+        ws[f"B{r}"].font, ws[f"B{r}"].fill = BLUE, INPUT_FILL
+        ws[f"B{r}"].number_format = "0"
+        define(b.wb, name, "MonteCarlo", f"B{r}")
+    header(ws, 8, ["Result (snapshot)", "Value"])
+    rows = [("C_e mean", mc.ce_mean, "0.00%"), ("C_e standard deviation", mc.ce_std, "0.00%"),
+            ("C_e 5th percentile", mc.ce_p5, "0.00%"), ("C_e median", mc.ce_p50, "0.00%"),
+            ("C_e 95th percentile", mc.ce_p95, "0.00%"),
+            ("P(C_e > 0)", mc.prob_positive, "0.0%"),
+            (f"Delta V mean, {run.case.deal.units}", mc.delta_v_mean, "#,##0.0"),
+            ("C_e of the case when simulated", run.result.values["ce"], "0.0000%")]
+    for i, (label, value, fmt) in enumerate(rows):
+        put_text(ws, f"A{9 + i}", label)
+        ws[f"B{9 + i}"] = value
+        ws[f"B{9 + i}"].number_format = fmt
+    snap = 9 + len(rows) - 1
     put_text(ws, f"A{snap + 1}", "Status")
     b.formula(ws, f"B{snap + 1}",
               f'=IF(ABS({m["ce"]}-B{snap})>1E-12,"STALE: inputs changed since the simulation",'
               '"current")', "current")
-    header(ws, snap + 3, ["Uncertain input", "low", "mode", "high"])
+    top = snap + 3
+    header(ws, top, ["Uncertain input", "low", "mode", "high", "Unit"])
     for i, (name, (lo, mode, hi)) in enumerate(mc.uncertain.items()):
-        r = snap + 4 + i
+        r = top + 1 + i
         put_text(ws, f"A{r}", name)
         for c, v in zip("BCD", (lo, mode, hi), strict=True):
             ws[f"{c}{r}"] = v
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 44
+            ws[f"{c}{r}"].font, ws[f"{c}{r}"].fill = BLUE, INPUT_FILL
+            ws[f"{c}{r}"].number_format = "0.0000"
+        put_text(ws, f"E{r}", unit_of(run.case, name))
+    define(b.wb, "CORR_MC_UNCERTAIN", "MonteCarlo", f"A{top + 1}:D{top + len(mc.uncertain)}")
 
 
 # --------------------------------------------------------------------------- summary, checks
@@ -606,7 +591,8 @@ def _checks_sheet(b: _Book) -> None:
         put_text(ws, f"A{r}", label)
         b.formula(ws, f"B{r}", f"={ref}", value)
         ws[f"C{r}"] = value
-        b.formula(ws, f"D{r}", f"=IFERROR(ABS(B{r}-C{r}),1E+300)", 0.0, "0.0E+00")
+        b.formula(ws, f"D{r}", f"=IF(ISTEXT(C{r}),IF(B{r}=C{r},0,1E+300),"
+                               f"IFERROR(ABS(B{r}-C{r}),1E+300))", 0.0, "0.0E+00")
         b.formula(ws, f"E{r}", f'=IF(D{r}<={TOLERANCE!r}*MAX(1,ABS(C{r})),"OK","FAIL")', "OK")
     last = 4 + len(b.checks)
     put_text(ws, "G4", "All checks", BOLD)
@@ -618,14 +604,11 @@ def _checks_sheet(b: _Book) -> None:
     print_setup(ws, "A5")
 
 
-def build_corridor_report(case: CorridorCase | str | os.PathLike[str] | Mapping[str, Any],
-                          path: str | os.PathLike[str]) -> Path:
-    """Write the corridor report for ``case`` (a loaded case, a TOML path, or a mapping).
-
-    Returns the path written. The workbook recalculates in Excel or LibreOffice with no add-in.
-    """
-    if not isinstance(case, CorridorCase):
-        case = load_corridor_case(case if isinstance(case, Mapping) else Path(case))
+def plan_corridor_report(case: CorridorCase) -> _Book:
+    """The corridor report in memory: ``.wb`` the workbook, ``.cached`` sheet -> cell -> the
+    engine's value of each formula cell, ``.snapshot`` the cells holding stored engine output
+    (the Checks sheet's engine column, the Monte Carlo results), ``.inputs`` the editable
+    cells. The validator rebuilds a report this way from its own inputs and compares."""
     run = run_corridor_case(case)
     b = _Book()
     _inputs_sheet(b, run)
@@ -636,7 +619,26 @@ def build_corridor_report(case: CorridorCase | str | os.PathLike[str] | Mapping[
     _montecarlo_sheet(b, run, m)
     _summary_sheet(b, run, m, be)
     _checks_sheet(b)
-    return save_workbook(b.wb, path, kind=CORRIDOR_REPORT_KIND, cached=b.cached)
+    b.inputs = corridor_input_cells(b.wb)
+    snapshot = {f"Checks!C{5 + i}" for i in range(len(b.checks))}
+    if run.montecarlo is not None:
+        snapshot |= {f"MonteCarlo!{c.coordinate}" for row in b.wb["MonteCarlo"].iter_rows()
+                     for c in row if c.value is not None} - b.inputs
+    b.snapshot = frozenset(snapshot)
+    return b
+
+
+def build_corridor_report(case: CorridorCase | str | os.PathLike[str] | Mapping[str, Any],
+                          path: str | os.PathLike[str]) -> Path:
+    """Write the corridor report for ``case`` (a loaded case, a TOML path, or a mapping).
+
+    Returns the path written. The workbook recalculates in Excel or LibreOffice with no add-in.
+    """
+    if not isinstance(case, CorridorCase):
+        case = load_corridor_case(case if isinstance(case, Mapping) else Path(case))
+    b = plan_corridor_report(case)
+    return save_workbook(b.wb, path, kind=CORRIDOR_REPORT_KIND, cached=b.cached,
+                         input_refs=b.inputs)
 
 
 # --------------------------------------------------------------------------- template sheet

@@ -1,0 +1,120 @@
+"""The corridor report validates like the listing report (issue 14): it reads its own inputs
+back, is rebuilt and compared cell by cell, and LibreOffice's recalculation must equal the
+engine. Tampering is caught; an edited input is valid with a stale Monte Carlo."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from xl_corridor.corridor_case import load_corridor_case
+from xl_corridor.workbook.corridor_inputs import corridor_case_dict, corridor_input_cells
+from xl_corridor.workbook.corridor_report import build_corridor_report, plan_corridor_report
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "workbooks" / "examples" / "corridor_kz_copper.toml"
+
+
+def _edit_sheet(path: Path, sheet_xml: str, pattern: str, repl: str) -> None:
+    """Rewrite one worksheet's XML inside the package (keeps the cached values)."""
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == sheet_xml:
+                text, n = re.subn(pattern, repl, data.decode(), count=1)
+                assert n == 1, pattern
+                data = text.encode()
+            dst.writestr(info, data)
+    tmp.replace(path)
+
+
+def test_inputs_read_back_give_the_case_file() -> None:
+    # The independent source is the TOML file itself: the workbook's inputs read back must
+    # validate to the same case (defaults stay defaults, sources and simulation survive).
+    case = load_corridor_case(EXAMPLE)
+    book = plan_corridor_report(case)
+    back = load_corridor_case(corridor_case_dict("book", book.wb), label="book")
+    assert back.model_dump(exclude={"sources"}) == case.model_dump(exclude={"sources"})
+    assert dict(back.sources) == {
+        k: v for k, v in case.sources.items() if k not in ("operating_cf", "volume")}
+    cells = corridor_input_cells(book.wb)
+    assert "Inputs!B" + book.wb.defined_names["CORR_PD"].attr_text.split("$")[-1] in cells
+    assert "MonteCarlo!B5" in cells and "MonteCarlo!A21" not in cells  # names are structure
+    assert not cells & book.snapshot
+
+
+def test_workbook_label_in_rejected_inputs() -> None:
+    from xl_corridor.case import CaseError
+
+    wb = plan_corridor_report(load_corridor_case(EXAMPLE)).wb
+    dest = wb.defined_names["CORR_PD"].attr_text.split("!")[1].replace("$", "")
+    wb["Inputs"][dest] = "high"
+    with pytest.raises(CaseError, match=r"^r\.xlsx: senior\.pd: "):
+        load_corridor_case(corridor_case_dict("r.xlsx", wb), label="r.xlsx")
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory, soffice: str):
+    from openpyxl import load_workbook
+
+    from xl_corridor.validate.validator import validate_workbooks
+
+    d = tmp_path_factory.mktemp("cv")
+    example = build_corridor_report(EXAMPLE, d / "example.xlsx")
+    book = plan_corridor_report(load_corridor_case(EXAMPLE))
+    ce_row = book.model_rows["ce"]
+    files = {"example": example}
+    # tampered formula: C_e no longer divides by the investment (Model is sheet4)
+    files["formula"] = Path(shutil.copy(example, d / "formula.xlsx"))
+    _edit_sheet(files["formula"], "xl/worksheets/sheet4.xml",
+                rf'(<c r="B{ce_row}"[^>]*><f>)B(\d+)/CORR_INVESTMENT(</f>)',
+                r"\g<1>B\g<2>/CORR_INVESTMENT*2\g<3>")
+    # an input edited like a banker does (openpyxl drops the cached values on save)
+    files["edited"] = Path(shutil.copy(example, d / "edited.xlsx"))
+    wb = load_workbook(files["edited"])
+    dest = wb.defined_names["CORR_PD"].attr_text.split("!")[1].replace("$", "")
+    wb["Inputs"][dest] = 0.045
+    wb.save(files["edited"])
+    names = list(files)
+    out = dict(zip(names, validate_workbooks([files[n] for n in names]), strict=True))
+    out["ce_row"] = ce_row  # type: ignore[assignment]
+    out["files"] = files  # type: ignore[assignment]
+    return out
+
+
+def test_example_report_validates(results) -> None:
+    r = results["example"]
+    assert r.status == "valid" and r.exit_code == 0, [str(f) for f in r.failures]
+    assert r.kind == "corridor report"
+    assert r.checked > 2000  # formula cells compared, cached and recalculated
+    assert not r.notes  # inputs unchanged: the Monte Carlo is current
+
+
+def test_tampered_formula_fails_naming_the_cell(results) -> None:
+    r = results["formula"]
+    assert r.exit_code == 1
+    cell = f"Model!B{results['ce_row']}"
+    problems = {(f.cell, f.problem) for f in r.failures}
+    assert (cell, "formula differs from the one the builder writes") in problems
+    # LibreOffice really recalculated: the doubled C_e differs from the engine's
+    assert (cell, "recalculated value differs from the engine") in problems
+
+
+def test_edited_input_is_valid_and_stale(results) -> None:
+    r = results["edited"]
+    assert r.exit_code == 0, [str(f) for f in r.failures]
+    assert any(n.startswith("stale:") for n in r.notes)
+
+
+def test_cli_validate_exit_codes(results, capsys) -> None:
+    from xl_corridor.cli import main
+
+    assert main(["validate", str(results["files"]["example"])]) == 0
+    assert "valid corridor report" in capsys.readouterr().out
+    assert main(["validate", str(results["files"]["formula"])]) == 1
+    assert f"Model!B{results['ce_row']}" in capsys.readouterr().err
