@@ -118,3 +118,40 @@ def test_cli_validate_exit_codes(results, capsys) -> None:
     assert "valid corridor report" in capsys.readouterr().out
     assert main(["validate", str(results["files"]["formula"])]) == 1
     assert f"Model!B{results['ce_row']}" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_template_corridor_sheet_evaluated_by_the_validator(tmp_path, monkeypatch) -> None:
+    # The template's corridor sheet, an input edited (pd 0.03 -> 0.045): every CORRIDOR_
+    # function cell must equal a direct engine call for the edited inputs (the engine is run
+    # here on the case read back, independently of the `formulas` evaluation).
+    import corridor_udfs
+    from openpyxl import load_workbook
+
+    from xl_corridor.validate.validator import validate_workbook
+    from xl_corridor.workbook.corridor_report import (
+        CORRIDOR_SHEET,
+        corridor_sheet_case,
+        corridor_sheet_layout,
+    )
+    from xl_corridor.workbook.template import build_template
+
+    path = build_template(tmp_path / "t.xlsx")
+    wb = load_workbook(path)
+    case = corridor_sheet_case(wb)
+    layout = corridor_sheet_layout(case)
+    wb[CORRIDOR_SHEET][f"B{layout['inputs']['pd']}"] = 0.045
+    wb.save(path)
+    assert corridor_sheet_case(load_workbook(path)).senior.pd == 0.045
+    result = validate_workbook(path)
+    assert result.status == "valid", [str(f) for f in result.failures]
+
+    # a CORRIDOR_CE that is off by 1bp is caught in its cell and by the native cross-check
+    real = corridor_udfs.CORRIDOR_CE
+    monkeypatch.setattr(corridor_udfs, "CORRIDOR_CE", lambda *a: real(*a) + 1e-4)
+    bad = validate_workbook(path)
+    row = layout["model"]["ce"]
+    cells = {(f.cell, f.problem) for f in bad.failures}
+    assert bad.exit_code == 1
+    assert (f"Corridor!C{row}", "differs from a direct engine call") in cells
+    assert (f"Corridor!E{row}", "cross-check does not hold") in cells

@@ -207,13 +207,15 @@ def _report_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
 
 
 def _template_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
+    from xl_corridor.workbook.corridor_report import corridor_sheet_input_cells
     from xl_corridor.workbook.inputs import input_cells
     from xl_corridor.workbook.template import template_workbook
 
     wb = template_workbook(case)
     raw = io.BytesIO()
     wb.save(raw)
-    return _structure_mod.Expected(raw.getvalue(), {}, input_cells(wb), frozenset())
+    editable = input_cells(wb) | corridor_sheet_input_cells(wb)
+    return _structure_mod.Expected(raw.getvalue(), {}, editable, frozenset())
 
 
 def _corridor_read(label: str, wb: Any) -> Any:
@@ -583,8 +585,39 @@ def _validate_template(job: _Job) -> ValidationResult:
             failures.append(Failure(f"Model!{ref}", want, got,
                                     "differs from a direct engine call" if not ref.startswith("E")
                                     else "cross-check does not hold"))
+    c_checked, c_failures = _template_corridor(job, cells)
+    checked += c_checked
+    failures.extend(c_failures)
     return ValidationResult(job.path, "template", "failed" if failures else "valid",
                             _capped(failures), checked=checked)
+
+
+def _template_corridor(job: _Job, cells: dict[str, Any]) -> tuple[int, list[Failure]]:
+    """The corridor sheet (issue 14): each CORRIDOR_ function cell equals the engine for the
+    sheet's own inputs, and each native cross-check holds."""
+    from formulas.tokens.operand import XlError
+    from openpyxl import load_workbook
+
+    from xl_corridor.workbook.corridor_report import CORRIDOR_SHEET, corridor_sheet_expected
+
+    wb = load_workbook(job.path)
+    try:
+        if CORRIDOR_SHEET not in wb.sheetnames:
+            return 0, []
+        try:
+            expected = corridor_sheet_expected(wb)
+        except CaseError as exc:
+            return 1, [Failure(CORRIDOR_SHEET, "valid inputs", str(exc), "inputs rejected")]
+    finally:
+        wb.close()
+    out: list[Failure] = []
+    for ref, want in expected.items():
+        got = _excel_value(cells.get(ref.upper()))
+        if isinstance(got, XlError) or not _close(got, want):
+            col = ref.split("!")[1][0]
+            out.append(Failure(ref, want, got, "differs from a direct engine call"
+                               if col != "E" else "cross-check does not hold"))
+    return len(expected), out
 
 
 def _template_cached(job: _Job, cells: dict[str, Any]) -> list[Failure]:

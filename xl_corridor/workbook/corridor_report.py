@@ -853,3 +853,89 @@ def corridor_sheet_layout(case: CorridorCase) -> dict[str, Any]:
         model[key] = model_top + len(MODEL_ROWS) + j
     return {"inputs": inputs, "netback": netback, "fcf_top": fcf_top, "model_top": model_top,
             "model": model, "helpers": model_top}
+
+
+def corridor_sheet_input_cells(wb: Workbook) -> frozenset[str]:
+    """The template corridor sheet's editable cells (``Corridor!B7``...): each input's value and
+    source, and the cash-flow inputs (operating CF; the volume in its first row, or every row
+    when it is given per year). Empty when ``wb`` has no corridor sheet."""
+    if CORRIDOR_SHEET not in wb.sheetnames:
+        return frozenset()
+    ws = wb[CORRIDOR_SHEET]
+    layout = corridor_sheet_layout(_template_case())
+    cells = {f"{CORRIDOR_SHEET}!{c}{r}" for r in layout["inputs"].values() for c in "BD"}
+    top = layout["fcf_top"]
+    n = len(_template_case().project.operating_cf)
+    for r in range(top, top + n):
+        cells.add(f"{CORRIDOR_SHEET}!B{r}")
+        v = ws[f"C{r}"].value
+        if not (isinstance(v, str) and v.startswith("=")):
+            cells.add(f"{CORRIDOR_SHEET}!C{r}")
+    return frozenset(cells)
+
+
+def corridor_sheet_case(wb: Any) -> CorridorCase:
+    """The corridor case the template's corridor sheet holds (its blue cells over the example
+    case's deal and simulation). Raises ``CaseError`` for inputs the model refuses."""
+    from xl_corridor.workbook.corridor_inputs import DEFAULT_MARK
+
+    ws = wb[CORRIDOR_SHEET]
+    base = _template_case()
+    layout = corridor_sheet_layout(base)
+    defaults = _defaults()
+    data = base.model_dump()
+    data["sources"] = {}
+    for section in SECTIONS:
+        for field_name in list(data[section]):
+            row = layout["inputs"].get(field_name)
+            if row is None:
+                continue
+            value = ws[f"B{row}"].value
+            source = str(ws[f"D{row}"].value or "")
+            if source.startswith(DEFAULT_MARK) and field_name in co.INPUTS and isinstance(
+                    value, int | float) and math.isclose(
+                    float(value), float(defaults[co.INPUTS[field_name].source_key]["value"]),
+                    rel_tol=1e-14):
+                data[section][field_name] = None
+                continue
+            if isinstance(value, float) and value.is_integer() and field_name in (
+                    "debt_years", "hk_cost_years"):
+                value = int(value)
+            elif isinstance(value, int) and not isinstance(value, bool) and field_name not in (
+                    "debt_years", "hk_cost_years"):
+                value = float(value)
+            data[section][field_name] = value
+    top = layout["fcf_top"]
+    n = len(base.project.operating_cf)
+
+    def num(v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    data["project"]["operating_cf"] = [num(ws[f"B{top + i}"].value) for i in range(n)]
+    vol = [ws[f"C{top + i}"].value for i in range(n)]
+    single = n > 1 and isinstance(vol[1], str) and vol[1].startswith("=")
+    data["project"]["volume"] = [num(vol[0])] if single else [num(v) for v in vol]
+    return load_corridor_case(data, label=f"{CORRIDOR_SHEET} sheet")
+
+
+def corridor_sheet_expected(wb: Any) -> dict[str, Any]:
+    """What the template's corridor sheet must evaluate to (``Corridor!C12`` -> value): each
+    CORRIDOR_ function cell the engine's value for the sheet's own inputs, each check "OK"."""
+    case = corridor_sheet_case(wb)
+    run = run_corridor_case(case)
+    layout = corridor_sheet_layout(case)
+    values = _core_values(run, {})
+    out: dict[str, Any] = {}
+    for key in UDF_ROWS:
+        out[f"{CORRIDOR_SHEET}!C{layout['model'][key]}"] = values[key]
+        out[f"{CORRIDOR_SHEET}!E{layout['model'][key]}"] = "OK"
+    for key, _, _, _ in EXTRA_UDF_ROWS:
+        if key in run.result.breakevens:
+            out[f"{CORRIDOR_SHEET}!C{layout['model'][key]}"] = run.result.breakevens[key]
+        out[f"{CORRIDOR_SHEET}!E{layout['model'][key]}"] = "OK"
+    nb = layout["netback"]
+    lg = case.logistics
+    out[f"{CORRIDOR_SHEET}!C{nb}"] = float(co.logistics_netback(
+        lg.price, lg.freight, lg.rail, lg.border, lg.transit_days, lg.carry_rate))
+    out[f"{CORRIDOR_SHEET}!E{nb}"] = "OK"
+    return out

@@ -312,6 +312,9 @@ def template_workbook(case: Case | None = None) -> Workbook:
                         cf_rows=TEMPLATE_CF_ROWS, item_rows=TEMPLATE_ITEM_ROWS,
                         fx_rows=TEMPLATE_FX_ROWS, with_dates=False)
     _model_sheet(wb, refs)
+    from xl_corridor.workbook.corridor_report import add_corridor_sheet
+
+    add_corridor_sheet(wb)  # issue 14: the corridor entry model with the CORRIDOR_ functions
     wb.active = 1
     return wb
 
