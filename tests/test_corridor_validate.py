@@ -155,3 +155,32 @@ def test_template_corridor_sheet_evaluated_by_the_validator(tmp_path, monkeypatc
     assert bad.exit_code == 1
     assert (f"Corridor!C{row}", "differs from a direct engine call") in cells
     assert (f"Corridor!E{row}", "cross-check does not hold") in cells
+
+
+# Pages of the example report printed by LibreOffice (A4, looked at page by page): Summary 1,
+# Inputs 1, CashFlows 1, Model 3 (landscape, three pages wide),
+# Breakevens 1, Sensitivity 1, MonteCarlo 1, Checks 1.
+EXAMPLE_PAGES = 10
+
+
+def test_report_renders_to_pdf_with_no_error_cells(tmp_path, soffice) -> None:
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    from xl_corridor.validate.libreoffice import recalculate
+
+    built = build_corridor_report(EXAMPLE, tmp_path / "corridor.xlsx")
+    out = tmp_path / "pdf"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "pdf", "--outdir", str(out), str(built)], check=True,
+                   capture_output=True, timeout=300)
+    pdf = (out / "corridor.pdf").read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages == EXAMPLE_PAGES
+    recalculated = recalculate([built], tmp_path / "lo")[0]
+    wb = load_workbook(recalculated, data_only=True)
+    errors = [f"{ws.title}!{c.coordinate}={c.value}" for ws in wb for row in ws.iter_rows()
+              for c in row if isinstance(c.value, str) and c.value.startswith("#")]
+    assert errors == []
+    assert wb["Checks"]["G5"].value == "OK"

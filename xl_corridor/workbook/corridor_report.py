@@ -22,6 +22,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -127,13 +128,13 @@ def _cash_flow_sheet(b: _Book, run: CorridorRun) -> str:
                        "transit_days / 365 (volume x price in the model's money units).")
     nb = "CORR_PRICE-CORR_FREIGHT-CORR_RAIL-CORR_BORDER-CORR_PRICE*CORR_CARRY_RATE*" \
          "CORR_TRANSIT_DAYS/365"
-    put_text(ws, "A3", "Netback per unit")
+    put_text(ws, "A3", f"Netback, {case.deal.currency} per unit")
     netback = float(co.logistics_netback(**{k: getattr(case.logistics, k) for k in (
         "price", "freight", "rail", "border", "transit_days", "carry_rate")}))
     b.formula(ws, "B3", "=" + nb, netback, "#,##0.00")
     define(b.wb, "CORR_NETBACK", "CashFlows", "B3")
     b.check("Netback per unit", ws, "B3", netback)
-    header(ws, 5, ["Year", "Operating CF", "Volume", "FCF"])
+    header(ws, 5, ["Year", f"Operating CF, {case.deal.units}", "Volume", f"FCF, {case.deal.units}"])
     op = case.project.operating_cf
     vol = case.project.volume
     fcf = run.inputs["fcf"]
@@ -156,7 +157,7 @@ def _cash_flow_sheet(b: _Book, run: CorridorRun) -> str:
     define(b.wb, "CORR_FCF", "CashFlows", f"D6:D{last}")
     define(b.wb, "CORR_OPERATING_CF", "CashFlows", f"B6:B{last}")
     define(b.wb, "CORR_VOLUME", "CashFlows", f"C6:C{last}" if len(vol) > 1 else "C6")
-    for col, width in zip("ABCD", (10, 14, 12, 14), strict=True):
+    for col, width in zip("ABCD", (24, 20, 12, 16), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "A6")
     return f"CashFlows!$D$6:$D${last}"
@@ -265,7 +266,8 @@ def _model_sheet(b: _Book, run: CorridorRun) -> dict[str, str]:
     put_text(ws, "A1", "Corridor entry model: direct route (D) vs Hong Kong route (H)", TITLE)
     put_text(ws, "A2", "Column B is the case; each further column moves the inputs in rows "
                        f"{FIRST_SHIFT_ROW}-{FIRST_SHIFT_ROW + len(SHIFTED) - 1} for the "
-                       "sensitivity (shares clipped to [0, 1]). Formulas: docs/corridor_model.md.")
+                       "sensitivity (shares clipped to [0, 1]). Formulas: docs/corridor_model.md. "
+                       f"Money in {run.case.deal.units}.")
     put_text(ws, "A4", "Scenario", BOLD)
     put_text(ws, "A5", "Variable", BOLD)
     scen: list[tuple[str, str, dict[str, tuple[str, float]]]] = [("", "case", {})]
@@ -310,8 +312,14 @@ def _model_sheet(b: _Book, run: CorridorRun) -> dict[str, str]:
                 b.check(f"Model: {key}", ws, f"B{rows[key]}", run.result.values[key])
     ws.column_dimensions["A"].width = 44
     for c in range(len(scen)):
-        ws.column_dimensions[get_column_letter(2 + c)].width = 15
+        ws.column_dimensions[get_column_letter(2 + c)].width = 17
     print_setup(ws, "B6", landscape=True)
+    # three pages wide, one tall: readable. No print titles: a whole-column defined name is
+    # refused by the validator's pre-flight (xl_corridor/validate/safety.py).
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 3, 1
+    for c in range(len(scen)):
+        ws[f"{get_column_letter(2 + c)}4"].alignment = Alignment(wrap_text=True)
+    ws.row_dimensions[4].height = 30
     out = {key: f"Model!$B${r}" for key, r in rows.items()}
     for key in ("ce", "delta_v", "wacc_direct", "wacc_hk", "wacc_gap_bp"):
         define(b.wb, _name(key), "Model", f"B{rows[key]}")
@@ -351,7 +359,8 @@ def _breakeven_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str]) -> dict[s
         put_text(ws, f"C{row}", meaning)
         refs[key] = f"Breakevens!$B${row}"
 
-    line(4, "max_setup_budget", "Largest HK set-up budget",
+    units = run.case.deal.units
+    line(4, "max_setup_budget", f"Largest HK set-up budget, {units}",
          f"={m['gross_gain']}-{m['pv_running']}", be["max_setup_budget"], "amount",
          "HK one-off cost at which Delta V = 0 (negative: no budget makes the route pay)")
     line(5, "insurance_breakeven_premium", "Insurance break-even premium",
@@ -363,17 +372,18 @@ def _breakeven_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str]) -> dict[s
          "The Dim Sum tranche saves money while the basis is above this")
     # enforcement gain needed: V(w*) = V_D + (C_0 + PV running)(1+WACC_D)^delay / p_exec
     n = len(fcf)
-    put_text(ws, "A10", "Rate at which the HK route breaks even (IRR of -V* then FCF)")
+    put_text(ws, "A10", "Rate at which the HK route breaks even (IRR of -V* then FCF, "
+                        "column G)")
     target = (f"={m['value_direct']}+(CORR_HK_ONE_OFF+{m['pv_running']})*"
               f"(1+{m['wacc_direct']})^CORR_DELAY_YEARS/MAX(CORR_P_EXEC,1E-300)")
-    put_text(ws, "A11", "V* (value the HK route needs)")
+    put_text(ws, "A11", f"V* (value the HK route needs), {units}")
     b.formula(ws, "B11", target, None, FMT["amount"])
-    b.formula(ws, "A12", "=-B11")
+    header(ws, 21, [f"IRR flows, {run.case.deal.units}"], col=7)
+    b.formula(ws, "G22", "=-B11", None, FMT["amount"])
     for i in range(n):
-        b.formula(ws, f"{get_column_letter(2 + i)}12", f"=INDEX(CORR_FCF,{i + 1})", float(fcf[i]))
-    last_col = get_column_letter(1 + n)
+        b.formula(ws, f"G{23 + i}", f"=INDEX(CORR_FCF,{i + 1})", float(fcf[i]), FMT["amount"])
     put_text(ws, "A13", "w* (break-even WACC of the HK route)")
-    b.formula(ws, "B13", f"=IRR(A12:{last_col}12,{m['wacc_hk']})", None, "0.000000%")
+    b.formula(ws, "B13", f"=IRR(G22:G{22 + n},{m['wacc_hk']})", None, "0.000000%")
     slope = "((1-CORR_TAX_RATE)*(CORR_SENIOR_WEIGHT_HK+CORR_GREEN_WEIGHT_HK))"
     gain = f"({m['enforcement_gain_used']}+({m['wacc_hk']}-B13)/{slope})"
     gn = be["gain_needed"]
@@ -388,33 +398,34 @@ def _breakeven_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str]) -> dict[s
     put_text(ws, "A17", "K (fixed listing and green costs as WACC at size 1)")
     b.formula(ws, "B17", f"=CORR_LISTING_ANNUAL_COST/CORR_INVESTMENT+(1-CORR_TAX_RATE)*"
                          f"{m['green_fixed']}", None, "0.000000%")
-    put_text(ws, "A18", "F (HK one-off + PV running)")
+    put_text(ws, "A18", f"F (HK one-off + PV running), {units}")
     b.formula(ws, "B18", f"=CORR_HK_ONE_OFF+{m['pv_running']}", None, FMT["amount"])
 
     def dv(x: str) -> str:
         return (f"EXP({x})*CORR_P_EXEC*(NPV({m['wacc_hk']}-$B$17+$B$17/EXP({x}),CORR_FCF)-"
                 f"{m['value_direct']})/(1+{m['wacc_direct']})^CORR_DELAY_YEARS-$B$18")
 
-    put_text(ws, "A19", "Delta V at 1e-9 and 1e9 times the size")
-    b.formula(ws, "B19", "=" + dv("LN(1E-9)"))
-    b.formula(ws, "C19", "=" + dv("LN(1E9)"))
-    header(ws, 21, ["Step", "lo", "hi", "mid", "Delta V(mid)"])
+    put_text(ws, "A19", f"Delta V at 1e-9 and 1e9 times the size, {units}")
+    b.formula(ws, "B19", "=" + dv("LN(1E-9)"), None, "0.000E+00")
+    b.formula(ws, "C19", "=" + dv("LN(1E9)"), None, "0.000E+00")
+    header(ws, 21, ["Step", "lo = ln(size)", "hi = ln(size)", "mid",
+                    f"Delta V(mid), {run.case.deal.units}"])
     top = 22
     for i in range(BISECTION_STEPS):
         r = top + i
         ws[f"A{r}"] = i + 1
         if i == 0:
-            b.formula(ws, f"B{r}", "=LN(1E-9)")
-            b.formula(ws, f"C{r}", "=LN(1E9)")
+            b.formula(ws, f"B{r}", "=LN(1E-9)", None, "0.000000")
+            b.formula(ws, f"C{r}", "=LN(1E9)", None, "0.000000")
         else:
             same = f"((E{r - 1}>0)=($B$19>0))"
-            b.formula(ws, f"B{r}", f"=IF({same},D{r - 1},B{r - 1})")
-            b.formula(ws, f"C{r}", f"=IF({same},C{r - 1},D{r - 1})")
-        b.formula(ws, f"D{r}", f"=(B{r}+C{r})/2")
-        b.formula(ws, f"E{r}", "=" + dv(f"D{r}"))
+            b.formula(ws, f"B{r}", f"=IF({same},D{r - 1},B{r - 1})", None, "0.000000")
+            b.formula(ws, f"C{r}", f"=IF({same},C{r - 1},D{r - 1})", None, "0.000000")
+        b.formula(ws, f"D{r}", f"=(B{r}+C{r})/2", None, "0.000000")
+        b.formula(ws, f"E{r}", "=" + dv(f"D{r}"), None, "#,##0.000")
     last = top + BISECTION_STEPS - 1
     ci = be["critical_investment"]
-    line(8, "critical_investment", "Critical deal size (investment)",
+    line(8, "critical_investment", f"Critical deal size (investment), {units}",
          f'=IF(B19>=0,0,IF((B19>0)=(C19>0),"{NEVER_PAYS}",EXP(D{last})*CORR_INVESTMENT))',
          ci if math.isfinite(ci) else NEVER_PAYS, "amount",
          "Below this investment (FCF scaled alike) the HK route does not pay")
@@ -426,7 +437,10 @@ def _breakeven_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str]) -> dict[s
                 be[key] if math.isfinite(be[key]) else words.get(key, NO_BREAKEVEN))
     ws.column_dimensions["A"].width = 52
     ws.column_dimensions["B"].width = 16
-    ws.column_dimensions["C"].width = 70
+    for col, width in zip("CDEFG", (16, 12, 20, 4, 18), strict=True):
+        ws.column_dimensions[col].width = width
+    for row in range(4, 9):  # the meaning runs over the empty cells to its right
+        ws[f"C{row}"].alignment = Alignment(indent=1)
     print_setup(ws, "A4")
     return refs
 
@@ -528,7 +542,9 @@ def _summary_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str],
     put_text(ws, "A2", f"{run.case.deal.sponsor}; {run.case.deal.country}; money in "
                        f"{run.case.deal.units}. C_e = Delta V / investment "
                        "(docs/corridor_model.md)")
-    lines = [("C_e", "ce", "0.00%"), ("Delta V", "delta_v", FMT["amount"]),
+    units = run.case.deal.units
+    lines = [("C_e (Delta V per unit invested)", "ce", "0.00%"),
+             (f"Delta V, {units}", "delta_v", FMT["amount"]),
              ("WACC direct", "wacc_direct", "0.000%"), ("WACC Hong Kong", "wacc_hk", "0.000%"),
              ("WACC gap, bp", "wacc_gap_bp", "0.00")]
     for i, (label, key, fmt) in enumerate(lines):
@@ -539,17 +555,19 @@ def _summary_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str],
                "The Hong Kong route does not pay at this size")
     b.formula(ws, "B9", f'=IF({m["ce"]}>0,"The Hong Kong route adds value",'
                         f'"The Hong Kong route does not pay at this size")', verdict)
-    labels = [("Largest HK set-up budget", "max_setup_budget", FMT["amount"]),
-              ("Critical deal size (investment)", "critical_investment", FMT["amount"]),
+    labels = [(f"Largest HK set-up budget, {units}", "max_setup_budget", FMT["amount"]),
+              (f"Critical deal size (investment), {units}", "critical_investment",
+               FMT["amount"]),
               ("Enforcement gain needed", "gain_needed", "0.000%"),
-              ("Insurance break-even premium", "insurance_breakeven_premium", "0.000%"),
+              ("Insurance break-even premium, a year", "insurance_breakeven_premium",
+               "0.000%"),
               ("Dim Sum break-even basis", "dimsum_breakeven_basis", "0.000%")]
     for i, (label, key, fmt) in enumerate(labels):
         put_text(ws, f"A{11 + i}", label)
         value = run.result.breakevens[key]
         b.formula(ws, f"B{11 + i}", f"={be[key]}", value if math.isfinite(value) else None, fmt)
     # WACC by tranche, both routes: the waterfall's data and its chart
-    header(ws, 18, ["Tranche", "Direct", "Hong Kong"])
+    header(ws, 18, ["Tranche (share of WACC)", "Direct", "Hong Kong"])
     for i, tranche in enumerate(("equity", "senior", "policy", "dimsum", "green")):
         r = 19 + i
         put_text(ws, f"A{r}", tranche)
@@ -575,10 +593,40 @@ def _summary_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str],
     chart.set_categories(Reference(ws, min_col=2, max_col=3, min_row=18, max_row=18))
     chart.height, chart.width = 9, 14
     ws.add_chart(chart, "E3")
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 40
-    ws.column_dimensions["C"].width = 14
-    print_setup(ws, None)
+    _drivers_block(b, ws, run, 27)
+    ws.column_dimensions["A"].width = 40
+    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["C"].width = 16
+    ws.column_dimensions["D"].width = 16
+    print_setup(ws, None, landscape=True)
+
+
+def _drivers_block(b: _Book, ws: Worksheet, run: CorridorRun, top: int) -> None:
+    """What drives C_e: C_e with all the inputs of each corridor variable moved together
+    (live links to the Model sheet's sensitivity columns)."""
+    rows = b.model_rows
+    col_of = {(s[0], s[1]): get_column_letter(2 + i) for i, s in enumerate(b.scenarios)}
+    ce_row = rows["ce"]
+    put_text(ws, f"A{top - 1}", "What drives C_e: each corridor variable moved (all its "
+                                "inputs together; Sensitivity sheet for each input)")
+    header(ws, top, ["Variable", "C_e, weaker", "C_e, case", "C_e, stronger",
+                     "Inputs moved (toward stronger)"])
+    names = {"I_m": "I_m: mainland scale", "S_hk": "S_hk: Hong Kong execution",
+             "R_ca": "R_ca: country risk"}
+    every = {r["variable"]: r for r in run.sensitivity if r["input"] == "all"}
+    for i, (var, shifts) in enumerate(co.SENSITIVITY_SHIFTS.items()):
+        r = top + 1 + i
+        moved = ", ".join(f"{n} {size:+g}" if co._DIRECTION.get(n, 1.0) > 0 else
+                          f"{n} {-size:+g}" for n, size in shifts)
+        put_text(ws, f"A{r}", names.get(var, var))
+        put_text(ws, f"E{r}", moved)
+        ws[f"E{r}"].alignment = Alignment(indent=1)
+        for c, side in (("B", "down"), ("D", "up")):
+            b.formula(ws, f"{c}{r}", f"=Model!{col_of[(var, f'all {side}')]}{ce_row}",
+                      every[var][f"ce_{side}"], "0.00%")
+        b.formula(ws, f"C{r}", f"=Model!B{ce_row}", every[var]["ce_base"], "0.00%")
+    put_text(ws, f"A{top + 4}", "Stronger: more mainland scale (I_m), better Hong Kong execution "
+                                "(S_hk), more country risk (R_ca); shares kept in [0, 1].")
 
 
 def _checks_sheet(b: _Book) -> None:
@@ -589,18 +637,21 @@ def _checks_sheet(b: _Book) -> None:
     for i, (label, ref, value) in enumerate(b.checks):
         r = 5 + i
         put_text(ws, f"A{r}", label)
-        b.formula(ws, f"B{r}", f"={ref}", value)
+        b.formula(ws, f"B{r}", f"={ref}", value, "#,##0.000000000")
         ws[f"C{r}"] = value
+        ws[f"C{r}"].number_format = "#,##0.000000000"
         b.formula(ws, f"D{r}", f"=IF(ISTEXT(C{r}),IF(B{r}=C{r},0,1E+300),"
                                f"IFERROR(ABS(B{r}-C{r}),1E+300))", 0.0, "0.0E+00")
         b.formula(ws, f"E{r}", f'=IF(D{r}<={TOLERANCE!r}*MAX(1,ABS(C{r})),"OK","FAIL")', "OK")
+        ws[f"E{r}"].alignment = Alignment(horizontal="center")
     last = 4 + len(b.checks)
     put_text(ws, "G4", "All checks", BOLD)
     b.formula(ws, "G5", f'=IF(COUNTIF(E5:E{last},"OK")={len(b.checks)},"OK","FAIL")', "OK")
     define(b.wb, "CORR_CHECKS", "Checks", "G5")
     ws.column_dimensions["A"].width = 40
-    for col in "BCD":
-        ws.column_dimensions[col].width = 16
+    for col in "BC":
+        ws.column_dimensions[col].width = 20
+    ws.column_dimensions["D"].width = 12
     print_setup(ws, "A5")
 
 
