@@ -130,7 +130,7 @@ def test_montecarlo_sheet_equals_engine_with_same_seed(report) -> None:
     sim = case.simulation
     direct = simulate_delta_npv(
         case.cash_flows.values, ev.ke_single, ev.compliance_cost,
-        liquidity_reduction=(0.005, 0.01, 0.015), country_reduction=(0.0, 0.0079665, 0.012),
+        liquidity_reduction=(0.007, 0.0095, 0.012), country_reduction=0.0,
         country_exposure=1.0, price_model="gbm", drift=0.0, volatility=0.25,
         overrun_sigma=0.2, n_paths=20_000, seed=20250828, bins=20)
     assert sim is not None and sim.seed == 20250828 and sim.n_paths == 20_000
@@ -180,11 +180,14 @@ def test_parity_sheet_equals_analyze_parity_on_the_csv(report) -> None:
 
 
 def test_funding_sheet_is_the_cip_formula(report) -> None:
-    # CIP by hand: (1 + 2.95%)(1 + 4.0%)/(1 + 1.7% - 0.2%) - 1
-    hedged = 1.0295 * 1.04 / (1 + 0.017 - 0.002) - 1
+    # CIP by hand at the issuer's credit in both currencies (spread 3.5%):
+    # (1 + 1.7% + 3.5%)(1 + 4.0%)/(1 + 1.7% - 0.2%) - 1, against a USD bond at 4.0% + 3.5%
+    hedged = 1.052 * 1.04 / (1 + 0.017 - 0.002) - 1
     wb = load_workbook(report.path, data_only=True)
     assert _named(wb, "dimsum_cost").value == pytest.approx(hedged, rel=1e-12)
     assert _named(wb, "dimsum_saving").value == pytest.approx(0.075 - hedged, rel=1e-12)
+    # issue 12: at the same credit the saving is -0.29%, about the basis (-0.20%)
+    assert round(_named(wb, "dimsum_saving").value, 4) == -0.0029
     assert load_workbook(report.path)["Funding"]["B9"].value == "=(1+B4)*(1+B5)/(1+B6+B7)-1"
 
 
@@ -242,6 +245,8 @@ def test_parity_without_sample_gives_band_only(tmp_path: Path) -> None:
         (lambda d: d["simulation"].update(colour="red"), "simulation.colour"),
         (lambda d: d["simulation"].pop("country_reduction"), "simulation.country_reduction"),
         (lambda d: d["funding"].update(cnh_yield=2.95), "funding.cnh_yield"),
+        (lambda d: d["funding"].update(usd_credit_spread=3.5), "funding.usd_credit_spread"),
+        (lambda d: d["funding"].pop("cnh_credit_spread"), "funding"),
         (lambda d: d["funding"].update(basis="-0.002"), "funding.basis"),
         (lambda d: d["funding"].pop("usd_rate"), "funding.usd_rate"),
         (lambda d: d["parity"].update(csv="missing.csv"), "parity.csv"),

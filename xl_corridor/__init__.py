@@ -31,7 +31,12 @@ from xl_corridor.engine.discounting import (
     npv,
     xnpv,
 )
-from xl_corridor.engine.funding import cip_forward, dimsum_hedged_cost, dimsum_saving
+from xl_corridor.engine.funding import (
+    cip_forward,
+    dimsum_hedged_cost,
+    dimsum_same_credit_saving,
+    dimsum_saving,
+)
 from xl_corridor.engine.liquidity import (
     amihud_illiquidity,
     liquidity_premium_from_spread,
@@ -143,6 +148,7 @@ __all__ = [
     "delta_npv_from_inputs",
     "dimsum_hedged_cost",
     "dimsum_saving",
+    "dimsum_same_credit_saving",
     "dual_npv",
     "dual_xnpv",
     "grid_ke_cost",

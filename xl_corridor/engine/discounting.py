@@ -20,6 +20,7 @@ __all__ = [
     "breakeven_ke",
     "xbreakeven_ke",
     "excel_serial",
+    "terminal_value",
 ]
 
 # Rates at which many unique values make np.unique cheaper than discounting every cell.
@@ -70,7 +71,60 @@ def _periods(n: int, shift: float) -> FloatArray:
     return np.arange(1.0, n + 1.0) - shift
 
 
-def npv(rate: Any, cash_flows: Any, *, timing: str = "end") -> Any:
+def terminal_value(last_cash_flow: Any, rate: Any, terminal_growth: Any) -> Any:
+    """Gordon-growth value, at the last period, of the cash flows after it.
+
+    Parameters
+    ----------
+    last_cash_flow : float or array_like
+        The last explicit cash flow :math:`CF_n`, model currency.
+    rate : float or array_like
+        Discount rate per period, decimal, not per cent; above ``terminal_growth``.
+    terminal_growth : float or array_like
+        Growth per period of the cash flows after the last one, decimal, not per cent.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`TV_n = CF_n (1+g) / (k - g)`, model currency, valued at period n.
+
+    References
+    ----------
+    .. [1] M. J. Gordon, "Dividends, earnings, and stock prices", Review of Economics and
+       Statistics 41 (1959) 99-105.
+    .. [2] A. Damodaran, Investment Valuation, 3rd ed., Wiley (2012), ch. 12 ("terminal value").
+
+    Examples
+    --------
+    >>> round(terminal_value(100.0, 0.10, 0.02), 4)   # 102 / 0.08
+    1275.0
+    """
+    cf = ck.amount("last_cash_flow", last_cash_flow)
+    k = ck.rate("rate", rate)
+    g = ck.rate("terminal_growth", terminal_growth)
+    return ck.scalar_or_array(_tv(cf, k, g, "rate"))
+
+
+def _tv(cf_last: Any, k: FloatArray, g: FloatArray, name: str) -> FloatArray:
+    if np.any(k <= g):
+        bad = float(np.min(np.broadcast_to(k, np.broadcast(k, g).shape)))
+        raise CorridorInputError(
+            name, f"expected a rate above the terminal growth {float(np.max(g)):.10g} (Gordon "
+                  f"growth needs k > g), got {bad:.10g}")
+    return np.asarray(cf_last * (1.0 + g) / (k - g), dtype=float)
+
+
+def _pv_tv(name: str, k: FloatArray, cf: FloatArray, t: FloatArray,
+           terminal_growth: Any) -> FloatArray:
+    """PV of the terminal value (0 without a terminal growth), discounted like the last flow."""
+    if terminal_growth is None:
+        return np.zeros(np.shape(k))
+    g = ck.rate("terminal_growth", terminal_growth)
+    return _tv(cf[-1], k, g, name) * np.exp(-np.log1p(k) * t[-1])
+
+
+def npv(rate: Any, cash_flows: Any, *, timing: str = "end",
+        terminal_growth: Any = None) -> Any:
     """Net present value of periodic cash flows, Excel's NPV convention by default.
 
     Parameters
@@ -82,6 +136,10 @@ def npv(rate: Any, cash_flows: Any, *, timing: str = "end") -> Any:
     timing : {'end', 'mid', 'begin'}, keyword-only
         Where in each period the cash flow falls. 'end' discounts period i (1-based) by
         (1+k)^-i like Excel's NPV; 'mid' by (1+k)^-(i-0.5); 'begin' by (1+k)^-(i-1).
+    terminal_growth : float, optional, keyword-only
+        None (default): no value after the last cash flow. A decimal below the rate: the
+        Gordon-growth terminal value :func:`terminal_value` of the last cash flow is added,
+        discounted like the last cash flow.
 
     Returns
     -------
@@ -109,7 +167,9 @@ def npv(rate: Any, cash_flows: Any, *, timing: str = "end") -> Any:
     shift = ck.timing("timing", timing)
     k = ck.rate("rate", rate)
     cf = ck.series("cash_flows", cash_flows)
-    return ck.scalar_or_array(_present_value("rate", k, cf, _periods(cf.size, shift)))
+    t = _periods(cf.size, shift)
+    return ck.scalar_or_array(_present_value("rate", k, cf, t)
+                              + _pv_tv("rate", k, cf, t, terminal_growth))
 
 
 def excel_serial(name: str, dates: Any) -> FloatArray:
@@ -217,7 +277,8 @@ def xnpv(rate: Any, cash_flows: Any, dates: Any) -> Any:
 
 
 def dual_npv(
-    cash_flows: Any, ke_dual: Any, ke_single: Any, compliance_cost: Any, *, timing: str = "end"
+    cash_flows: Any, ke_dual: Any, ke_single: Any, compliance_cost: Any, *, timing: str = "end",
+    terminal_growth: Any = None,
 ) -> Any:
     """Delta NPV of a dual listing (Excel: DUAL_NPV).
 
@@ -234,6 +295,10 @@ def dual_npv(
         present value at the valuation date.
     timing : {'end', 'mid', 'begin'}, keyword-only
         Cash-flow timing within each period; see :func:`npv`.
+    terminal_growth : float, optional, keyword-only
+        None (default): no value after the last cash flow. A decimal below both rates: the
+        Gordon-growth terminal value :func:`terminal_value` of the last cash flow is added,
+        discounted like the last cash flow.
 
     Returns
     -------
@@ -267,7 +332,9 @@ def dual_npv(
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
     t = _periods(cf.size, shift)
     return ck.scalar_or_array(
-        _present_value("ke_dual", kd, cf, t) - _present_value("ke_single", ks, cf, t) - cost
+        _present_value("ke_dual", kd, cf, t) + _pv_tv("ke_dual", kd, cf, t, terminal_growth)
+        - _present_value("ke_single", ks, cf, t) - _pv_tv("ke_single", ks, cf, t, terminal_growth)
+        - cost
     )
 
 
@@ -320,7 +387,8 @@ def dual_xnpv(
     )
 
 
-def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str = "end") -> Any:
+def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str = "end",
+                   terminal_growth: Any = None) -> Any:
     """The largest compliance cost at which Delta NPV >= 0 (Excel: DUAL_BREAKEVEN_COST).
 
     Parameters
@@ -331,6 +399,10 @@ def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str
         Costs of equity with and without the dual listing, decimals.
     timing : {'end', 'mid', 'begin'}, keyword-only
         See :func:`npv`.
+    terminal_growth : float, optional, keyword-only
+        None (default): no value after the last cash flow. A decimal below both rates: the
+        Gordon-growth terminal value :func:`terminal_value` of the last cash flow is added,
+        discounted like the last cash flow.
 
     Returns
     -------
@@ -358,7 +430,8 @@ def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str
     ks = ck.rate("ke_single", ke_single)
     t = _periods(cf.size, shift)
     return ck.scalar_or_array(
-        _present_value("ke_dual", kd, cf, t) - _present_value("ke_single", ks, cf, t)
+        _present_value("ke_dual", kd, cf, t) + _pv_tv("ke_dual", kd, cf, t, terminal_growth)
+        - _present_value("ke_single", ks, cf, t) - _pv_tv("ke_single", ks, cf, t, terminal_growth)
     )
 
 

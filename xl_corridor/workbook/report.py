@@ -33,9 +33,10 @@ from xl_corridor.case.evaluate import (
     sensitivity,
     tornado_base,
 )
-from xl_corridor.engine import discounting, reference
+from xl_corridor.engine import discounting
 from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook import rules
+from xl_corridor.workbook.drivers_block import drivers_block
 from xl_corridor.workbook.fingerprint import STALE, write_fingerprint
 from xl_corridor.workbook.inputs import (
     CF_SPARE_ROWS,
@@ -151,9 +152,11 @@ def _ke_sheet(p: Plan, case: Case) -> None:
     define(p.wb, "ke_dual", "Ke", "C8")
     _label(ws, 10, "Change in Ke from the dual listing")
     p.formula(ws, "C10", "=C8-B8", ev.ke_dual - ev.ke_single, "rate")
-    vintage = reference.damodaran().vintage
+    vintage = ev.damodaran_vintage
     put_text(ws, "A12", f"Country risk premia: Damodaran country risk dataset dated {vintage}; "
              "see the Inputs sheet for each source.")
+    if ev.damodaran_note:
+        put_text(ws, "A13", f"WARNING: {ev.damodaran_note}")
     for col, width in zip("ABC", (40, 16, 16), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "B4")
@@ -206,15 +209,35 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         p.formula(ws, f"G{r}", f"=C{r}*E{r}", values[i] * dfs, "amount")
         p.formula(ws, f"H{r}", f"=C{r}*F{r}", values[i] * dfd, "amount")
     last = first + rows - 1
-    tot = last + 1
+    # Gordon terminal value after the last cash flow in the table (found live, so a year typed
+    # into a spare row moves it), discounted like that flow; 0 when terminal_growth is blank
+    n = len(cf.values)
+    tv_row = last + 1
+    _label(ws, tv_row, "Terminal value after the last period (Gordon growth; 0 without one)")
+    p.formula(ws, f"B{tv_row}", "=SUMPRODUCT(MAX((cash_flows<>\"\")*(ROW(cash_flows)"
+              "-MIN(ROW(cash_flows))+1)))", float(n), "0")
+    p.formula(ws, f"C{tv_row}", f"=INDEX(C{first}:C{last},B{tv_row})", float(values[n - 1]),
+              "amount")
+    p.formula(ws, f"D{tv_row}", f"=INDEX(D{first}:D{last},B{tv_row})", float(t[n - 1]), "df")
+    tg = cf.terminal_growth
+    for col, k in (("G", ev.ke_single), ("H", ev.ke_dual)):
+        kname = "ke_single" if col == "G" else "ke_dual"
+        tv = 0.0 if tg is None else float(
+            cf.values[-1] * (1 + tg) / (k - tg) * (1 + k) ** -t[n - 1])
+        p.formula(ws, f"{col}{tv_row}", "=IF(ISNUMBER(terminal_growth),"
+                  f"C{tv_row}*(1+terminal_growth)/({kname}-terminal_growth)"
+                  f"/(1+{kname})^D{tv_row},0)", tv, "amount")
+    tot = last + 2
+    define(p.wb, "tv_flow", "CashFlows", f"C{tv_row}")
+    define(p.wb, "tv_t", "CashFlows", f"D{tv_row}")
     _label(ws, tot, "Present value")
     ws[f"A{tot}"].font = BOLD
-    p.formula(ws, f"G{tot}", f"=SUM(G{first}:G{last})", ev.pv_single, "amount")
-    p.formula(ws, f"H{tot}", f"=SUM(H{first}:H{last})", ev.pv_dual, "amount")
+    p.formula(ws, f"G{tot}", f"=SUM(G{first}:G{tv_row})", ev.pv_single, "amount")
+    p.formula(ws, f"H{tot}", f"=SUM(H{first}:H{tv_row})", ev.pv_dual, "amount")
     define(p.wb, "pv_single", "CashFlows", f"G{tot}")
     define(p.wb, "pv_dual", "CashFlows", f"H{tot}")
-    put_text(ws, f"A{tot + 1}", f"Rows {len(cf.values) + 1}-{rows} are the Inputs table's spare "
-             "rows: a cash flow typed there counts in every sheet.")
+    put_text(ws, f"A{tot + 1}", "Blank rows are the Inputs table's spare rows: a cash flow typed "
+             "there counts in every sheet.")
     _breakeven_ke_block(p, ws, case, first, last, tot + 3)
     for col, width in zip("ABCDEFGHIJ", (14, 12, 14, 12, 12, 12, 14, 14, 14, 12), strict=True):
         ws.column_dimensions[col].width = width
@@ -250,6 +273,12 @@ def _newton_path(case: Case, values: np.ndarray, target: float, root: float | No
 #: Newton steps after the IRR start; each roughly squares the error (1e-3 -> 1e-12 in 3 steps).
 NEWTON_STEPS = 6
 NO_BREAKEVEN_KE = "none: no Ke dual between -99% and Ke single recovers the compliance cost"
+NO_BREAKEVEN_KE_TV = "n/a: not solved with a terminal value"
+
+
+def _no_breakeven(case: Case) -> str:
+    """What a report shows when the engine gives no break-even Ke dual."""
+    return NO_BREAKEVEN_KE_TV if case.cash_flows.terminal_growth is not None else NO_BREAKEVEN_KE
 
 
 def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: int,
@@ -260,6 +289,11 @@ def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: in
     ev, dated = p.evaluation, case.cash_flows.dates is not None
     put_text(ws, f"A{top}", "Break-even Ke dual: the rate at which PV = PV at Ke single + "
              "compliance cost", BOLD)
+    if case.cash_flows.terminal_growth is not None:  # the engine has no solver with a TV yet
+        _label(ws, top + 1, "Break-even Ke dual")
+        put_text(ws, f"C{top + 1}", NO_BREAKEVEN_KE_TV)
+        define(p.wb, "breakeven_ke", "CashFlows", f"C{top + 1}")
+        return
     _label(ws, top + 1, "Target PV")
     target = ev.pv_single + ev.compliance_cost
     p.formula(ws, f"C{top + 1}", "=pv_single+compliance_cost", target, "amount")
@@ -310,7 +344,7 @@ def _compliance_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> None:
     ws = p.wb.create_sheet("Compliance")
     put_text(ws, "A1", f"Dual-listing compliance cost ({case.deal.units})", TITLE)
     header(ws, 3, ["Line item", "Currency", "Amount", "FX to model currency",
-                   "Model-currency amount"])
+                   "Model-currency amount", "Incremental (1) / baseline (0)"])
     src = int(refs["items_first"])
     first = 4
     for i, item in enumerate(c.items):
@@ -321,40 +355,56 @@ def _compliance_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> None:
         p.formula(ws, f"C{r}", f"=Inputs!B{s}", item.amount, "amount", GREEN)
         p.formula(ws, f"D{r}", f"=INDEX(fx_rate,MATCH(B{r},fx_ccy,0))", rate, "0.000000")
         p.formula(ws, f"E{r}", f"=C{r}*D{r}", item.amount * rate, "amount")
+        p.formula(ws, f"F{r}", f'=IF(Inputs!D{s}="",1,IF(Inputs!D{s},1,0))',
+                  1 if item.incremental else 0, "int")
     last = first + len(c.items) - 1
     row = last + 1
-    _label(ws, row, "Annual cost A")
-    p.formula(ws, f"E{row}", f"=SUM(E{first}:E{last})", ev.annual_cost, "amount")
+    _label(ws, row, "Annual incremental cost A (baseline items, paid under AIX-only too, "
+           "are not in it)")
+    p.formula(ws, f"E{row}", f"=SUMPRODUCT(E{first}:E{last},F{first}:F{last})", ev.annual_cost,
+              "amount")
     define(p.wb, "annual_cost", "Compliance", f"E{row}")
-    factor = compliance.growing_annuity_factor(c.years, c.discount_rate, c.growth)
+    years, rate, tax, tg = ev.comp_years, ev.comp_rate, ev.comp_tax, ev.terminal_growth
+    factor = compliance.growing_annuity_factor(years, rate, c.growth)
+    basis = 1 + c.growth if c.cost_basis == "today" else 1.0
+    tv = 0.0 if tg is None else float(compliance.terminal_factor(years, rate, c.growth, tg))
+    listing = c.listing_expenses if c.include_listing_expenses else 0.0
     params = [
-        ("Years", "=comp_years", c.years, "int"),
-        ("Discount rate", "=comp_rate", c.discount_rate, "rate"),
+        ("Years (the listing's horizon)", "=comp_years", years, "int"),
+        ("Discount rate", "=comp_rate", rate, "rate"),
         ("Growth", "=comp_growth", c.growth, "rate"),
         ("Growing-annuity factor: sum (1+g)^(t-1)/(1+r)^t (n/(1+r) when g = r)",
          "=IF(comp_growth=comp_rate,comp_years/(1+comp_rate),"
          "(1-((1+comp_growth)/(1+comp_rate))^comp_years)/(comp_rate-comp_growth))", factor, "df"),
-        ("PV of recurring cost", "", ev.annual_cost * factor, "amount"),
+        ("Terminal factor: (1+g)^(n-1)(1+gT)/(r-gT)/(1+r)^n (0 without a terminal value)",
+         "=IF(ISNUMBER(terminal_growth),(1+comp_growth)^(comp_years-1)*(1+terminal_growth)"
+         "/(comp_rate-terminal_growth)/(1+comp_rate)^comp_years,0)", tv, "df"),
+        ("Cost basis: 1+g for today's money, 1 for first-year money",
+         '=IF(comp_cost_basis="today",1+comp_growth,1)', basis, "df"),
+        ("PV of recurring cost", "", ev.annual_cost * (factor + tv) * basis, "amount"),
         ("One-off cost", "=comp_one_off", c.one_off, "amount"),
-        ("Tax relief rate", "=comp_tax", c.tax_rate, "rate"),
+        ("Listing expenses counted (0 unless switched on)",
+         "=IF(comp_include_listing,comp_listing_expenses,0)", listing, "amount"),
+        ("Tax relief rate", "=comp_tax", tax, "rate"),
         ("Capitalized compliance cost", "", ev.compliance_cost, "amount"),
     ]
     row += 2
     at: dict[str, int] = {}
     for label, formula, value, fmt in params:
-        at[label.split(":")[0]] = row
+        at[label.split(":")[0].split(" (")[0]] = row
         _label(ws, row, label)
         if label == "PV of recurring cost":
-            formula = f"=annual_cost*E{at['Growing-annuity factor']}"
+            formula = (f"=annual_cost*(E{at['Growing-annuity factor']}+E{at['Terminal factor']})"
+                       f"*E{at['Cost basis']}")
         elif label == "Capitalized compliance cost":
-            formula = (f"=E{at['One-off cost']}+E{at['PV of recurring cost']}"
-                       f"*(1-E{at['Tax relief rate']})")
+            formula = (f"=E{at['One-off cost']}+E{at['Listing expenses counted']}"
+                       f"+E{at['PV of recurring cost']}*(1-E{at['Tax relief rate']})")
             ws[f"A{row}"].font = BOLD
         p.formula(ws, f"E{row}", formula, value, fmt,
                   GREEN if formula.count("(") == 0 else BLACK)
         row += 1
     define(p.wb, "compliance_cost", "Compliance", f"E{row - 1}")
-    for col, width in zip("ABCDE", (60, 10, 12, 20, 22), strict=True):
+    for col, width in zip("ABCDEF", (60, 10, 12, 20, 22, 16), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "A4", landscape=True)
 
@@ -453,7 +503,8 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
                   ev.sens_ke[i], "rate", GREEN)
         for j, col in enumerate(cols):
             p.formula(ws, f"{col}{r}",
-                      f"=SUMPRODUCT({c_rng}/(1+$B{r})^{t_rng})-pv_single-{col}$4",
+                      f"=SUMPRODUCT({c_rng}/(1+$B{r})^{t_rng})"
+                      f"{_tv_formula(f'$B{r}')}-pv_single-{col}$4",
                       ev.sens_grid[i][j], "amount")
     define(p.wb, "sens_grid", "Sensitivity", f"C5:{cols[-1]}{4 + n}")
 
@@ -462,7 +513,7 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
     _label(ws, row + 1, "Break-even compliance cost (PV at Ke dual - PV at Ke single)")
     p.formula(ws, f"C{row + 1}", "=pv_dual-pv_single", ev.breakeven_cost, "amount")
     _label(ws, row + 2, "Break-even Ke dual (Delta NPV = 0)")
-    be_ke = ev.breakeven_ke if ev.breakeven_ke is not None else NO_BREAKEVEN_KE
+    be_ke = ev.breakeven_ke if ev.breakeven_ke is not None else _no_breakeven(case)
     p.formula(ws, f"C{row + 2}", "=breakeven_ke", be_ke, "rate", GREEN)
     put_text(ws, f"D{row + 2}", "IRR start and Newton steps on the CashFlows sheet")
 
@@ -479,9 +530,12 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
         p.formula(ws, f"B{r}", "=" + fx.grid_axis("sens_lr_lo", "sens_lr_hi", i, n),
                   an.lr_axis[i], "rate", GREEN)
         for j, col in enumerate(cols):
+            kd_cell = f"(ke_single-$B{r}-country_exposure*{col}${top - 1})"
             p.formula(ws, f"{col}{r}",
                       f"=SUMPRODUCT({c_rng}/(1+ke_single-$B{r}-country_exposure*{col}${top - 1})"
-                      f"^{t_rng})-pv_single-compliance_cost",
+                      f"^{t_rng})"
+                      f"{_tv_formula(kd_cell)}"
+                      "-pv_single-compliance_cost",
                       an.premia_grid[i][j], "amount")
     define(p.wb, "premia_grid", "Sensitivity", f"C{top}:{cols[-1]}{top + n - 1}")
     put_text(ws, f"A{top + n + 1}", "Every cell is a native formula: SUMPRODUCT of the cash flows "
@@ -516,6 +570,13 @@ _TORNADO_NAMES: dict[str, tuple[str | None, str]] = {
 }
 
 
+def _tv_formula(k: str) -> str:
+    """Native PV of the Gordon terminal value at rate ``k`` (0 when terminal_growth is blank):
+    the case's last cash flow ``tv_flow`` at its exponent ``tv_t`` (CashFlows sheet)."""
+    return (f"+IF(ISNUMBER(terminal_growth),tv_flow*(1+terminal_growth)"
+            f"/({k}-terminal_growth)/(1+{k})^tv_t,0)")
+
+
 def _delta_formula(sub: Mapping[str, str], c_rng: str, t_rng: str) -> str:
     """Delta NPV in native Excel with some inputs replaced by cell references."""
 
@@ -528,7 +589,9 @@ def _delta_formula(sub: Mapping[str, str], c_rng: str, t_rng: str) -> str:
                 f"+{g('lp_' + venue)})")
 
     return (f"={g('cash_flow_scale')}*(SUMPRODUCT({c_rng}/(1+{ke('dual')})^{t_rng})"
-            f"-SUMPRODUCT({c_rng}/(1+{ke('single')})^{t_rng}))-{g('compliance_cost')}")
+            f"{_tv_formula(ke('dual'))}"
+            f"-SUMPRODUCT({c_rng}/(1+{ke('single')})^{t_rng})"
+            f"-({_tv_formula(ke('single'))[1:]}))-{g('compliance_cost')}")
 
 
 def _tornado_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None:
@@ -655,7 +718,7 @@ def _montecarlo_sheet(p: Plan, case: Case) -> None:
         ("Drift (gbm), decimal a year", sim.drift, "0.00%"),
         ("Volatility, decimal a year", sim.volatility, "0.00%"),
         ("Mean-reversion speed (ou), per year", sim.mean_reversion, "0.00"),
-        ("Long-run price / today (ou)", sim.long_run_price, "0.00"),
+        ("Long-run median price / today (ou)", sim.long_run_median, "0.00"),
         ("Period length, years", sim.period_years, "0.00"),
         ("Liquidity-premium reduction: low, mode, high", ", ".join(
             f"{x:.4%}" for x in sim.liquidity_reduction), "text"),
@@ -703,17 +766,30 @@ def _funding_sheet(p: Plan, case: Case) -> None:
     put_text(ws, "A1", "Dim Sum funding: a CNH bond swapped into USD (covered interest parity)",
              TITLE)
     header(ws, 3, ["Quantity", "Value", "Note"])
+    same = f.usd_credit_spread is not None and f.cnh_credit_spread is not None
+    cnh = ("CNH bond yield c at the issuer's credit", "=fund_cnh_rate+fund_cnh_spread",
+           f.cnh_rate + (f.cnh_credit_spread or 0.0), BLACK,
+           "r_CNH + the issuer's CNH credit spread") if same else (
+        "CNH bond yield c", "=fund_cnh_yield", f.cnh_yield, GREEN, "")
+    usd = ("USD bond yield at the same credit", "=fund_usd_rate+fund_usd_spread",
+           f.usd_rate + (f.usd_credit_spread or 0.0), BLACK,
+           "r_USD + the same issuer's USD credit spread") if same else (
+        "USD bond yield (alternative)", "=fund_usd_bond_yield", f.usd_bond_yield, GREEN,
+        "another issuer's yield measures the credit gap, not the market")
     rows = [
-        ("CNH bond yield c", "=fund_cnh_yield", f.cnh_yield, GREEN, ""),
+        cnh,
         ("USD rate r_USD", "=fund_usd_rate", f.usd_rate, GREEN, "tenor-matched"),
         ("CNH rate r_CNH", "=fund_cnh_rate", f.cnh_rate, GREEN, "tenor-matched"),
         ("Cross-currency basis x", "=fund_basis", f.basis, GREEN,
          "negative: synthetic USD costs more than cash USD"),
-        ("USD bond yield (alternative)", "=fund_usd_bond_yield", f.usd_bond_yield, GREEN, ""),
-        ("Hedged USD cost of the Dim Sum bond", "=(1+B4)*(1+B5)/(1+B6+B7)-1", an.dimsum_cost,
+        usd,
+        ("Hedged USD cost of the Dim Sum bond", "=" + fx.cip_hedged_cost("B4", "B5", "B6", "B7"),
+         an.dimsum_cost,
          BOLD, "c_USD = (1+c)(1+r_USD)/(1+r_CNH+x) - 1 (CIP forward; the spot cancels)"),
         ("Saving against the USD bond", "=B8-B9", an.dimsum_saving, BOLD,
-         "positive: the Dim Sum route is cheaper"),
+         "positive: the Dim Sum route is cheaper; at the same credit about "
+         "(USD spread - CNH spread) + basis" if same else
+         "positive: the Dim Sum route is cheaper (NOT at the same credit: see the note)"),
     ]
     for i, (label, formula, value, font, note) in enumerate(rows):
         r = 4 + i
@@ -769,13 +845,12 @@ def _parity_sheet(p: Plan, case: Case) -> None:
                 "dc": "par_conversion_days"}[key]
         line(key, label, f"={name}", value, fmt, font=GREEN)
     carry = 1 + par.financing_rate * (par.settlement_days + par.conversion_days) / 365
-    line("m", "Carry factor m = 1 + r (ds + dc)/365", f"=1+{at['r']}*({at['ds']}+{at['dc']})/365",
-         carry, "0.000000")
-    line("upper", "Upper bound (HKEX rich)",
-         f"=(1+{at['c_aix']})*(1+{at['f']})*(1+{at['k']})*{at['m']}/(1-{at['c_hk']})-1",
+    line("m", "Carry factor m = 1 + r (ds + dc)/365",
+         "=" + fx.carry_factor(at["r"], at["ds"], at["dc"]), carry, "0.000000")
+    band = (at["c_aix"], at["f"], at["k"], at["m"], at["c_hk"])
+    line("upper", "Upper bound (HKEX rich)", "=" + fx.band_upper(*band),
          an.band_upper, "0.0000%", "(1+c_AIX)(1+f)(1+k)m/(1-c_HK) - 1")
-    line("lower", "Lower bound (AIX rich)",
-         f"=(1-{at['c_aix']})*(1-{at['f']})/((1+{at['c_hk']})*(1+{at['k']})*{at['m']})-1",
+    line("lower", "Lower bound (AIX rich)", "=" + fx.band_lower(*band),
          an.band_lower, "0.0000%", "(1-c_AIX)(1-f)/((1+c_HK)(1+k)m) - 1")
     line("band", "No-arbitrage band half-width", f"=MIN({at['upper']},-{at['lower']})", an.band,
          "0.0000%", "xl_corridor.parity.arbitrage_band (add-in: DUAL_ARB_BAND)", BOLD)
@@ -1021,7 +1096,7 @@ def _summary_sheet(p: Plan, case: Case) -> None:
          ev.breakeven_cost, "amount", "The most the dual listing may cost"),
         ("Capitalized compliance cost", "=compliance_cost", ev.compliance_cost, "amount", ""),
         ("Break-even Ke dual", "=breakeven_ke",
-         ev.breakeven_ke if ev.breakeven_ke is not None else NO_BREAKEVEN_KE, "rate",
+         ev.breakeven_ke if ev.breakeven_ke is not None else _no_breakeven(case), "rate",
          "Highest Ke dual at which Delta NPV = 0 (CashFlows sheet)"),
         ("Pre-production capital I_total", "=capex", ev.capex, "amount", ""),
         ("Recommended listing path", "=listing_path", ev.listing_path, "text", ""),
@@ -1038,7 +1113,7 @@ def _summary_sheet(p: Plan, case: Case) -> None:
     put_text(ws, f"A{r}", "Cash flows, compliance line items and premia are those of the case "
              "file; in the built-in example they are ILLUSTRATIVE assumptions, not forecasts.")
     put_text(ws, f"A{r + 1}", f"Country risk premia: Damodaran dataset dated "
-             f"{reference.damodaran().vintage}. Checks sheet: live formulas vs the engine.")
+             f"{p.evaluation.damodaran_vintage}. Checks sheet: live formulas vs the engine.")
 
     chart = BarChart()
     chart.type = "col"
@@ -1092,6 +1167,7 @@ def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
     _checks_sheet(p, case)
     rules.write_rules_sheet(wb)
     _summary_sheet(p, case)
+    drivers_block(p, wb["Summary"], case, 6)
     return p
 
 
