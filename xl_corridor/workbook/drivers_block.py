@@ -23,28 +23,29 @@ __all__ = ["drivers_block"]
 SNAPSHOT_NOTE = "Engine values for the build's inputs (snapshot)"
 
 
-def drivers_block(p: Any, ws: Worksheet, case: Case, top: int, col: int = 5) -> int:
-    """Write the block from row ``top`` at column ``col`` (E); return the last row used.
+def drivers_block(p: Any, ws: Worksheet, case: Case, top: int, col: int = 6) -> int:
+    """Write the block from row ``top`` at column ``col`` (F, after a spacer column E); return
+    the last row used.
     ``p`` is the report plan: every cell is written through it, with its value."""
     from openpyxl.utils.cell import get_column_letter
 
-    a, b, c = (get_column_letter(col + i) for i in range(3))
+    a, b = (get_column_letter(col + i) for i in range(2))
     units = case.deal.units
     put_text(ws, f"{a}{top}", "What drives the answer", BOLD)
     cut = premium_cut(case)
     rows = top + 1
     put_text(ws, f"{a}{rows}", "Premium cut: Ke single - Ke dual")
     p.formula(ws, f"{b}{rows}", "=ke_single-ke_dual", cut["cut"], "rate")
-    put_text(ws, f"{a}{rows + 1}", "Published range (cross-listing, total effect)")
+    put_text(ws, f"{a}{rows + 1}", "Published range (Hail & Leuz 2009, JFE 93: total effect "
+             "of a US cross-listing)")
     p.stamp(ws, f"{b}{rows + 1}", f"{cut['low']:.2%} to {cut['high']:.2%}")
-    put_text(ws, f"{c}{rows + 1}", str(cut["source"]))
     put_text(ws, f"{a}{rows + 2}", "Cut within the published range")
     p.formula(ws, f"{b}{rows + 2}",
               f'=IF(AND(ke_single-ke_dual>={cut["low"]}-1E-12,ke_single-ke_dual<='
               f'{cut["high"]}+1E-12),"within","OUTSIDE")',
               "within" if cut["within"] else "OUTSIDE", None)
     first = rows + 4
-    header(ws, first, [f"Delta NPV ({units}) if ...", "Value", ""], col=col)
+    header(ws, first, [f"Delta NPV ({units}) if ...", "Value"], col=col)
     lines = what_drives(case)
     for i, (label, value) in enumerate(lines):
         r = first + 1 + i
@@ -53,6 +54,7 @@ def drivers_block(p: Any, ws: Worksheet, case: Case, top: int, col: int = 5) -> 
     last = first + len(lines)
     p.formula(ws, f"{a}{last + 1}", f'=IF(inputs_edited,"{STALE}","{SNAPSHOT_NOTE}")',
               SNAPSHOT_NOTE, None)
-    ws.column_dimensions[a].width = 46
+    ws.column_dimensions[get_column_letter(col - 1)].width = 3
+    ws.column_dimensions[a].width = 84  # labels quote the choice in full: no wrapping
     ws.column_dimensions[b].width = 16
     return last + 1

@@ -599,14 +599,16 @@ def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None
              "reduction only moves Ke dual by their sum (lambda = 1 repeats its anti-diagonals).",
              NOTE)
     put_text(ws, f"B{top - 1}", "dLP \\ scale", BOLD)
-    # the scale axis' own inputs (blue), right of the grid
+    # the scale axis' ends (fixed), right of the grid
     scol_lo, scol_hi = get_column_letter(3 + n + 1), get_column_letter(3 + n + 2)
     put_text(ws, f"{scol_lo}{top - 2}", "Scale from", BOLD)
     put_text(ws, f"{scol_hi}{top - 2}", "Scale to", BOLD)
     for ref, value in ((f"{scol_lo}{top - 1}", SCALE_AXIS[0]), (f"{scol_hi}{top - 1}",
                                                                SCALE_AXIS[1])):
+        # a fixed display axis, not an input: inputs live on the Inputs sheet (one place a
+        # user edits, and the one the validator reads back)
         ws[ref] = value
-        ws[ref].font, ws[ref].fill, ws[ref].number_format = BLUE, INPUT_FILL, "0.00x"
+        ws[ref].number_format = "0.00x"
     define(p.wb, "sens_scale_lo", "Sensitivity", f"{scol_lo}{top - 1}")
     define(p.wb, "sens_scale_hi", "Sensitivity", f"{scol_hi}{top - 1}")
     lr = np.linspace(*sens.liquidity_reduction, n)
