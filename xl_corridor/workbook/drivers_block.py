@@ -54,7 +54,24 @@ def drivers_block(p: Any, ws: Worksheet, case: Case, top: int, col: int = 6) -> 
     last = first + len(lines)
     p.formula(ws, f"{a}{last + 1}", f'=IF(inputs_edited,"{STALE}","{SNAPSHOT_NOTE}")',
               SNAPSHOT_NOTE, None)
+    last = _warnings(p, ws, case, last + 3, a)
     ws.column_dimensions[get_column_letter(col - 1)].width = 3
     ws.column_dimensions[a].width = 84  # labels quote the choice in full: no wrapping
     ws.column_dimensions[b].width = 16
     return last + 1
+
+
+def _warnings(p: Any, ws: Worksheet, case: Case, top: int, col: str) -> int:
+    """The Warnings block: legal but implausible inputs (probable per-cent typos) and a
+    Damodaran vintage older than the valuation date allows; "None" when there are none. Their
+    wording quotes the inputs, so each line is a snapshot cell too."""
+    from xl_corridor.case import case_warnings
+
+    lines = list(case_warnings(case))
+    note = p.evaluation.damodaran_note
+    if note:
+        lines.append(f"Damodaran data: {note}")
+    put_text(ws, f"{col}{top}", "Warnings", BOLD)
+    for i, line in enumerate(lines or ["None: no input looks like a per-cent typo"]):
+        p.stamp(ws, f"{col}{top + 1 + i}", line)
+    return top + max(len(lines), 1)
