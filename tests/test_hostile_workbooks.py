@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from xl_corridor.case import CaseError, load_case
+from xl_corridor.limits import WORKBOOK_MAX_PARTS
 from xl_corridor.validate import safety as _safety
 from xl_corridor.workbook.report import build_report
 from xl_corridor.workbook.template import build_template
@@ -194,7 +195,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, s
     liar = _rezip(report, d / "size_lie.xlsx", lambda n, b: b)  # declares less than it holds
     _patch_central_sizes(liar, "xl/worksheets/sheet1.xml", file_size=100)
     cases["size_lie"] = (liar, "damaged")
-    many = {f"xl/media/p{i}.bin": b"x" for i in range(_safety.MAX_PARTS + 1)}
+    many = {f"xl/media/p{i}.bin": b"x" for i in range(WORKBOOK_MAX_PARTS + 1)}
     add("too_many_parts", _zip_of(many), "parts in the zip")
     # XML entity tricks
     add("entity_bomb_sheet", _rezip(report, d / "entity_bomb_sheet.xlsx", _with_doctype(

@@ -143,9 +143,12 @@ def _preflight(check: Callable[..., None], *args: Any) -> None:
 
 
 def _parse_toml(label: str, text: str) -> dict[str, Any]:
+    _preflight(_safety.check_case_text, label, text)  # bounded size and key depth first
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        raise CaseError(label, "", f"not valid TOML ({exc})") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits (int max_str_digits)
         raise CaseError(label, "", f"not valid TOML ({exc})") from None
     except RecursionError:  # tomllib recurses once per nesting level
         raise CaseError(label, "", "not valid TOML (arrays or tables nested too deeply)") from None

@@ -8,10 +8,9 @@ import numpy as np
 
 from xl_corridor.engine import _checks as ck
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.limits import COMPLIANCE_MAX_YEARS
 
 __all__ = ["compliance_cost", "growing_annuity_factor"]
-
-MAX_YEARS = 200
 
 
 def growing_annuity_factor(years: Any, discount_rate: Any, growth: Any = 0.0) -> Any:
@@ -50,7 +49,7 @@ def growing_annuity_factor(years: Any, discount_rate: Any, growth: Any = 0.0) ->
     >>> round(growing_annuity_factor(3, 0.10), 6)  # 1/1.1 + 1/1.21 + 1/1.331
     2.486852
     """
-    n = ck.whole("years", years, 0, MAX_YEARS, "a whole number of years")
+    n = ck.whole("years", years, 0, COMPLIANCE_MAX_YEARS, "a whole number of years")
     r = ck.rate("discount_rate", discount_rate)
     g = ck.rate("growth", growth)
     log_q = np.log1p(g) - np.log1p(r)

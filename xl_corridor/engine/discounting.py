@@ -26,6 +26,7 @@ __all__ = [
 _UNIQUE_THRESHOLD = 64
 # Excel's serial date range: 1 = 1900-01-01, 2958465 = 9999-12-31.
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+_FIRST_DATE_SERIAL = 2.0  # 1900-01-01 counted from _EXCEL_EPOCH
 _MAX_SERIAL = 2958465.0
 # breakeven_ke searches ke_dual down to this rate (-99%) on a grid of this step, then bisects.
 _KE_FLOOR = -0.99
@@ -129,8 +130,13 @@ def excel_serial(name: str, dates: Any) -> FloatArray:
         raw = raw.reshape(-1)
     if raw.ndim != 1 or raw.size == 0:
         raise CorridorInputError(name, "expected one row or one column of dates")
+    # The epoch 1899-12-30 makes serials right from 1900-03-01 (Excel counts a 1900-02-29 that
+    # never was); a date before 1900-01-01 would get serial 1 or less, which Excel has no date
+    # for, so a date is at least 1900-01-01 (serial 2 here) and a number at least 1.
+    first = np.ones(raw.size)
     if raw.dtype.kind == "M":
         serial = (raw.astype("datetime64[D]") - _EXCEL_EPOCH).astype(np.float64)
+        first[:] = _FIRST_DATE_SERIAL
     else:
         out = np.empty(raw.size)
         for i, item in enumerate(raw.tolist()):
@@ -138,6 +144,7 @@ def excel_serial(name: str, dates: Any) -> FloatArray:
                 item = item.date()
             if isinstance(item, dt.date):
                 out[i] = (np.datetime64(item, "D") - _EXCEL_EPOCH).astype(np.float64)
+                first[i] = _FIRST_DATE_SERIAL
             elif isinstance(item, (int, float)) and not isinstance(item, bool):
                 out[i] = float(item)
             else:
@@ -146,13 +153,14 @@ def excel_serial(name: str, dates: Any) -> FloatArray:
                     name, f"expected a date or an Excel date serial at item {i + 1}, got {shown}"
                 )
         serial = out
-    bad = ~np.isfinite(serial) | (serial < 1) | (serial > _MAX_SERIAL)
+    bad = ~np.isfinite(serial) | (serial < first) | (serial > _MAX_SERIAL)
     if bad.any():
         i = int(np.argmax(bad))
+        got = (str(_EXCEL_EPOCH + int(serial[i])) if first[i] == _FIRST_DATE_SERIAL
+               else f"{serial[i]:.10g}")
         raise CorridorInputError(
             name,
-            f"expected a date between 1900-01-01 and 9999-12-31 at item {i + 1}, "
-            f"got {serial[i]:.10g}",
+            f"expected a date between 1900-01-01 and 9999-12-31 at item {i + 1}, got {got}",
         )
     return np.floor(serial)
 
