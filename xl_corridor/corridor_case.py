@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, mode
 from xl_corridor.case import CaseError
 from xl_corridor.engine import corridor as co
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.validate import safety as _safety
 
 __all__ = ["CorridorCase", "CorridorRun", "SECTIONS", "load_corridor_case", "run_corridor_case",
            "is_corridor_case", "fcf_after_logistics"]
@@ -284,8 +285,12 @@ def load_corridor_case(source: str | Path | Mapping[str, Any]) -> CorridorCase:
             except (OSError, UnicodeDecodeError) as exc:
                 raise CaseError(label, "", f"cannot read the file ({exc})") from None
         try:
+            _safety.check_case_text(label, text)  # bounded size and key depth, before tomllib
+        except _safety.UnsafeInputError as exc:
+            raise CaseError(label, "", exc.problem) from None
+        try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, ValueError) as exc:  # ValueError: a 4,300-digit int
             raise CaseError(label, "", f"not valid TOML ({exc})") from None
         except RecursionError:
             raise CaseError(label, "", "not valid TOML (nested too deeply)") from None

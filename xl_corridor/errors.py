@@ -48,4 +48,4 @@ def show(value: object) -> str:
     return text
 
 
-_SHOW_MAX = 120
+_SHOW_MAX = 200

@@ -45,6 +45,8 @@ def find_soffice() -> str | None:
 def recalculate(paths: Sequence[Path], out_dir: Path, *, timeout: float = 300.0) -> list[Path]:
     """Recalculate ``paths`` with one LibreOffice process; return the re-saved copies.
 
+    ``$XL_CORRIDOR_SOFFICE_TIMEOUT`` (seconds), if set, replaces ``timeout``.
+
     Inputs are copied under neutral names first (LibreOffice names outputs after inputs, so two
     ``report.xlsx`` from different folders would collide). The outputs land in ``out_dir`` in
     the order of ``paths``.
@@ -52,7 +54,7 @@ def recalculate(paths: Sequence[Path], out_dir: Path, *, timeout: float = 300.0)
     Raises
     ------
     LibreOfficeError
-        If soffice is not installed, times out, or did not write an output.
+        If soffice is not installed or cannot be run, times out, or did not write an output.
     """
     soffice = find_soffice()
     if soffice is None:
@@ -75,11 +77,17 @@ def recalculate(paths: Sequence[Path], out_dir: Path, *, timeout: float = 300.0)
                "--norestore", "--nolockcheck", "--nodefault", "--nofirststartwizard",
                "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out_dir),
                *map(str, inputs)]
+        timeout = float(os.environ.get("XL_CORRIDOR_SOFFICE_TIMEOUT") or timeout)
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                                   check=False)
         except subprocess.TimeoutExpired:
-            raise LibreOfficeError(f"LibreOffice did not finish within {timeout:.0f} s") from None
+            raise LibreOfficeError(f"LibreOffice ({soffice}) did not finish within "
+                                   f"{timeout:.0f} s") from None
+        except OSError as exc:  # missing, not executable, not a program
+            raise LibreOfficeError(f"cannot run LibreOffice at {soffice} ({exc.strerror or exc});"
+                                   " install LibreOffice or point XL_CORRIDOR_SOFFICE at its "
+                                   "soffice") from None
         outputs = [out_dir / p.name for p in inputs]
         missing = [str(paths[i]) for i, p in enumerate(outputs) if not p.is_file()]
         if missing:

@@ -162,10 +162,11 @@ def check_case_file(path: str | os.PathLike[str]) -> None:
     if b"\x00" in data:
         raise UnsafeInputError(p, "is a binary file, not a TOML case file")
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UnsafeInputError(p, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
                                   f"{exc.start}); TOML case files must be UTF-8") from None
+    check_case_text(str(p), text)
 
 
 _EXTERNAL_TARGET = re.compile(rb"<(?:[\w.-]+:)?Relationship\b[^>]*TargetMode\s*=\s*[\"']External"

@@ -264,8 +264,9 @@ def _structure(job: _Job) -> str:
     try:
         try:
             case = load_case(workbook_case_dict(str(job.path), wb))
-        except CaseError as exc:
-            job.failures.append(Failure("Inputs", "valid inputs", str(exc), "inputs rejected"))
+        except CaseError as exc:  # each problem without the file name the line starts with
+            shown = "; ".join(f"{f}: {p}" if f else p for f, p in exc.problems)
+            job.failures.append(Failure("Inputs", "valid inputs", shown, "inputs rejected"))
             return ""
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
             return (f"{job.path}: the Inputs sheet cannot be read ({type(exc).__name__}: "
