@@ -53,8 +53,9 @@ WORKBOOK_RATIO_GRACE_BYTES = 100 * 1024
 #: Cells (``<c>`` elements) over all sheets: 200,000 load in openpyxl in 1.9 s / 112 MB
 #: (500,000: 5 s / 220 MB).
 WORKBOOK_MAX_CELLS = 200_000
-#: Row elements (``<row>``) over all sheets, with or without cells: openpyxl keeps a row
-#: dimension for each (a sheet of 700,000 empty rows took 40 s).
+#: Row elements (``<row>``) over all sheets, with or without cells. With the area bound below
+#: a sheet of 700,000 empty rows is refused before openpyxl, ``formulas`` or LibreOffice walks
+#: it (measured: a template with 50,000 empty rows validates in 3.8 s / 184 MB).
 WORKBOOK_MAX_ROWS = 100_000
 #: Cells one area may span: a sheet's used range (rows x columns), one defined name, the ranges
 #: one formula refers to, and all merged (or all hyperlinked) ranges of one sheet together.

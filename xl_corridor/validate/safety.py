@@ -369,6 +369,8 @@ class _PartScan:
         self._cell_ref = ""
         self._carry = b""
         self._decoder: Any = None
+        self._utf8: Any = None  # checks that a part without a UTF-16 mark is UTF-8
+        self._read = 0
         self._started = False
         self._declared = False
 
@@ -388,14 +390,28 @@ class _PartScan:
                 self._decoder = codecs.getincrementaldecoder("utf-16-le")("replace")
             elif head[:2] == b"\x00<":
                 self._decoder = codecs.getincrementaldecoder("utf-16-be")("replace")
+            elif self.name.lower().endswith((".xml", ".rels")):  # not images and the like
+                self._utf8 = codecs.getincrementaldecoder("utf-8")("strict")
         data = self._decoder.decode(raw).encode("utf-8") if self._decoder else raw
         if not self._declared:
             self._declared = True
             enc = _ENCODING.match(data.lstrip(codecs.BOM_UTF8))
-            if enc and enc.group(1).lower().replace(b"_", b"-") not in (
+            name = enc.group(1).lower().replace(b"_", b"-") if enc else b""
+            if enc and name not in (
                     b"utf-8", b"utf8", b"utf-16", b"utf16", b"utf-16le", b"utf-16be"):
                 raise self._fail(f"XML declares encoding {enc.group(1).decode()!r}; only UTF-8 "
                                  "or UTF-16 are allowed (ECMA-376 Part 2, M1.17)")
+            if self._decoder is not None and name in (b"utf-8", b"utf8"):
+                raise self._fail("XML declares UTF-8 but is UTF-16")
+        if self._utf8 is not None:
+            try:
+                self._utf8.decode(raw)
+            except UnicodeDecodeError as exc:
+                raise self._fail(f"XML that is neither UTF-8 nor UTF-16 (byte "
+                                 f"0x{raw[exc.start]:02x} at offset {self._read + exc.start:,}); "
+                                 "only UTF-8 or UTF-16 are allowed (ECMA-376 Part 2, "
+                                 "M1.17)") from None
+        self._read += len(raw)
         buf = self._carry + data
         cut = buf.rfind(b"<")  # everything before the last tag's start is complete tags/text
         if cut < 0:

@@ -264,9 +264,9 @@ def _structure(job: _Job) -> str:
     try:
         try:
             case = load_case(workbook_case_dict(str(job.path), wb))
-        except CaseError as exc:  # each problem without the file name the line starts with
-            shown = "; ".join(f"{f}: {p}" if f else p for f, p in exc.problems)
-            job.failures.append(Failure("Inputs", "valid inputs", shown, "inputs rejected"))
+        except CaseError as exc:
+            job.failures.append(Failure("Inputs", "valid inputs", _problems(exc),
+                                        "inputs rejected"))
             return ""
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
             return (f"{job.path}: the Inputs sheet cannot be read ({type(exc).__name__}: "
@@ -291,6 +291,11 @@ def _structure(job: _Job) -> str:
         wb.close()
     _check_cached(job)
     return ""
+
+
+def _problems(exc: CaseError) -> str:
+    """A CaseError's problems without the file name (the line already starts with it)."""
+    return "; ".join(f"{f}: {p}" if f else p for f, p in exc.problems)
 
 
 def _check_cached(job: _Job) -> None:
@@ -495,7 +500,8 @@ def _validate_template(job: _Job) -> ValidationResult:
         case = load_case(job.path)
     except CaseError as exc:
         return ValidationResult(job.path, "template", "failed",
-                                (Failure("Inputs", "valid inputs", str(exc), "inputs rejected"),))
+                                (Failure("Inputs", "valid inputs", _problems(exc),
+                                         "inputs rejected"),))
     ev = evaluate(case)
     udf_errors: dict[str, str] = {}
     _register_udfs(udf_errors)
