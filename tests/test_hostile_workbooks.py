@@ -37,7 +37,7 @@ MAX_RSS_MB = 500.0
 # One child per file runs `validate` and `report` through the CLI's main(), times each and
 # prints its own peak RSS (KiB on Linux). Any exception escaping main() is recorded as a crash.
 _MEASURE = """
-import contextlib, io, json, resource, sys, time, traceback
+import contextlib, io, json, sys, time, traceback
 t0 = time.perf_counter()
 from xl_corridor.cli import main
 runs = []
@@ -51,7 +51,9 @@ for args in json.loads(sys.argv[1]):
             err.write(traceback.format_exc())
     runs.append([code, err.getvalue(), time.perf_counter() - t0])
     t0 = time.perf_counter()
-print(json.dumps({"runs": runs, "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+# VmHWM: this process's own peak (ru_maxrss would include the parent's, inherited at fork)
+hwm = next(int(ln.split()[1]) for ln in open("/proc/self/status") if ln.startswith("VmHWM"))
+print(json.dumps({"runs": runs, "rss_kib": hwm}))
 """
 
 BILLION_LAUGHS = (

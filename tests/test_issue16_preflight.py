@@ -119,6 +119,27 @@ def test_tampered_template_read_as_a_case_is_refused(pristine: Path, tmp_path: P
     assert not out.exists()
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_non_regular_inputs_are_refused_unopened(tmp_path: Path, kind: str, capsys) -> None:
+    if kind == "fifo":
+        path = tmp_path / "f.xlsx"
+        os.mkfifo(path)
+    elif kind == "device":
+        path = Path("/dev/zero")
+    else:
+        path = tmp_path / "d.xlsx"
+        path.mkdir()
+    start = time.monotonic()
+    assert main(["validate", str(path)]) == 2
+    _one_line(capsys, path, "not a regular file|is a directory")
+    toml = tmp_path / "case.toml"
+    if kind == "fifo":
+        os.mkfifo(toml)
+        assert main(["report", str(toml), "--out", str(tmp_path / "o.xlsx")]) == 2
+        _one_line(capsys, toml, "not a regular file")
+    assert time.monotonic() - start < MAX_SECONDS
+
+
 def test_a_formula_split_across_chunks_is_still_seen() -> None:
     """The scan reads parts in 1 MiB chunks; a formula or a defined name cut anywhere by a
     chunk boundary is kept whole (a naive scan of each chunk would miss SUM(A:A))."""
@@ -130,6 +151,18 @@ def test_a_formula_split_across_chunks_is_still_seen() -> None:
             scan.feed(xml[:cut])
             scan.feed(xml[cut:])
             scan.finish()
+
+
+@pytest.mark.parametrize("piece", [1_000, 70_000, 100_000, 1 << 20])
+def test_a_defined_name_longer_than_the_carry_is_refused(piece: int) -> None:
+    """A defined name of 120,000 characters, fed in pieces: never lost with a dropped tag."""
+    xml = (b'<workbook><definedNames><definedName name="x">' + b"A1," * 40_000
+           + b"A1</definedName></definedNames></workbook>")
+    scan = safety._PartScan("f.xlsx", "xl/workbook.xml")
+    with pytest.raises(safety.UnsafeInputError, match="defined name"):
+        for i in range(0, len(xml), piece):
+            scan.feed(xml[i:i + piece])
+        scan.finish()
 
 
 def test_a_text_range_in_a_formula_is_not_a_reference() -> None:

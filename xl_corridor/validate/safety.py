@@ -417,11 +417,13 @@ class _PartScan:
         if cut < 0:
             cut = 0
         opened = None
-        for opened in _TEXT_OPEN.finditer(buf, 0, cut):  # noqa: B007  (the last one)
+        for opened in _TEXT_OPEN.finditer(buf):  # noqa: B007  (the last one)
             pass
         if opened is not None and not opened.group(0).endswith(b"/>") and not re.search(
-                rb"</(?:[\w.-]+:)?" + opened.group(1) + rb">", buf[opened.end():cut]):
-            cut = opened.start()  # keep an unfinished formula or defined name whole
+                rb"</(?:[\w.-]+:)?" + opened.group(1) + rb">", buf[opened.end():max(cut, 0)]):
+            # a formula or defined name not closed before the cut is kept whole, for the next
+            # chunk (its text can be longer than the carry: then it is too long)
+            cut = min(cut, opened.start())
         body, rest = buf[:cut], buf[cut:]
         if len(rest) > _CARRY:
             if opened is not None and cut == opened.start():
@@ -559,9 +561,13 @@ def check_workbook(path: str | os.PathLike[str]) -> None:
     most 200:1 for parts over 100 KB; the zip is not itself encrypted; [Content_Types].xml,
     _rels/.rels and xl/workbook.xml exist. Then every part is decompressed in 1 MiB chunks
     (the declared sizes bound what is inflated; the CRC is verified), and its XML is scanned:
-    no DOCTYPE or ENTITY declaration, UTF-8 or UTF-16 only, at most 200,000 cells in all, no
-    sheet or defined name spanning more than 500,000 cells; every part that
-    xl/_rels/workbook.xml.rels names exists.
+    no DOCTYPE or ENTITY declaration, UTF-8 or UTF-16 only; in all at most 200,000 cells,
+    100,000 rows, 10,000 merged ranges, 10,000 hyperlinks, 1,000 defined names of 262,144
+    characters; no formula or defined name longer than 8,192 characters; no sheet's used range,
+    defined name, formula's ranges, or a sheet's merged or hyperlinked ranges together spanning
+    more than 500,000 cells (:mod:`xl_corridor.limits`); every part that
+    xl/_rels/workbook.xml.rels names exists. Time and memory are bounded by the part sizes:
+    the scan keeps at most one chunk and 64 KiB of carry.
 
     Raises
     ------
