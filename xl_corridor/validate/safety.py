@@ -19,6 +19,7 @@ whose ``str()`` is ``"FILE: problem"`` (or ``"FILE: field: problem"``).
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import posixpath
 import re
@@ -301,14 +302,15 @@ _ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)"
 # Elements whose TEXT is a reference or formula: a cell formula (<f>, also in charts as
 # <c:f>) and a defined name. The scan keeps each whole, across chunk boundaries.
 _TEXT_OPEN = re.compile(_P + rb"(f|definedName)\b([^>]*)>")
-_CELL_OR_TEXT = re.compile(  # group 1: a cell's reference; 2-4: a text element, its attributes
-    _P + rb"c\s[^>]*?\br\s*=\s*[\"']([A-Za-z$]{1,5}[0-9$]{1,9})|"
-    + _P + rb"(f|definedName)\b([^>]*?)(?:/>|>([^<]*)</(?:[\w.-]+:)?\2>)")
+_TEXT_ELEMENT = re.compile(  # groups: the element, its attributes, its text
+    _P + rb"(f|definedName)\b([^>]*?)(?:/>|>([^<]*)</(?:[\w.-]+:)?\1>)")
+_CELL_AT = re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*?\br\s*=\s*[\"']([A-Za-z$]{1,5}[0-9$]{1,9})")
 _AREA = re.compile(r"(\$?[A-Za-z]{1,3})?(\$?[0-9]{1,8})?:(\$?[A-Za-z]{1,3})?(\$?[0-9]{1,8})?")
 _STRING_LITERAL = re.compile(r'"[^"]*"')
 _XML_ESCAPE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
 
 
+@functools.lru_cache(maxsize=4096)
 def _col_number(letters: bytes | str) -> int:
     n = 0
     for ch in letters.upper() if isinstance(letters, str) else letters.decode().upper():
@@ -366,7 +368,7 @@ class _PartScan:
         self.max_col = 0
         self.merge_area = 0
         self.link_area = 0
-        self._cell_ref = ""
+        self._last_cell = ""  # the last cell opened in the previous chunks
         self._carry = b""
         self._decoder: Any = None
         self._utf8: Any = None  # checks that a part without a UTF-16 mark is UTF-8
@@ -461,7 +463,7 @@ class _PartScan:
             self.max_row = max(self.max_row, int(row))
         for row in _ROW_REF.findall(body):
             self.max_row = max(self.max_row, int(row))
-        for ref in _DIMENSION.findall(body):
+        for ref in _DIMENSION.findall(body) if b"dimension" in body else ():
             area = _span(ref.decode("ascii", "replace"))
             if area > WORKBOOK_MAX_AREA_CELLS:
                 raise self._fail(f"sheet declares a used range {ref.decode(errors='replace')} "
@@ -481,6 +483,8 @@ class _PartScan:
         t = self.totals
         for what, pattern, limit in (("merged range", _MERGE, WORKBOOK_MAX_MERGES),
                                      ("hyperlink", _HYPERLINK, WORKBOOK_MAX_HYPERLINKS)):
+            if (b"mergeCell" if what == "merged range" else b"hyperlink") not in body:
+                continue  # most parts have neither: skip the regular expression
             for attrs in pattern.findall(body):
                 ref = _REF_ATTR.search(attrs)
                 area = _span(ref.group(1).decode("ascii", "replace")) if ref else 0
@@ -500,15 +504,22 @@ class _PartScan:
                     raise self._fail(f"{what}s cover {total:,} cells (the last: {shown}); at "
                                      f"most {WORKBOOK_MAX_AREA_CELLS:,} cells are supported")
 
+    @staticmethod
+    def _cell_before(body: bytes, end: int) -> str:
+        """The reference of the last cell opened in ``body`` before ``end`` ("" if none)."""
+        cell = _CELL_AT.match(body, max(body.rfind(b"<c ", 0, end), 0))
+        return cell.group(1).decode("ascii").replace("$", "") if cell else ""
+
     def _texts(self, body: bytes) -> None:
         """Formulas and defined names: length, and the cells their references span."""
+        self._texts_in(body)
+        self._last_cell = self._cell_before(body, len(body)) or self._last_cell
+
+    def _texts_in(self, body: bytes) -> None:
         t = self.totals
-        for m in _CELL_OR_TEXT.finditer(body):
-            if m.group(1) is not None:
-                self._cell_ref = m.group(1).decode("ascii", "replace").replace("$", "")
-                continue
-            kind, attrs, raw = m.group(2), m.group(3), m.group(4) or b""
-            text = _unescape(raw)
+        for m in _TEXT_ELEMENT.finditer(body):
+            kind, attrs, raw = m.group(1), m.group(2), m.group(3) or b""
+            text = _unescape(raw) if b"&" in raw else raw.decode("utf-8", "replace")
             if kind == b"definedName":
                 t.names += 1
                 t.name_chars += len(text)
@@ -521,14 +532,20 @@ class _PartScan:
                     raise self._fail(f"defined names of more than {WORKBOOK_MAX_NAME_CHARS:,} "
                                      "characters in all")
             else:
-                where = f"formula in cell {self._cell_ref}" if self._cell_ref else "a formula"
+                where = "a formula"  # named with its cell below, if it is refused
                 ref = _REF_ATTR.search(attrs)  # a shared or array formula's range
                 if ref:
                     text = f"{text},{ref.group(1).decode('ascii', 'replace')}"
+            area = _span(text) if ":" in text else 0  # single cells: at most 8,192 characters
+            if len(text) <= EXCEL_MAX_FORMULA_CHARS and area <= WORKBOOK_MAX_AREA_CELLS:
+                continue
+            if kind == b"f":
+                cell = self._cell_before(body, m.start()) or self._last_cell
+                if cell:
+                    where = f"formula in cell {cell}"
             if len(text) > EXCEL_MAX_FORMULA_CHARS:
                 raise self._fail(f"{where} has {len(text):,} characters; at most "
                                  f"{EXCEL_MAX_FORMULA_CHARS:,} (Excel's limit for a formula)")
-            area = _span(text)
             if area > WORKBOOK_MAX_AREA_CELLS:
                 raise self._fail(f"{where} refers to {area:,} cells ({text.strip()[:60]}); at "
                                  f"most {WORKBOOK_MAX_AREA_CELLS:,} are supported")
