@@ -47,6 +47,11 @@ VALID = {
         one_off=5.0,
         fx_rates=[[1.0], [7.78]],
         tax_rate=0.2,
+        incremental=[[True], [False]],
+        cost_basis="today",
+        listing_expenses=10.0,
+        include_listing_expenses=False,
+        terminal_growth=0.02,
     ),
     "CORRIDOR_CRP": dict(default_spread=0.017915, relative_volatility=1.298047),
     "CORRIDOR_KE_FX": dict(ke=0.12, inflation_local=0.08, inflation_base=0.025),
@@ -166,6 +171,8 @@ VALID = {
 VALID["DUAL_LIST_TIMING"] = dict(VALID["DUAL_WAIT_VALUE"])
 
 OPTIONAL = {
+    "listing_expenses",
+    "terminal_growth",
     "country_exposure",
     "timing",
     "growth",
@@ -201,6 +208,7 @@ OPTIONAL = {
     "steps",
 }
 RATES = {
+    "terminal_growth",
     "rf",
     "ke_dual",
     "ke_single",
@@ -268,9 +276,11 @@ PREMIA = {
 }
 INFLATION = {"inflation_local", "inflation_base"}
 SERIES = {"cash_flows", "fcf", "debt_weights", "debt_costs"}
+FLAGS = {"incremental", "include_listing_expenses"}
 LINE_ITEMS = {"annual_costs", "exploration", "feasibility", "infrastructure", "regulatory"}
 TEXT = {"timing", "reporting_code", "resource_category", "dfs_complete"}
 NONNEGATIVE = {
+    "listing_expenses",
     "compliance_cost",
     "one_off",
     "annual_costs",
@@ -409,7 +419,16 @@ def text_cases(name):
 def all_cases():
     for fname, valid in VALID.items():
         for arg in valid:
-            if arg in SERIES:
+            if arg in FLAGS:
+                cases = {"number": 5.0, "text": "abc", "error": "#N/A", "nan": math.nan,
+                         "ragged": [[True, False], [True]], "3-d": np.zeros((2, 2, 2)),
+                         "empty-range": []}
+                if arg == "incremental":
+                    cases["wrong-count"] = [[True], [False], [True]]
+            elif arg == "cost_basis":
+                cases = {"number": 5.0, "error": "#N/A", "unknown-word": "tomorrow",
+                         "bool": True, "range": [["today", "today"]]}
+            elif arg in SERIES:
                 cases = series_cases()
             elif arg in TEXT:
                 cases = text_cases(arg)

@@ -291,6 +291,7 @@ def test_hostile_workbook_count(hostile) -> None:
     assert len(hostile) == 26
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["validate", "report"])
 def test_hostile_workbooks_refused(hostile, outcomes, command: str) -> None:
     results, out = outcomes

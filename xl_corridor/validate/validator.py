@@ -20,8 +20,6 @@ import importlib.util
 import io
 import math
 import re
-import shutil
-import tempfile
 import types
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,7 +29,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from xl_corridor.case import CaseError, evaluate, load_case
-from xl_corridor.errors import show
+from xl_corridor.errors import CorridorInputError, show
 from xl_corridor.validate import libreoffice as _lo
 from xl_corridor.validate import safety as _safety
 from xl_corridor.validate import structure as _structure_mod
@@ -109,7 +107,8 @@ def validate_workbook(path: str | Path) -> ValidationResult:
 
 
 def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
-    """Validate many workbooks; all reports are recalculated by ONE LibreOffice process.
+    """Validate many workbooks; reports are recalculated by warm LibreOffice processes (one per
+    core, started once, while the reports are read) that share the batch.
 
     Returns
     -------
@@ -125,11 +124,19 @@ def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
     xl_corridor.validate.libreoffice.LibreOfficeError
         If reports are given and LibreOffice is missing or fails.
     """
+    paths = list(paths)
+    with _lo.Session(len(paths)) as lo:  # killed, with its temporary files, on every exit
+        return _validate_all(paths, lo)
+
+
+def _validate_all(paths: Sequence[str | Path], lo: _lo.Session) -> list[ValidationResult]:
     results: dict[int, ValidationResult] = {}
     reports: list[tuple[int, _Job]] = []
     for i, raw in enumerate(paths):
         job = _Job(Path(raw))
         problem = _preflight(job) or _classify(job)
+        if not problem and job.kind != "template":
+            lo.start()  # LibreOffice warms up while the report is read
         if not problem:
             problem = _structure(job)
         if not problem and job.kind == "template":
@@ -141,7 +148,7 @@ def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
         else:
             reports.append((i, job))
     if reports:
-        _recalculate_reports([job for _, job in reports])
+        _recalculate_reports([job for _, job in reports], lo)
         for i, job in reports:
             status: Status = "failed" if job.failures else "valid"
             results[i] = ValidationResult(job.path, job.kind, status,
@@ -219,11 +226,19 @@ def _template_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
 @functools.cache
 def _register_builtin() -> None:
     from xl_corridor.workbook.marks import REPORT_KIND, TEMPLATE_KIND
+    from xl_corridor.workbook.portfolio import (
+        PORTFOLIO_KIND,
+        portfolio_expected,
+        portfolio_results,
+    )
 
     _structure_mod.register(_structure_mod.WorkbookKind("report", REPORT_KIND,
                                                         _report_expected))
     _structure_mod.register(_structure_mod.WorkbookKind("template", TEMPLATE_KIND,
                                                         _template_expected))
+    _structure_mod.register(_structure_mod.WorkbookKind(
+        "portfolio", PORTFOLIO_KIND, portfolio_expected,
+        inputs=lambda label, wb: portfolio_results(wb)))
 
 
 def _structure_kinds() -> dict[str, _structure_mod.WorkbookKind]:
@@ -263,8 +278,9 @@ def _structure(job: _Job) -> str:
         return f"{job.path}: cannot be opened as a workbook ({type(exc).__name__}: {exc})"
     try:
         try:
-            case = load_case(workbook_case_dict(str(job.path), wb))
-        except CaseError as exc:
+            case = (kind.inputs(str(job.path), wb) if kind.inputs is not None
+                    else load_case(workbook_case_dict(str(job.path), wb)))
+        except CorridorInputError as exc:
             job.failures.append(Failure("Inputs", "valid inputs", _problems(exc),
                                         "inputs rejected"))
             return ""
@@ -293,8 +309,10 @@ def _structure(job: _Job) -> str:
     return ""
 
 
-def _problems(exc: CaseError) -> str:
+def _problems(exc: CorridorInputError) -> str:
     """A CaseError's problems without the file name (the line already starts with it)."""
+    if not isinstance(exc, CaseError):
+        return str(exc)
     return "; ".join(f"{f}: {p}" if f else p for f, p in exc.problems)
 
 
@@ -330,39 +348,33 @@ def _check_cached(job: _Job) -> None:
         wb.close()
 
 
-def _recalculate_reports(jobs: Sequence[_Job]) -> None:
-    from openpyxl import load_workbook
-    from openpyxl.utils.datetime import to_excel
-
+def _recalculate_reports(jobs: Sequence[_Job], lo: _lo.Session) -> None:
     todo = [j for j in jobs if j.plan is not None]
     if not todo:
         return
-    out = Path(tempfile.mkdtemp(prefix="xl-corridor-recalc-"))
-    try:
-        files = _lo.recalculate([j.path for j in todo], out)
-        for job, file in zip(todo, files, strict=True):
-            wb = load_workbook(file, data_only=True)
-            for sheet in job.plan.wb.sheetnames:  # workbook order: the Summary first
-                cells = job.plan.cached.get(sheet, {})
-                ws = wb[sheet]
-                for ref, expected in cells.items():
-                    if expected is None or f"{sheet}!{ref}" in job.skip:
-                        continue
-                    job.checked += 1
-                    got = ws[ref].value
-                    if isinstance(got, dt.datetime | dt.date):  # date-formatted: compare serials
-                        got = float(to_excel(got))
-                    loose = sheet == "Checks" and ref.startswith("D")
-                    if isinstance(got, str) and got.startswith("#") and got != expected:
-                        job.failures.append(Failure(f"{sheet}!{ref}", expected, got,
-                                                    "formula evaluates to an error"))
-                    elif not _close(got, expected, loose):
-                        job.failures.append(Failure(f"{sheet}!{ref}", expected, got,
-                                                    "recalculated value differs from the "
-                                                    "engine"))
-            wb.close()
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
+    wanted = [{sheet: [ref for ref, v in cells.items() if v is not None]
+               for sheet, cells in j.plan.cached.items()} for j in todo]
+    recalculated = lo.values([j.path for j in todo], wanted)  # warm LibreOffice, in parallel
+    for job, values in zip(todo, recalculated, strict=True):
+        for sheet in job.plan.wb.sheetnames:  # workbook order: the Summary first
+            cells = job.plan.cached.get(sheet, {})
+            for ref, expected in cells.items():
+                if expected is None or f"{sheet}!{ref}" in job.skip:
+                    continue
+                job.checked += 1
+                got = values[sheet][ref]
+                if isinstance(got, dt.datetime | dt.date):  # date-formatted: compare serials
+                    from openpyxl.utils.datetime import to_excel
+
+                    got = float(to_excel(got))
+                loose = sheet == "Checks" and ref.startswith("D")
+                if isinstance(got, str) and got.startswith("#") and got != expected:
+                    job.failures.append(Failure(f"{sheet}!{ref}", expected, got,
+                                                "formula evaluates to an error"))
+                elif not _close(got, expected, loose):
+                    job.failures.append(Failure(f"{sheet}!{ref}", expected, got,
+                                                "recalculated value differs from the "
+                                                "engine"))
 
 
 # --- templates ----------------------------------------------------------------------------------
@@ -492,6 +504,7 @@ def _validate_template(job: _Job) -> ValidationResult:
         MODEL_ROWS,
         NO_BREAKEVEN_KE,
         PREMIA_TOP,
+        VALUATION_ROWS,
     )
 
     if job.expected is None:  # the inputs were rejected
@@ -523,6 +536,10 @@ def _validate_template(job: _Job) -> ValidationResult:
     expected_errors = (
         {f"MODEL!C{r['breakeven_ke']}", f"MODEL!D{r['breakeven_ke']}"} if no_root else set()
     )
+    an = analyze(case, ev)
+    if an.valuation is not None and an.valuation.critical_mass is None:
+        # no project size pays: DUAL_CRITICAL_MASS_CF names the reason, the check says so
+        expected_errors.add(f"MODEL!C{VALUATION_ROWS['critical_mass']}")
     for ref, v in cells.items():
         checked += 1
         if isinstance(v, XlError) and ref.upper() not in expected_errors:
@@ -540,7 +557,6 @@ def _validate_template(job: _Job) -> ValidationResult:
     for i in range(GRID_STEPS):
         for j in range(GRID_STEPS):
             expected[f"{chr(ord('C') + j)}{GRID_TOP + i}"] = ev.sens_grid[i][j]
-    an = analyze(case, ev)
     for key, value in (("arb_band", an.band), ("dimsum_cost", an.dimsum_cost),
                        ("dimsum_saving", an.dimsum_saving)):
         if value is not None:
@@ -550,6 +566,18 @@ def _validate_template(job: _Job) -> ValidationResult:
             expected[f"{chr(ord('C') + j)}{PREMIA_TOP + i}"] = value
     for row in CHECK_ROWS:
         expected[f"E{row}"] = True
+    val = an.valuation
+    if val is not None and case.valuation is not None:  # the valuation block (issue 15)
+        v = VALUATION_ROWS
+        for key, value in (("npv_per_share", val.per_share), ("npv_to_mcap", val.to_mcap),
+                           ("price_uplift", val.uplift), ("dilution", val.offer.dilution),
+                           ("money_left", val.offer.money_left),
+                           ("critical_mass", val.critical_mass),
+                           ("wait_value", val.timing.difference)):
+            if value is not None:
+                expected[f"C{v[key]}"] = value
+        expected[f"D{v['timing']}"] = val.timing.timing
+        expected.update({f"E{row}": True for row in v.values()})
     if no_root:
         expected[f"E{r['breakeven_ke']}"] = NO_BREAKEVEN_KE
         got = cells.get(f"MODEL!C{r['breakeven_ke']}")

@@ -32,7 +32,15 @@ __all__ = [
     "band_upper",
     "band_lower",
     "newton_step",
+    "path_code_of",
+    "text_check",
+    "udf_check",
+    "ADDIN_NOT_LOADED",
     "capitalized_cost",
+    "critical_mass",
+    "npv_per_share",
+    "price_uplift",
+    "money_left",
 ]
 
 #: Exponent shift of a period's cash flow: end 0, mid 0.5, begin 1 (:func:`engine.discounting.npv`).
@@ -94,6 +102,32 @@ def band_upper(c_aix: str, fx: str, fee: str, carry: str, c_hk: str) -> str:
 def band_lower(c_aix: str, fx: str, fee: str, carry: str, c_hk: str) -> str:
     """Lower no-arbitrage bound of the parity gap (:func:`engine.parity.arbitrage_bounds`)."""
     return f"(1-{c_aix})*(1-{fx})/((1+{c_hk})*(1+{fee})*{carry})-1"
+
+
+def udf_check(udf: str, native: str, *, no_root: str | None = None) -> str:
+    """The check cell beside a UDF result: TRUE or FALSE when the UDF returned a number, and
+    otherwise words, never an answer. An error #NAME? (ERROR.TYPE 5) means the add-in is not
+    loaded; any other error (or, with ``no_root``, the UDF's own "no solution" error) is named;
+    text in a number's place is the classic add-in's refusal message."""
+    error = excel_text(no_root) if no_root is not None else '"UDF error: see the UDF cell"'
+    return (f'IF(ISERROR({udf}),IF(ERROR.TYPE({udf})=5,"{ADDIN_NOT_LOADED}",{error}),'
+            f'IF(ISNUMBER({udf}),{check(udf, native)},"refused: see the UDF cell"))')
+
+
+def text_check(udf: str, native: str) -> str:
+    """The check beside a UDF returning text: equal to the native text, or words."""
+    return (f'IF(ISERROR({udf}),IF(ERROR.TYPE({udf})=5,"{ADDIN_NOT_LOADED}",'
+            f'"UDF error: see the UDF cell"),EXACT({udf},{native}))')
+
+
+def path_code_of(reason: str) -> str:
+    """The code of a ``CODE: reason`` text (LISTING_PATH's result); the text itself if it has
+    no colon, which :func:`decision` then reports as not recognised."""
+    return f'IFERROR(LEFT({reason},FIND(":",{reason})-1),{reason})'
+
+
+#: What a check cell says when the xl-corridor add-in is not loaded (UDF cells show #NAME?).
+ADDIN_NOT_LOADED = "add-in not loaded"
 
 
 def newton_step(rate: str, flows: str, exponents: str, target: str) -> str:
@@ -159,7 +193,7 @@ def decision(delta: str, path: str) -> str:
     positive but HKEX must wait; DO NOT PROCEED otherwise. A Delta NPV that is not a number
     (an error, or the classic add-in's message text) never reads as an answer."""
     rules = listing.path_rules()
-    wait = excel_text("")
+    wait = excel_text("NO ANSWER: the listing path is not recognised")
     for code in listing.PATH_CODES:
         if code != "DUAL_ELIGIBLE":
             text = listing.DECISION_WAIT + rules[code]["advice"]
@@ -168,3 +202,29 @@ def decision(delta: str, path: str) -> str:
             f'IF({delta}<=0,"{listing.DECISION_REJECT}",'
             f'IF(ISERROR({path}),"NO ANSWER: the listing inputs are not recognised",'
             f'IF({path}="DUAL_ELIGIBLE","{listing.DECISION_PROCEED}",{wait}))))')
+
+
+# --- the valuation layer (:mod:`xl_corridor.engine.valuation`)
+
+def npv_per_share(delta_npv: str, currency_per_unit: str, shares: str) -> str:
+    """Delta NPV (amount units) in currency per share
+    (:func:`engine.valuation.dual_npv_per_share`)."""
+    return f"{delta_npv}*{currency_per_unit}/{shares}"
+
+
+def price_uplift(ke_single: str, ke_dual: str, growth: str) -> str:
+    """(ks - g)/(kd - g) - 1, the Gordon price uplift
+    (:func:`engine.valuation.dual_price_uplift`)."""
+    return f"({ke_single}-{growth})/({ke_dual}-{growth})-1"
+
+
+def money_left(new_shares: str, price_day1: str, offer_price: str) -> str:
+    """N_new x (P_day1 - P_offer) (:func:`engine.valuation.offer_money_left`)."""
+    return f"{new_shares}*({price_day1}-{offer_price})"
+
+
+def critical_mass(pv_single: str, pv_dual: str, cost: str, no_size: str) -> str:
+    """C / (PV_dual/PV_single - 1), or the text ``no_size`` when no size pays
+    (:func:`engine.valuation.critical_mass_from_pv`)."""
+    return (f"IF(AND({pv_single}>0,{pv_dual}>{pv_single}),{cost}/({pv_dual}/{pv_single}-1),"
+            f"{excel_text(no_size)})")

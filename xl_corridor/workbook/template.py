@@ -23,6 +23,9 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_corridor.case import Case, load_case
+from xl_corridor.case.schema import Valuation
+from xl_corridor.workbook import formulas as fx
+from xl_corridor.workbook import rules
 from xl_corridor.workbook.inputs import write_inputs
 from xl_corridor.workbook.marks import TEMPLATE_KIND, TOLERANCE
 from xl_corridor.workbook.save import save_workbook
@@ -35,8 +38,10 @@ from xl_corridor.workbook.styles import (
     INPUT_FILL,
     TITLE,
     define,
+    gridlines_off,
     header,
     print_setup,
+    properties,
     put_text,
 )
 
@@ -67,7 +72,17 @@ GRID_STEPS = 7
 # Further analytics below the native grid: one UDF call each, beside its native cross-check.
 EXTRA_ROWS = {"arb_band": 44, "dimsum_cost": 45, "dimsum_saving": 46, "premia_grid": 47}
 PREMIA_TOP = 51  # first row of the UDF premia grid; native premia grid 10 rows below
-# Model rows holding a check cell in column E (MODEL_ROWS["grid"] + 1: all checks pass)
+# The valuation block (issue 15) below the premia grids, when the case has [valuation]: one
+# UDF call each beside its native cross-check. Helper cells of the native tree in column I.
+VALUATION_ROWS = {
+    "npv_per_share": 72, "npv_to_mcap": 73, "price_uplift": 74, "dilution": 75,
+    "money_left": 76, "critical_mass": 77, "wait_value": 78, "timing": 79,
+}
+#: Binomial tree steps of the template's DUAL_WAIT_VALUE and its native cross-check (the case
+#: file's default, which a template's inputs read back to).
+TEMPLATE_TREE_STEPS: int = Valuation.model_fields["tree_steps"].default
+# Model rows holding a check cell in column E (MODEL_ROWS["grid"] + 1: all checks pass); the
+# valuation rows check only in a template whose case has [valuation] (the example has).
 CHECK_ROWS = tuple(
     row for key, row in MODEL_ROWS.items() if key not in ("annual_cost", "pv_single", "pv_dual")
 ) + (MODEL_ROWS["grid"] + 1,) + tuple(EXTRA_ROWS.values())
@@ -104,23 +119,31 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
     ws["B3"].font, ws["B3"].fill, ws["B3"].number_format = BLUE, INPUT_FILL, "0.0E+00"
     define(wb, "tol", "Model", "B3")
     put_text(ws, "D3", "Timing shift")
-    ws["E3"] = '=IF(timing="mid",0.5,IF(timing="begin",1,0))'
+    ws["E3"] = "=" + fx.TIMING_SHIFT
     define(wb, "timing_shift", "Model", "E3")
-    header(ws, 5, ["Quantity", "UDF (add-in)", "Native Excel", "Check", "Units"])
+    # Labels in A, UDF results in C, native formulas in D, checks in E, units in F.
+    header(ws, 5, ["Quantity", "", "UDF (add-in)", "Native Excel", "Check", "Units"])
     r = MODEL_ROWS
     rows: list[tuple[str, str | None, str | None, str | None, str, str]] = [
         ("Ke, single listing", "=CORRIDOR_KE(rf,beta,mrp,crp_single,lp_single,country_exposure)",
-         "=rf+beta*mrp+country_exposure*crp_single+lp_single", None, "rate", "decimal"),
+         "=" + fx.cost_of_equity("rf", "beta", "mrp", "country_exposure", "crp_single",
+                                 "lp_single"), None, "rate", "decimal"),
         ("Ke, dual listing", "=CORRIDOR_KE(rf,beta,mrp,crp_dual,lp_dual,country_exposure)",
-         "=rf+beta*mrp+country_exposure*crp_dual+lp_dual", None, "rate", "decimal"),
-        ("Annual compliance cost (model currency)", None, "=SUMPRODUCT(comp_amounts,comp_fx)",
-         "", "amount", "units"),
+         "=" + fx.cost_of_equity("rf", "beta", "mrp", "country_exposure", "crp_dual", "lp_dual"),
+         None, "rate", "decimal"),
+        ("Annual incremental compliance cost (model currency)", None,
+         "=SUMPRODUCT(comp_amounts,comp_fx,comp_incr)", "", "amount", "units"),
         ("Capitalized compliance cost",
          "=COMPLIANCE_COST(comp_amounts,comp_years,comp_rate,comp_growth,comp_one_off,comp_fx,"
-         "comp_tax)",
-         f"=comp_one_off+(1-comp_tax)*D{r['annual_cost']}*IF(comp_growth=comp_rate,"
+         "comp_tax,comp_incr,comp_cost_basis,comp_listing_expenses,comp_include_listing,"
+         "terminal_growth)",
+         "=comp_one_off+IF(comp_include_listing,comp_listing_expenses,0)"
+         f"+(1-comp_tax)*D{r['annual_cost']}"
+         '*IF(comp_cost_basis="today",1+comp_growth,1)*(IF(comp_growth=comp_rate,'
          "comp_years/(1+comp_rate),"
-         "(1-((1+comp_growth)/(1+comp_rate))^comp_years)/(comp_rate-comp_growth))",
+         "(1-((1+comp_growth)/(1+comp_rate))^comp_years)/(comp_rate-comp_growth))"
+         "+IF(ISNUMBER(terminal_growth),(1+comp_growth)^(comp_years-1)*(1+terminal_growth)"
+         "/(comp_rate-terminal_growth)/(1+comp_rate)^comp_years,0))",
          None, "amount", "units"),
         ("PV of cash flows at Ke single", None,
          f"=NPV(D{r['ke_single']},cash_flows)*(1+D{r['ke_single']})^timing_shift", "", "amount",
@@ -139,19 +162,23 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
          f"=NPV(C{r['breakeven_ke']},cash_flows)*(1+C{r['breakeven_ke']})^timing_shift"
          f"-D{r['pv_single']}-D{r['compliance_cost']}",
          # No break-even exists when no lower Ke recovers the cost: DUAL_BREAKEVEN_KE then shows
-         # its message; the check says so in words (AND over E6:E18 ignores text).
-         f'=IFERROR(ABS(D{r["breakeven_ke"]})<=tol*MAX(1,ABS(D{r["pv_single"]})),'
-         f'"{NO_BREAKEVEN_KE}")', "rate", "decimal"),
+         # its message as an error, and the check says so in words.
+         f'=IF(ISERROR(C{r["breakeven_ke"]}),IF(ERROR.TYPE(C{r["breakeven_ke"]})=5,'
+         f'"{fx.ADDIN_NOT_LOADED}","{NO_BREAKEVEN_KE}"),IF(ISNUMBER(C{r["breakeven_ke"]}),'
+         f'ABS(D{r["breakeven_ke"]})<=tol*MAX(1,ABS(D{r["pv_single"]})),'
+         '"refused: see the UDF cell"))', "rate", "decimal"),
         ("Pre-production capital I_total",
          "=CORRIDOR_CAPEX(capex_exploration,capex_feasibility,capex_infrastructure,"
          "capex_regulatory,capex_contingency)",
          "=(capex_exploration+capex_feasibility+capex_infrastructure+capex_regulatory)"
          "*(1+capex_contingency)", None, "amount", "units"),
         ("Recommended listing path", "=LISTING_PATH(reporting_code,resource_category,dfs_complete)",
-         None, f"=ISTEXT(C{r['listing_path']})", "text", ""),
-        ("Decision", f'=IF(C{r["delta_npv"]}>0,"PROCEED","DO NOT PROCEED")',
-         f'=IF(D{r["delta_npv"]}>0,"PROCEED","DO NOT PROCEED")',
-         f"=C{r['decision']}=D{r['decision']}", "text", ""),
+         "=listing_path_native",
+         "=" + fx.text_check(f"C{r['listing_path']}", f"D{r['listing_path']}"), "text", ""),
+        ("Decision (value and eligibility)",
+         "=" + fx.decision(f"C{r['delta_npv']}", fx.path_code_of(f"C{r['listing_path']}")),
+         "=" + fx.decision(f"D{r['delta_npv']}", "listing_code_native"),
+         f"=EXACT(C{r['decision']},D{r['decision']})", "text", ""),
     ]
     for i, (label, udf, native, check, kind, unit) in enumerate(rows):
         row = 6 + i
@@ -162,7 +189,7 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
                 ws[f"{col}{row}"].number_format = FMT[kind]
                 ws[f"{col}{row}"].font = BLACK
         if check is None:
-            check = f"=ABS(C{row}-D{row})<=tol*MAX(1,ABS(D{row}))"
+            check = "=" + fx.udf_check(f"C{row}", f"D{row}")
         if check:
             ws[f"E{row}"] = check
         if unit == "units":
@@ -181,7 +208,15 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
                    f"<=tol*MAX(1,SUMPRODUCT(ABS(C{ntop}:{cols[-1]}{nlast})))")
     ws[f"A{g + 1}"] = "All checks pass"
     extra = list(EXTRA_ROWS.values())
-    ws[f"E{g + 1}"] = f"=AND(E6:E{g},E{min(extra)}:E{max(extra)})"
+    # Every check TRUE (or the legitimate "no break-even Ke"); words such as "add-in not
+    # loaded" or "refused" count as not passing, since AND() alone would skip text.
+    main, more = f"E6:E{g}", f"E{min(extra)}:E{max(extra)}"
+    vals = list(VALUATION_ROWS.values())
+    valuation = f"E{min(vals)}:E{max(vals)}"
+    ws[f"E{g + 1}"] = (f'=AND(COUNTIF({main},TRUE)+COUNTIF({main},"{NO_BREAKEVEN_KE}")'
+                       f"=COUNTA({main}),COUNTIF({more},TRUE)=COUNTA({more})"
+                       + (f",COUNTIF({valuation},TRUE)=COUNTA({valuation}))"
+                          if "val_shares" in wb.defined_names else ")"))
     ws[f"A{g + 1}"].font = BOLD
     define(wb, "checks_ok", "Model", f"E{g + 1}")
 
@@ -209,6 +244,8 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
     define(wb, "sens_grid", "Model", ref)
 
     _analytics_block(ws, r)
+    if "val_shares" in wb.defined_names:  # the case has [valuation]
+        _valuation_block(ws, r)
 
     # per-item FX to the model currency, for COMPLIANCE_COST's fx_rates (1 for empty rows)
     item_first = int(refs["items_first"])
@@ -220,6 +257,14 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
                          "fx_ccy,0)))")
         ws[f"H{row}"].font, ws[f"H{row}"].number_format = GREEN, "0.000000"
     define(wb, "comp_fx", "Model", f"H6:H{6 + TEMPLATE_ITEM_ROWS - 1}")
+    # per-item 1 (incremental: only because of the dual listing) or 0 (baseline); blank: 1
+    put_text(ws, "I5", "Incremental", BOLD)
+    for i in range(TEMPLATE_ITEM_ROWS):
+        row = 6 + i
+        src = item_first + i
+        ws[f"I{row}"] = f'=IF(Inputs!$D${src}="",1,IF(Inputs!$D${src},1,0))'
+        ws[f"I{row}"].font, ws[f"I{row}"].number_format = GREEN, "0"
+    define(wb, "comp_incr", "Model", f"I6:I{6 + TEMPLATE_ITEM_ROWS - 1}")
 
     for name, row in (("ke_single_udf", r["ke_single"]), ("ke_dual_udf", r["ke_dual"]),
                       ("compliance_cost_udf", r["compliance_cost"]),
@@ -239,22 +284,25 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
     top = min(e.values()) - 2
     put_text(ws, f"A{top}", "Parity band, Dim Sum funding, premia sensitivity: UDF vs native",
              BOLD)
-    header(ws, top + 1, ["Quantity", "UDF (add-in)", "Native Excel", "Check", "Units"])
-    m = ("(1+par_conversion_fee)"
-         "*(1+par_financing_rate*(par_settlement_days+par_conversion_days)/365)")
-    hedged = "(1+fund_cnh_yield)*(1+fund_usd_rate)/(1+fund_cnh_rate+fund_basis)-1"
+    header(ws, top + 1, ["Quantity", "", "UDF (add-in)", "Native Excel", "Check", "Units"])
+    carry = "(" + fx.carry_factor("par_financing_rate", "par_settlement_days",
+                                  "par_conversion_days") + ")"
+    band = ("par_cost_aix", "par_fx_spread", "par_conversion_fee", carry, "par_cost_hk")
+    # at the same issuer credit when both spreads are given (rate + spread), else the yields
+    cnh = "IF(ISNUMBER(fund_cnh_spread),fund_cnh_rate+fund_cnh_spread,fund_cnh_yield)"
+    usd = "IF(ISNUMBER(fund_usd_spread),fund_usd_rate+fund_usd_spread,fund_usd_bond_yield)"
+    hedged = fx.cip_hedged_cost(cnh, "fund_usd_rate", "fund_cnh_rate", "fund_basis")
     rows = [
         ("arb_band", "No-arbitrage band half-width (HKEX vs AIX)",
          "=DUAL_ARB_BAND(par_cost_hk,par_cost_aix,par_conversion_fee,par_fx_spread,"
          "par_financing_rate,par_settlement_days,par_conversion_days)",
-         f"=MIN((1+par_cost_aix)*(1+par_fx_spread)*{m}/(1-par_cost_hk)-1,"
-         f"1-(1-par_cost_aix)*(1-par_fx_spread)/((1+par_cost_hk)*{m}))", "0.0000%"),
+         f"=MIN({fx.band_upper(*band)},-({fx.band_lower(*band)}))", "0.0000%"),
         ("dimsum_cost", "Dim Sum bond: hedged USD cost (CIP)",
-         "=DIMSUM_HEDGED_COST(fund_cnh_yield,fund_usd_rate,fund_cnh_rate,fund_basis)",
+         f"=DIMSUM_HEDGED_COST({cnh},fund_usd_rate,fund_cnh_rate,fund_basis)",
          f"={hedged}", "0.000%"),
         ("dimsum_saving", "Dim Sum saving against a USD bond",
-         "=DIMSUM_SAVING(fund_cnh_yield,fund_usd_rate,fund_cnh_rate,fund_usd_bond_yield,"
-         "fund_basis)", f"=fund_usd_bond_yield-({hedged})", "0.000%"),
+         f"=DIMSUM_SAVING({cnh},fund_usd_rate,fund_cnh_rate,{usd},fund_basis)",
+         f"={usd}-({hedged})", "0.000%"),
     ]
     for key, label, udf, native, fmt in rows:
         row = e[key]
@@ -263,7 +311,7 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
             ws[f"{col}{row}"] = formula
             ws[f"{col}{row}"].number_format = fmt
             ws[f"{col}{row}"].font = BLACK
-        ws[f"E{row}"] = f"=ABS(C{row}-D{row})<=tol*MAX(1,ABS(D{row}))"
+        ws[f"E{row}"] = "=" + fx.udf_check(f"C{row}", f"D{row}")
         put_text(ws, f"F{row}", "decimal")
 
     n, ptop = GRID_STEPS, PREMIA_TOP
@@ -301,6 +349,92 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
     define(ws.parent, "premia_grid", "Model", ref)
 
 
+def _valuation_block(ws: Worksheet, r: Mapping[str, int]) -> None:
+    """Per share, offer economics, critical mass and the value of waiting for the DFS: the
+    valuation UDFs beside native formulas (the tree summed over an array of its nodes)."""
+    v = VALUATION_ROWS
+    top = min(v.values()) - 2
+    put_text(ws, f"A{top}", "Valuation: per share, the offer, critical mass, when to list "
+             "(inputs: the valuation block of the Inputs sheet)", BOLD)
+    header(ws, top + 1, ["Quantity", "UDF (add-in)", "Native Excel", "Check", "Units"])
+    n = TEMPLATE_TREE_STEPS
+    k = "{" + ",".join(str(j) for j in range(n + 1)) + "}"
+    benefit, cost = f"D{r['breakeven_cost']}", f"D{r['compliance_cost']}"
+    after = "IF(ISNUMBER(dfs_cost_after_input),dfs_cost_after_input,{})"
+    # helper cells of the native tree (column I, labels in H)
+    helpers = [
+        ("u", f"EXP(dfs_volatility*SQRT(dfs_years/{n}))", "0.000000"),
+        ("q", f"(((1+rf)/(1+dfs_forgone_yield))^(dfs_years/{n})-1/I{top + 2})"
+              f"/(I{top + 2}-1/I{top + 2})", "0.000000"),
+        ("Cost after the DFS", after.format(cost), FMT["amount"]),
+        ("Value now", f"dfs_p*{benefit}-{cost}", FMT["amount"]),
+        ("Value after the DFS", f"dfs_p*(1+rf)^-dfs_years*SUMPRODUCT(BINOMDIST({k},{n},"
+         f"I{top + 3},FALSE),(({benefit}*I{top + 2}^(2*{k}-{n})-I{top + 4})>0)"
+         f"*({benefit}*I{top + 2}^(2*{k}-{n})-I{top + 4}))", FMT["amount"]),
+    ]
+    put_text(ws, f"H{top + 1}", f"Native tree, {n} steps", BOLD)
+    for i, (label, formula, fmt) in enumerate(helpers):
+        put_text(ws, f"H{top + 2 + i}", label)
+        ws[f"I{top + 2 + i}"] = "=" + formula
+        ws[f"I{top + 2 + i}"].number_format = fmt
+        ws[f"I{top + 2 + i}"].font = GREEN
+    now, wait = f"I{top + 5}", f"I{top + 6}"
+    c = {key: f"C{row}" for key, row in r.items()}
+    d = {key: f"D{row}" for key, row in r.items()}
+    new = "(offer_new_shares+offer_greenshoe)"
+    args = (f"{c['breakeven_cost']},{c['compliance_cost']},{after.format(c['compliance_cost'])},"
+            f"dfs_p,dfs_years,dfs_volatility,rf,dfs_forgone_yield,{n}")
+    rows = [
+        ("npv_per_share", "Delta NPV per share",
+         f"=DUAL_NPV_PER_SHARE({c['delta_npv']}*val_ccy_per_unit,val_shares)",
+         "=" + fx.npv_per_share(d["delta_npv"], "val_ccy_per_unit", "val_shares"), "0.0000",
+         "currency per share"),
+        ("npv_to_mcap", "Delta NPV / market value",
+         f"=DUAL_NPV_TO_MCAP({c['delta_npv']}*val_ccy_per_unit,val_shares,val_share_price)",
+         f"={d['delta_npv']}*val_ccy_per_unit/(val_shares*val_share_price)", "0.00%",
+         "decimal"),
+        ("price_uplift", "Price uplift from the lower Ke (Gordon)",
+         f"=DUAL_PRICE_UPLIFT({c['ke_dual']},{c['ke_single']},val_growth)",
+         "=" + fx.price_uplift(d["ke_single"], d["ke_dual"], "val_growth"), "0.00%", "decimal"),
+        ("dilution", "Offer dilution of existing holders",
+         "=OFFER_DILUTION(val_shares-offer_new_shares-offer_greenshoe,offer_new_shares,"
+         "offer_greenshoe)", f"={new}/val_shares", "0.00%", "decimal"),
+        ("money_left", "Money left on the table (Ritter & Welch 2002)",
+         "=OFFER_MONEY_LEFT(offer_new_shares,offer_price,offer_price_day1,offer_greenshoe)",
+         "=" + fx.money_left(new, "offer_price_day1", "offer_price"), "#,##0", "currency"),
+        ("critical_mass", "Critical mass (PV at Ke single that pays)",
+         f"=DUAL_CRITICAL_MASS_CF(cash_flows,{c['ke_single']}-{c['ke_dual']},"
+         f"{c['compliance_cost']},{c['ke_single']},timing)",
+         "=" + fx.critical_mass(d["pv_single"], d["pv_dual"], d["compliance_cost"],
+                                "no size pays"), FMT["amount"], "units"),
+        ("wait_value", "Value of waiting for the DFS (after - now)",
+         f"=DUAL_WAIT_VALUE({args})", f"={wait}-{now}", FMT["amount"], "units"),
+        ("timing", "Better timing", f"=DUAL_LIST_TIMING({args})",
+         f'=IF(AND({wait}>{now},{wait}>0),"WAIT_FOR_DFS",IF({now}>0,"LIST_NOW","DO_NOT_LIST"))',
+         "@", ""),
+    ]
+    for key, label, udf, native, fmt, unit in rows:
+        row = v[key]
+        put_text(ws, f"A{row}", label)
+        for col, formula in (("C", udf), ("D", native)):
+            ws[f"{col}{row}"] = formula
+            ws[f"{col}{row}"].number_format = fmt
+            ws[f"{col}{row}"].font = BLACK
+        if key == "timing":  # the UDF's text starts with the code, then both values
+            ws[f"E{row}"] = (f'=IF(ISERROR(C{row}),IF(ERROR.TYPE(C{row})=5,'
+                             f'"{fx.ADDIN_NOT_LOADED}","UDF error: see the UDF cell"),'
+                             f'EXACT(LEFT(C{row},LEN(D{row})+1),D{row}&":"))')
+        elif key == "critical_mass":  # no size pays: the UDF names it, the native says it
+            ws[f"E{row}"] = (f"=IF(ISNUMBER(D{row}),{fx.udf_check(f'C{row}', f'D{row}')},"
+                             f"ISERROR(C{row}))")
+        else:
+            ws[f"E{row}"] = "=" + fx.udf_check(f"C{row}", f"D{row}")
+        if unit == "units":
+            ws[f"F{row}"] = "=units"
+        else:
+            put_text(ws, f"F{row}", unit)
+
+
 def template_workbook(case: Case | None = None) -> Workbook:
     """The template in memory, its Inputs sheet filled with ``case`` (default: the example).
 
@@ -312,8 +446,27 @@ def template_workbook(case: Case | None = None) -> Workbook:
                         cf_rows=TEMPLATE_CF_ROWS, item_rows=TEMPLATE_ITEM_ROWS,
                         fx_rows=TEMPLATE_FX_ROWS, with_dates=False)
     _model_sheet(wb, refs)
+    _listing_sheet(wb)
+    rules.write_rules_sheet(wb)
     wb.active = 1
+    properties(wb, "xl-corridor template: HKEX + AIX dual-listing model",
+               "Inputs (blue) and add-in functions beside native formulas")
+    gridlines_off(wb)
     return wb
+
+
+def _listing_sheet(wb: Workbook) -> None:
+    """The listing path in native lookups over the Rules sheet: LISTING_PATH's cross-check."""
+    ws = wb.create_sheet("Listing")
+    put_text(ws, "A1", "Listing path in native Excel (cross-check of LISTING_PATH)", TITLE)
+    cells, steps = rules.listing_block(ws, 3)
+    for _, ref, formula in steps:
+        ws[ref] = formula
+    define(wb, "listing_code_native", "Listing", cells.code)
+    define(wb, "listing_path_native", "Listing", cells.reason)
+    ws.column_dimensions["A"].width = 40
+    ws.column_dimensions["B"].width = 110
+    print_setup(ws, None, landscape=True)
 
 
 def build_template(path: str | os.PathLike[str]) -> Path:
