@@ -474,9 +474,10 @@ _BIG = "1" + "0" * 400
 CASE_BOMBS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "dotted_keys_2k": (_dotted(2_000), "a dotted key or table name with more than 8 parts"),
     "dotted_keys_100k": (_dotted(100_000), "a dotted key or table name with more than 8 parts"),
-    "years_10_pow_400": (_toml(r"^years = .*$", f"years = {_BIG}"),
+    "years_10_pow_400": (_toml(r"^\[compliance\].*$", f"[compliance]\nyears = {_BIG}"),
                          "compliance.years: expected a whole number of years between 0 and 200"),
-    "years_5000_digits": (_toml(r"^years = .*$", "years = " + "9" * 5000), "not valid TOML"),
+    "years_5000_digits": (_toml(r"^\[compliance\].*$", "[compliance]\nyears = " + "9" * 5000),
+                          "not valid TOML"),
     "label_40k_chars": (_toml(r"^label = .*$", 'label = "' + "x" * 40_000 + '"'),
                         "compliance.items[1].label: text of 40,000 characters"),
     "units_32767_chars": (_toml(r"^units = .*$", 'units = "' + "m" * 32_767 + '"'),

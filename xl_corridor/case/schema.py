@@ -142,9 +142,9 @@ class Compliance(_Model):
 
     @field_validator("years")
     @classmethod
-    def _years_bounded(cls, years: int) -> int:
+    def _years_bounded(cls, years: int | None) -> int | None:
         # here, not only in the engine: a TOML integer such as 10**400 has no float value
-        if not 0 <= years <= COMPLIANCE_MAX_YEARS:
+        if years is not None and not 0 <= years <= COMPLIANCE_MAX_YEARS:
             shown = f"{years:.4g}" if abs(years) < 10**300 else "an integer beyond any float"
             raise ValueError(f"expected a whole number of years between 0 and "
                              f"{COMPLIANCE_MAX_YEARS}, got {shown}")

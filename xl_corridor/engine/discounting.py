@@ -192,7 +192,8 @@ def _plain_xdelta(
     else:
         early, late = days.min(), days.max()
     serial_first, serial_late = first - _EPOCH_ORDINAL, late - _EPOCH_ORDINAL
-    if not (early >= first and serial_first >= 1 and serial_late <= _MAX_SERIAL):
+    if not (early >= first and serial_first >= _FIRST_DATE_SERIAL
+            and serial_late <= _MAX_SERIAL):
         return None
     t = np.divide(np.subtract(days, first, out=days), 365.0, out=days)  # (d_i - d_1) / 365
     logs = np.array([-math.log1p(kd), -math.log1p(ks)])
