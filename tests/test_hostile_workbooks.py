@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from xl_corridor.case import CaseError, load_case
+from xl_corridor.limits import WORKBOOK_MAX_PARTS
 from xl_corridor.validate import safety as _safety
 from xl_corridor.workbook.report import build_report
 from xl_corridor.workbook.template import build_template
@@ -36,7 +37,7 @@ MAX_RSS_MB = 500.0
 # One child per file runs `validate` and `report` through the CLI's main(), times each and
 # prints its own peak RSS (KiB on Linux). Any exception escaping main() is recorded as a crash.
 _MEASURE = """
-import contextlib, io, json, resource, sys, time, traceback
+import contextlib, io, json, sys, time, traceback
 t0 = time.perf_counter()
 from xl_corridor.cli import main
 runs = []
@@ -50,7 +51,9 @@ for args in json.loads(sys.argv[1]):
             err.write(traceback.format_exc())
     runs.append([code, err.getvalue(), time.perf_counter() - t0])
     t0 = time.perf_counter()
-print(json.dumps({"runs": runs, "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+# VmHWM: this process's own peak (ru_maxrss would include the parent's, inherited at fork)
+hwm = next(int(ln.split()[1]) for ln in open("/proc/self/status") if ln.startswith("VmHWM"))
+print(json.dumps({"runs": runs, "rss_kib": hwm}))
 """
 
 BILLION_LAUGHS = (
@@ -194,7 +197,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, s
     liar = _rezip(report, d / "size_lie.xlsx", lambda n, b: b)  # declares less than it holds
     _patch_central_sizes(liar, "xl/worksheets/sheet1.xml", file_size=100)
     cases["size_lie"] = (liar, "damaged")
-    many = {f"xl/media/p{i}.bin": b"x" for i in range(_safety.MAX_PARTS + 1)}
+    many = {f"xl/media/p{i}.bin": b"x" for i in range(WORKBOOK_MAX_PARTS + 1)}
     add("too_many_parts", _zip_of(many), "parts in the zip")
     # XML entity tricks
     add("entity_bomb_sheet", _rezip(report, d / "entity_bomb_sheet.xlsx", _with_doctype(

@@ -94,8 +94,7 @@ def _corridor_kind(case: str) -> bool:
     try:
         _safety.check_case_file(path)
         return tomllib.loads(path.read_text(encoding="utf-8")).get("kind") == "corridor"
-    except (CorridorInputError, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError,
-            RecursionError):
+    except (CorridorInputError, OSError, ValueError, RecursionError):  # incl. TOMLDecodeError
         return False  # the ordinary loader reports the problem
 
 

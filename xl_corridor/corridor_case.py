@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, mode
 from xl_corridor.case import CaseError
 from xl_corridor.engine import corridor as co
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.validate import safety as _safety
 
 __all__ = ["CorridorCase", "CorridorRun", "SECTIONS", "load_corridor_case", "run_corridor_case",
            "is_corridor_case", "fcf_after_logistics"]
@@ -288,8 +289,12 @@ def load_corridor_case(source: str | Path | Mapping[str, Any],
                 raise CaseError(label or label_default, "", f"cannot read the file ({exc})") \
                     from None
         try:
+            _safety.check_case_text(label or label_default, text)  # bounded size and key depth, before tomllib
+        except _safety.UnsafeInputError as exc:
+            raise CaseError(label or label_default, "", exc.problem) from None
+        try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, ValueError) as exc:  # ValueError: a 4,300-digit int
             raise CaseError(label or label_default, "", f"not valid TOML ({exc})") from None
         except RecursionError:
             raise CaseError(label or label_default, "", "not valid TOML (nested too deeply)") \

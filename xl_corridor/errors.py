@@ -39,4 +39,13 @@ def show(value: object) -> str:
     """
     if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
         value = value.tolist()  # numpy scalar -> Python scalar, array -> nested lists
-    return repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of about {value.bit_length() * 0.30103:.0f} digits"
+    text = repr(value)
+    if len(text) > _SHOW_MAX:  # a message is one line: a 32,767-character text is not shown
+        return f"{text[:60]}... ({len(value) if isinstance(value, str) else len(text):,} " \
+               "characters)"
+    return text
+
+
+_SHOW_MAX = 200

@@ -143,9 +143,12 @@ def _preflight(check: Callable[..., None], *args: Any) -> None:
 
 
 def _parse_toml(label: str, text: str) -> dict[str, Any]:
+    _preflight(_safety.check_case_text, label, text)  # bounded size and key depth first
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        raise CaseError(label, "", f"not valid TOML ({exc})") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits (int max_str_digits)
         raise CaseError(label, "", f"not valid TOML ({exc})") from None
     except RecursionError:  # tomllib recurses once per nesting level
         raise CaseError(label, "", "not valid TOML (arrays or tables nested too deeply)") from None
@@ -262,14 +265,13 @@ def _problems(errors: Sequence[Any]) -> list[tuple[str, str]]:
 
 def _read_workbook(label: str, path: Path) -> dict[str, Any]:
     """The case dict from a workbook's Inputs sheet, located by its defined names."""
-    import zipfile
-
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(path, data_only=True, read_only=False)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise CaseError(label, "", f"not a readable .xlsx workbook ({exc})") from None
+    except Exception as exc:  # openpyxl raises many types (ParseError, ...) on a damaged file
+        raise CaseError(label, "", f"not a readable .xlsx workbook ({type(exc).__name__}: "
+                                   f"{exc})") from None
     try:
         from xl_corridor.workbook.inputs import workbook_case_dict
 

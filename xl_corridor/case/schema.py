@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     Strict,
     StrictBool,
+    field_validator,
     model_validator,
 )
 
@@ -30,6 +31,7 @@ from xl_corridor.engine.listing import (  # noqa: F401  (re-exported by xl_corri
     DECISION_WAIT,
 )
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.limits import COMPLIANCE_MAX_YEARS
 
 # Numbers must be numbers: TOML's 0.045 or 1, never "0.045" or true.
 Num = Annotated[float, Strict()]
@@ -137,6 +139,16 @@ class Compliance(_Model):
     include_listing_expenses: StrictBool = False
     tax_rate: Num | None = None
     tax_jurisdiction: str | None = None
+
+    @field_validator("years")
+    @classmethod
+    def _years_bounded(cls, years: int | None) -> int | None:
+        # here, not only in the engine: a TOML integer such as 10**400 has no float value
+        if years is not None and not 0 <= years <= COMPLIANCE_MAX_YEARS:
+            shown = f"{years:.4g}" if abs(years) < 10**300 else "an integer beyond any float"
+            raise ValueError(f"expected a whole number of years between 0 and "
+                             f"{COMPLIANCE_MAX_YEARS}, got {shown}")
+        return years
 
 
 class Capital(_Model):

@@ -8,10 +8,10 @@ import numpy as np
 
 from xl_corridor.engine import _checks as ck
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.limits import COMPLIANCE_MAX_YEARS
 
 __all__ = ["COST_BASES", "compliance_cost", "growing_annuity_factor", "terminal_factor"]
 
-MAX_YEARS = 200
 #: How annual cost amounts are quoted: "first_year" (the year-1 payment is A) or "today"
 #: (today's money: the year-1 payment is A(1+g)).
 COST_BASES = ("first_year", "today")
@@ -74,7 +74,7 @@ def terminal_factor(years: Any, discount_rate: Any, growth: Any, terminal_growth
     >>> round(terminal_factor(1, 0.10, 0.0, 0.0), 10)   # 1/0.1 at year 1, discounted 1/1.1
     9.0909090909
     """
-    n = ck.whole("years", years, 0, MAX_YEARS, "a whole number of years")
+    n = ck.whole("years", years, 0, COMPLIANCE_MAX_YEARS, "a whole number of years")
     r = ck.rate("discount_rate", discount_rate)
     g = ck.rate("growth", growth)
     gt = ck.rate("terminal_growth", terminal_growth)
@@ -121,7 +121,7 @@ def growing_annuity_factor(years: Any, discount_rate: Any, growth: Any = 0.0) ->
     >>> round(growing_annuity_factor(3, 0.10), 6)  # 1/1.1 + 1/1.21 + 1/1.331
     2.486852
     """
-    n = ck.whole("years", years, 0, MAX_YEARS, "a whole number of years")
+    n = ck.whole("years", years, 0, COMPLIANCE_MAX_YEARS, "a whole number of years")
     r = ck.rate("discount_rate", discount_rate)
     g = ck.rate("growth", growth)
     log_q = np.log1p(g) - np.log1p(r)

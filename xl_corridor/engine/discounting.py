@@ -30,6 +30,10 @@ _UNIQUE_THRESHOLD = 64
 # Excel's serial date range: 1 = 1900-01-01, 2958465 = 9999-12-31.
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()  # the same epoch as a proleptic ordinal
+# The epoch makes serials right from 1900-03-01 (Excel counts a 1900-02-29 that never was); a
+# date before 1900-01-01 would get serial 1 or less, which Excel has no date for, so a date is
+# at least 1900-01-01 (serial 2 here) and a number at least 1.
+_FIRST_DATE_SERIAL = 2.0
 _MAX_SERIAL = 2958465.0
 # breakeven_ke searches ke_dual down to this rate (-99%) on a grid of this step, then bisects.
 _KE_FLOOR = -0.99
@@ -188,7 +192,8 @@ def _plain_xdelta(
     else:
         early, late = days.min(), days.max()
     serial_first, serial_late = first - _EPOCH_ORDINAL, late - _EPOCH_ORDINAL
-    if not (early >= first and serial_first >= 1 and serial_late <= _MAX_SERIAL):
+    if not (early >= first and serial_first >= _FIRST_DATE_SERIAL
+            and serial_late <= _MAX_SERIAL):
         return None
     t = np.divide(np.subtract(days, first, out=days), 365.0, out=days)  # (d_i - d_1) / 365
     logs = np.array([-math.log1p(kd), -math.log1p(ks)])
@@ -329,7 +334,8 @@ def excel_serial(name: str, dates: Any) -> FloatArray:
         except (TypeError, ValueError):  # serials, text, blanks, NaT: the full path below
             pass
         else:
-            return _check_serials(name, np.array(ordinals, dtype=np.float64) - _EPOCH_ORDINAL)
+            return _check_serials(name, np.array(ordinals, dtype=np.float64) - _EPOCH_ORDINAL,
+                                  _FIRST_DATE_SERIAL)
     if isinstance(dates, (str, bytes)):
         raise CorridorInputError(
             name, f"expected dates or Excel date serials, got text {show(dates)}"
@@ -341,8 +347,10 @@ def excel_serial(name: str, dates: Any) -> FloatArray:
         raw = raw.reshape(-1)
     if raw.ndim != 1 or raw.size == 0:
         raise CorridorInputError(name, "expected one row or one column of dates")
+    first: Any = 1.0  # the lowest serial allowed: per item once dates and numbers mix
     if raw.dtype.kind == "M":
         serial = (raw.astype("datetime64[D]") - _EXCEL_EPOCH).astype(np.float64)
+        first = _FIRST_DATE_SERIAL
     else:
         out = np.empty(raw.size)
         for i, item in enumerate(raw.tolist()):
@@ -350,6 +358,9 @@ def excel_serial(name: str, dates: Any) -> FloatArray:
                 item = item.date()
             if isinstance(item, dt.date):
                 out[i] = (np.datetime64(item, "D") - _EXCEL_EPOCH).astype(np.float64)
+                if not isinstance(first, np.ndarray):
+                    first = np.ones(raw.size)
+                first[i] = _FIRST_DATE_SERIAL
             elif isinstance(item, (int, float)) and not isinstance(item, bool):
                 out[i] = float(item)
             else:
@@ -358,18 +369,24 @@ def excel_serial(name: str, dates: Any) -> FloatArray:
                     name, f"expected a date or an Excel date serial at item {i + 1}, got {shown}"
                 )
         serial = out
-    return np.floor(_check_serials(name, serial))
+    return np.floor(_check_serials(name, serial, first))
 
 
-def _check_serials(name: str, serial: FloatArray) -> FloatArray:
-    if serial.min() >= 1 and serial.max() <= _MAX_SERIAL:  # NaN fails too
+def _check_serials(name: str, serial: FloatArray, first: Any = 1.0) -> FloatArray:
+    """``serial`` if every item is in [first, 9999-12-31]; ``first`` is 1 for a number and
+    2 for a date (1900-01-01 from the 1899-12-30 epoch), per item or for all."""
+    if serial.min() >= _FIRST_DATE_SERIAL and serial.max() <= _MAX_SERIAL:  # NaN fails too
         return serial
-    bad = ~np.isfinite(serial) | (serial < 1) | (serial > _MAX_SERIAL)
+    firsts = np.broadcast_to(np.asarray(first, dtype=np.float64), serial.shape)
+    bad = ~np.isfinite(serial) | (serial < firsts) | (serial > _MAX_SERIAL)
+    if not bad.any():
+        return serial
     i = int(np.argmax(bad))
+    got = (str(_EXCEL_EPOCH + int(serial[i])) if firsts[i] == _FIRST_DATE_SERIAL
+           and np.isfinite(serial[i]) else f"{serial[i]:.10g}")
     raise CorridorInputError(
         name,
-        f"expected a date between 1900-01-01 and 9999-12-31 at item {i + 1}, "
-        f"got {serial[i]:.10g}",
+        f"expected a date between 1900-01-01 and 9999-12-31 at item {i + 1}, got {got}",
     )
 
 

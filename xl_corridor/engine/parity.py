@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from xl_corridor.engine import _checks as ck
 from xl_corridor.engine._checks import FloatArray
 from xl_corridor.engine.reference import data_text
 from xl_corridor.errors import CorridorInputError, show
+from xl_corridor.limits import PARITY_CSV_MAX_BYTES, PARITY_MAX_DAYS
 
 __all__ = [
     "ParityResult",
@@ -40,6 +42,8 @@ __all__ = [
 
 _MAX_PRICE = 1e9
 _MAX_FX = 1e6
+_CURRENCY = re.compile("[A-Z]{3}")
+_TINY = float(np.finfo(np.float64).tiny)  # smallest normal float: below it, underflow
 _MAX_DAYS = 365.0
 CSV_COLUMNS = (
     "date",
@@ -150,7 +154,17 @@ def parity_gap(
     p_aix = ck.positive("price_aix", price_aix, "a price in the AIX currency", _MAX_PRICE)
     fx = ck.positive("fx_aix_to_hkd", fx_aix_to_hkd, "an exchange rate (HKD per unit)", _MAX_FX)
     n = ck.positive("aix_shares_per_hk_share", aix_shares_per_hk_share, "a share ratio", 1e6)
-    return ck.scalar_or_array(p_hk / (p_aix * fx * n) - 1.0)
+    aix_in_hkd = p_aix * fx * n
+    with np.errstate(divide="ignore", over="ignore", under="ignore"):
+        gap = p_hk / aix_in_hkd - 1.0
+    bad = (aix_in_hkd < _TINY) | ~np.isfinite(gap)
+    if np.any(bad):  # the product underflows (to zero or below the normal floats): no gap
+        raise CorridorInputError(
+            "price_aix", "expected the AIX price in HKD (price_aix x fx_aix_to_hkd x "
+            "aix_shares_per_hk_share) to be a representable positive amount; the product "
+            f"underflows ({show(np.broadcast_to(aix_in_hkd, np.shape(bad))[bad].flat[0])} HKD), "
+            "so the gap would be infinite")
+    return ck.scalar_or_array(gap)
 
 
 def _cost(name: str, x: Any) -> FloatArray:
@@ -617,7 +631,10 @@ def load_parity_csv(path: str | Path) -> ParitySeries:
     CorridorInputError
         Naming the column, and the file row (1-based, counting every line) of the first bad
         value: a missing column, a blank, text, a non-positive price or rate, a negative
-        volume, a bad or out-of-order date, or a second currency.
+        volume, a bad or out-of-order date, a currency that is not three letters, or a second
+        currency; or naming ``path`` for a file that is not a regular file, is larger than
+        4 MiB, holds more than 10,000 data rows or is not UTF-8
+        (:data:`xl_corridor.limits.PARITY_CSV_MAX_BYTES`, ``PARITY_MAX_DAYS``).
 
     Examples
     --------
@@ -634,12 +651,29 @@ def load_parity_csv(path: str | Path) -> ParitySeries:
     """
     p = Path(path)
     try:
-        lines = p.read_text(encoding="utf-8-sig").splitlines()
+        if not p.is_file():  # a FIFO or a device would block or never end
+            raise CorridorInputError("path", f"{p} is not a regular file")
+        size = p.stat().st_size
+        if size > PARITY_CSV_MAX_BYTES:
+            raise CorridorInputError("path", f"{p} is {size / 2**20:,.1f} MiB; a parity CSV is "
+                                             f"at most {PARITY_CSV_MAX_BYTES / 2**20:,.0f} MiB "
+                                             f"({PARITY_MAX_DAYS:,} days)")
+        with p.open("rb") as fh:
+            data = fh.read(PARITY_CSV_MAX_BYTES + 1)[:PARITY_CSV_MAX_BYTES]
     except OSError as exc:
         raise CorridorInputError("path", f"cannot read {p}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorridorInputError("path", f"{p} is not UTF-8 text (byte 0x{data[exc.start]:02x} "
+                                         f"at offset {exc.start}); save the CSV as UTF-8") from None
+    lines = text.splitlines()
     numbered = [(i + 1, ln) for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")]
     if not numbered:
         raise CorridorInputError("path", f"{p} has no header row")
+    if len(numbered) - 1 > PARITY_MAX_DAYS:
+        raise CorridorInputError("path", f"{p} has {len(numbered) - 1:,} data rows; at most "
+                                         f"{PARITY_MAX_DAYS:,} trading days")
     reader = csv.reader([ln for _, ln in numbered])
     header = [h.strip().lower() for h in next(reader)]
     missing = [c for c in CSV_COLUMNS if c not in header]
@@ -673,8 +707,10 @@ def load_parity_csv(path: str | Path) -> ParitySeries:
             )
         dates.append(d)
         cur = fields[idx["aix_currency"]].strip().upper()
-        if not cur:
-            raise CorridorInputError("aix_currency", f"expected a currency code at {p}, row {row}")
+        if not _CURRENCY.fullmatch(cur):
+            raise CorridorInputError(
+                "aix_currency", f"expected a three-letter ISO 4217 currency code such as CNY "
+                f"at {p}, row {row}, got {show(fields[idx['aix_currency']])}")
         if currency is None:
             currency = cur
         elif cur != currency:

@@ -19,9 +19,10 @@ import numpy as np
 
 from xl_corridor.engine import _checks as ck
 from xl_corridor.engine._checks import FloatArray
-from xl_corridor.engine.compliance import MAX_YEARS, growing_annuity_factor
+from xl_corridor.engine.compliance import growing_annuity_factor
 from xl_corridor.engine.discounting import _periods, _present_value
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.limits import COMPLIANCE_MAX_YEARS
 
 __all__ = [
     "TIMING_CODES",
@@ -546,7 +547,8 @@ def _value_ratio(kd: FloatArray, ks: FloatArray, annuity_years: Any, growth: Any
             "needs k > g)",
         )
         return np.asarray((ks - g) / (kd - g))
-    n = ck.whole("annuity_years", annuity_years, 1, MAX_YEARS, "a whole number of years")
+    n = ck.whole("annuity_years", annuity_years, 1, COMPLIANCE_MAX_YEARS,
+                 "a whole number of years")
     return np.asarray(growing_annuity_factor(n, kd, g)) / np.asarray(
         growing_annuity_factor(n, ks, g)
     )

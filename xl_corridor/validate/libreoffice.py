@@ -83,11 +83,22 @@ class LibreOfficeError(RuntimeError):
 
 
 def find_soffice() -> str | None:
-    """Path of the LibreOffice binary (``$XL_CORRIDOR_SOFFICE`` first), or None."""
+    """Path of the LibreOffice binary (``$XL_CORRIDOR_SOFFICE`` first), or None.
+
+    ``$XL_CORRIDOR_SOFFICE_TIMEOUT`` (seconds), if set, bounds a session's recalculation."""
     env = os.environ.get("XL_CORRIDOR_SOFFICE")
     if env:
         return env
     return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _runnable(soffice: str) -> None:
+    """Refuse a ``soffice`` that is missing or not executable, before starting anything."""
+    path = shutil.which(soffice)  # a name on PATH or a path; None if missing or not executable
+    if path is None or not os.path.isfile(path):
+        why = "not executable" if os.path.exists(soffice) else "no such file"
+        raise LibreOfficeError(f"cannot run LibreOffice at {soffice} ({why}); install "
+                               "LibreOffice or point XL_CORRIDOR_SOFFICE at its soffice")
 
 
 def find_uno_python(soffice: str | None = None) -> str | None:
@@ -308,7 +319,8 @@ class Session:
 
     def __init__(self, expected_files: int = 1, *, timeout: float | None = None) -> None:
         self.expected = max(1, expected_files)
-        self.timeout = timeout
+        env_timeout = os.environ.get("XL_CORRIDOR_SOFFICE_TIMEOUT")  # seconds, for all files
+        self.timeout = float(env_timeout) if timeout is None and env_timeout else timeout
         self.work = Path(tempfile.mkdtemp(prefix="xl-corridor-lo-"))
         self.workers: list[_Worker] = []
         self.procs: list[subprocess.Popen[Any]] = []  # every group this session started
@@ -341,6 +353,7 @@ class Session:
         if soffice is None:
             raise LibreOfficeError("LibreOffice (soffice) is not installed; it is needed to "
                                    "recalculate report workbooks")
+        _runnable(soffice)
         return soffice
 
     def start(self) -> None:
@@ -350,6 +363,7 @@ class Session:
         soffice = find_soffice()
         if soffice is None:
             return  # said when a file is to be recalculated
+        _runnable(soffice)
         python = find_uno_python(soffice)
         if not python:
             self.uno = False

@@ -306,7 +306,8 @@ def _structure(job: _Job) -> str:
         try:
             case = (kind.read or _listing_read)(str(job.path), wb)
         except CorridorInputError as exc:
-            job.failures.append(Failure("Inputs", "valid inputs", str(exc), "inputs rejected"))
+            job.failures.append(Failure("Inputs", "valid inputs", _problems(exc),
+                                        "inputs rejected"))
             return ""
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
             return (f"{job.path}: the Inputs sheet cannot be read ({type(exc).__name__}: "
@@ -331,6 +332,13 @@ def _structure(job: _Job) -> str:
         wb.close()
     _check_cached(job)
     return ""
+
+
+def _problems(exc: CorridorInputError) -> str:
+    """A CaseError's problems without the file name (the line already starts with it)."""
+    if not isinstance(exc, CaseError):
+        return str(exc)
+    return "; ".join(f"{f}: {p}" if f else p for f, p in exc.problems)
 
 
 def _check_cached(job: _Job) -> None:
@@ -530,7 +538,8 @@ def _validate_template(job: _Job) -> ValidationResult:
         case = load_case(job.path)
     except CaseError as exc:
         return ValidationResult(job.path, "template", "failed",
-                                (Failure("Inputs", "valid inputs", str(exc), "inputs rejected"),))
+                                (Failure("Inputs", "valid inputs", _problems(exc),
+                                         "inputs rejected"),))
     ev = evaluate(case)
     udf_errors: dict[str, str] = {}
     _register_udfs(udf_errors)

@@ -230,17 +230,38 @@ PARITY_COLUMNS = {"par_dates": "date", "par_price_hk": "price_hk", "par_price_ai
 
 # --- reading a filled-in workbook
 
+class DefinedNameError(ValueError):
+    """A defined name the Inputs contract needs refers to no cells (a constant, a formula, a
+    sheet the workbook does not have)."""
+
+
 def named_cells(wb: Any, name: str) -> list[Any]:
+    """The cells a defined name refers to (KeyError if the workbook has no such name;
+    :class:`DefinedNameError` if it refers to no cells of this workbook)."""
     dn = wb.defined_names.get(name)
     if dn is None:
         raise KeyError(name)
+    text = str(dn.attr_text or "")[:60]
     out: list[Any] = []
-    for sheet, ref in dn.destinations:
-        rng = wb[sheet][ref.replace("$", "")]
+    try:
+        destinations = list(dn.destinations)
+    except Exception:  # openpyxl's tokenizer on a malformed reference
+        destinations = []
+    for sheet, ref in destinations:
+        if sheet not in wb.sheetnames:
+            raise DefinedNameError(f"defined name {name} refers to {text}, on a sheet "
+                                   f"{sheet!r} this workbook does not have")
+        try:
+            rng = wb[sheet][ref.replace("$", "")]
+        except (ValueError, KeyError, IndexError, TypeError):
+            rng = ()
         if not isinstance(rng, tuple):
             return [rng]
         for row in rng:
             out.extend(row if isinstance(row, tuple) else (row,))
+    if not out:
+        raise DefinedNameError(f"defined name {name} refers to {text}, not to cells (expected "
+                               "a reference to the Inputs sheet, as xl-corridor wrote it)")
     return out
 
 
@@ -252,8 +273,15 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
     """Rebuild the case-file dict from an openpyxl workbook's Inputs names (values, not formulas).
 
     Text cells that should hold numbers are passed through as they are, so the schema reports
-    them with their field path.
+    them with their field path. A defined name that refers to no cells is a CaseError.
     """
+    try:
+        return _case_dict(label, wb)
+    except DefinedNameError as exc:
+        raise CaseError(label, "", str(exc)) from None
+
+
+def _case_dict(label: str, wb: Any) -> dict[str, Any]:
     data: dict[str, Any] = {}
     sources: dict[str, str] = {}
     defaulted: dict[str, Any] = {}
