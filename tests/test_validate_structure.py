@@ -58,6 +58,7 @@ def test_pristine_report_is_valid(corpus) -> None:
     assert corpus["pristine"].exit_code == 0, corpus["pristine"].failures
 
 
+@pytest.mark.slow  # evaluates the template with `formulas`
 def test_template_tampering_and_editing(tmp_path: Path) -> None:
     pristine = build_template(tmp_path / "t.xlsx")
     edited = with_openpyxl(pristine, tmp_path / "edited.xlsx",

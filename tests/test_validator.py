@@ -129,6 +129,7 @@ def test_tampered_template_is_caught(tmp_path: Path) -> None:
     assert "Model!E6" in {f.cell for f in result.failures}
 
 
+@pytest.mark.slow  # evaluates the template with `formulas`
 def test_template_with_no_break_even_ke_is_valid_and_says_so(tmp_path: Path) -> None:
     # Cash flows that are all outflows: no lower Ke recovers the compliance cost, so
     # DUAL_BREAKEVEN_KE shows its message (#VALUE!) and the check cell says so in words.
