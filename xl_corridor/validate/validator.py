@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import importlib.util
 import io
 import math
 import re
@@ -103,13 +102,23 @@ def _close(a: Any, b: Any, loose: bool = False) -> bool:
     return a == b
 
 
-def validate_workbook(path: str | Path) -> ValidationResult:
+def validate_workbook(path: str | Path, *, udfs: ModuleType | None = None) -> ValidationResult:
     """Validate one report or template workbook. See :func:`validate_workbooks`."""
-    return validate_workbooks([path])[0]
+    return validate_workbooks([path], udfs=udfs)[0]
 
 
-def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
+def validate_workbooks(paths: Iterable[str | Path], *,
+                       udfs: ModuleType | None = None) -> list[ValidationResult]:
     """Validate many workbooks; all reports are recalculated by ONE LibreOffice process.
+
+    Parameters
+    ----------
+    paths : iterable of path
+        The workbooks, reports and templates in any mix.
+    udfs : module, optional
+        The Excel functions a template calls (``corridor_udfs``, which the caller imports: the
+        command line does); needed only for templates, whose cells the ``formulas`` library
+        evaluates with these functions registered. Reports need none.
 
     Returns
     -------
@@ -124,6 +133,8 @@ def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
     ------
     xl_corridor.validate.libreoffice.LibreOfficeError
         If reports are given and LibreOffice is missing or fails.
+    ValueError
+        If a template is given without ``udfs``.
     """
     results: dict[int, ValidationResult] = {}
     reports: list[tuple[int, _Job]] = []
@@ -133,7 +144,7 @@ def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
         if not problem:
             problem = _structure(job)
         if not problem and job.kind == "template":
-            results[i] = _validate_template(job)
+            results[i] = _validate_template(job, udfs)
             continue
         if problem:
             results[i] = ValidationResult(job.path, job.kind or "unknown", "unusable",
@@ -362,13 +373,6 @@ def _recalculate_reports(jobs: Sequence[_Job]) -> None:
 # --- templates ----------------------------------------------------------------------------------
 
 
-def _udf_module() -> ModuleType:
-    """The Excel adapters, ``corridor_udfs``: installed with the wheel as a top-level module
-    (``udfs/corridor_udfs.py`` in the source tree). Imported here, at the edge, so that the
-    engine never depends on xlwings."""
-    return importlib.import_module("corridor_udfs")
-
-
 def _excel_value(v: Any) -> Any:
     """One cell as Excel hands it to xlwings: None for blank, error values as text."""
     import numpy as np
@@ -396,12 +400,12 @@ def _excel_arg(x: Any) -> Any:
     return _excel_value(x)
 
 
-def _register_udfs(errors: dict[str, str]) -> None:
-    """Put every UDF into ``formulas``' function table before any workbook is loaded."""
+def _register_udfs(module: ModuleType, errors: dict[str, str]) -> None:
+    """Put every UDF of ``module`` (``corridor_udfs``) into ``formulas``' function table before
+    any workbook is loaded."""
     import numpy as np
     from formulas.functions import get_functions, wrap_func
 
-    module = _udf_module()
     table = get_functions()
 
     def adapt(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -473,7 +477,7 @@ def _quiet_formulas() -> Iterator[None]:
         formulas.excel.tqdm = original
 
 
-def _validate_template(job: _Job) -> ValidationResult:
+def _validate_template(job: _Job, udfs: ModuleType | None) -> ValidationResult:
     import formulas
     from formulas.tokens.operand import XlError
 
@@ -488,6 +492,9 @@ def _validate_template(job: _Job) -> ValidationResult:
         PREMIA_TOP,
     )
 
+    if udfs is None:
+        raise ValueError(f"{job.path} is a template: its Excel functions are evaluated too, so "
+                         "pass udfs=corridor_udfs (import corridor_udfs)")
     if job.expected is None:  # the inputs were rejected
         return ValidationResult(job.path, "template", "failed", _capped(job.failures))
     try:
@@ -497,7 +504,7 @@ def _validate_template(job: _Job) -> ValidationResult:
                                 (Failure("Inputs", "valid inputs", str(exc), "inputs rejected"),))
     ev = evaluate(case)
     udf_errors: dict[str, str] = {}
-    _register_udfs(udf_errors)
+    _register_udfs(udfs, udf_errors)
     try:
         with _quiet_formulas():
             model = formulas.ExcelModel().loads(str(job.path)).finish()
