@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -14,6 +14,27 @@ __all__ = ["compliance_cost", "growing_annuity_factor"]
 MAX_YEARS = 200
 
 
+@overload
+def growing_annuity_factor(years: float, discount_rate: float, growth: float = ...) -> float: ...  # type: ignore[overload-overlap]
+
+
+@overload
+def growing_annuity_factor(  # type: ignore[overload-overlap]
+    years: float | ck.Frame,
+    discount_rate: float | ck.Frame,
+    growth: float | ck.Frame = ...,
+) -> ck.Frame: ...
+
+
+@overload
+def growing_annuity_factor(
+    years: ck.Vec,
+    discount_rate: ck.Vec,
+    growth: ck.Vec = ...,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=())
 def growing_annuity_factor(years: Any, discount_rate: Any, growth: Any = 0.0) -> Any:
     """Present value of 1 a year, growing at ``growth``, paid at each year end for ``years``.
 
@@ -59,6 +80,43 @@ def growing_annuity_factor(years: Any, discount_rate: Any, growth: Any = 0.0) ->
     return ck.scalar_or_array(ratio / (1.0 + r))
 
 
+@overload
+def compliance_cost(  # type: ignore[overload-overlap]
+    annual_costs: ck.Flows,
+    years: float,
+    discount_rate: float,
+    growth: float = ...,
+    one_off: float = ...,
+    fx_rates: ck.Flows = ...,
+    tax_rate: float = ...,
+) -> float: ...
+
+
+@overload
+def compliance_cost(  # type: ignore[overload-overlap]
+    annual_costs: ck.Flows,
+    years: float | ck.Frame,
+    discount_rate: float | ck.Frame,
+    growth: float | ck.Frame = ...,
+    one_off: float | ck.Frame = ...,
+    fx_rates: ck.Flows = ...,
+    tax_rate: float | ck.Frame = ...,
+) -> ck.Frame: ...
+
+
+@overload
+def compliance_cost(
+    annual_costs: ck.Flows,
+    years: ck.Vec,
+    discount_rate: ck.Vec,
+    growth: ck.Vec = ...,
+    one_off: ck.Vec = ...,
+    fx_rates: ck.Flows = ...,
+    tax_rate: ck.Vec = ...,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('annual_costs', 'fx_rates'))
 def compliance_cost(
     annual_costs: Any,
     years: Any,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -70,6 +70,19 @@ def _periods(n: int, shift: float) -> FloatArray:
     return np.arange(1.0, n + 1.0) - shift
 
 
+@overload
+def npv(rate: float, cash_flows: ck.Flows, *, timing: ck.Timing = ...) -> float: ...  # type: ignore[overload-overlap]
+
+
+@overload
+def npv(rate: float | ck.Frame, cash_flows: ck.Flows, *, timing: ck.Timing = ...) -> ck.Frame: ...  # type: ignore[overload-overlap]
+
+
+@overload
+def npv(rate: ck.Vec, cash_flows: ck.Flows, *, timing: ck.Timing = ...) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows',))
 def npv(rate: Any, cash_flows: Any, *, timing: str = "end") -> Any:
     """Net present value of periodic cash flows, Excel's NPV convention by default.
 
@@ -174,6 +187,19 @@ def _same_length(cf: FloatArray, serials: FloatArray) -> None:
         )
 
 
+@overload
+def xnpv(rate: float, cash_flows: ck.Flows, dates: Any) -> float: ...
+
+
+@overload
+def xnpv(rate: float | ck.Frame, cash_flows: ck.Flows, dates: Any) -> ck.Frame: ...
+
+
+@overload
+def xnpv(rate: ck.Vec, cash_flows: ck.Flows, dates: Any) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows', 'dates'))
 def xnpv(rate: Any, cash_flows: Any, dates: Any) -> Any:
     """Net present value of dated cash flows, as Excel's XNPV.
 
@@ -216,6 +242,40 @@ def xnpv(rate: Any, cash_flows: Any, dates: Any) -> Any:
     return ck.scalar_or_array(_present_value("rate", k, cf, _xnpv_exponents("dates", serials)))
 
 
+@overload
+def dual_npv(  # type: ignore[overload-overlap]
+    cash_flows: ck.Flows,
+    ke_dual: float,
+    ke_single: float,
+    compliance_cost: float,
+    *,
+    timing: ck.Timing = ...,
+) -> float: ...
+
+
+@overload
+def dual_npv(  # type: ignore[overload-overlap]
+    cash_flows: ck.Flows,
+    ke_dual: float | ck.Frame,
+    ke_single: float | ck.Frame,
+    compliance_cost: float | ck.Frame,
+    *,
+    timing: ck.Timing = ...,
+) -> ck.Frame: ...
+
+
+@overload
+def dual_npv(
+    cash_flows: ck.Flows,
+    ke_dual: ck.Vec,
+    ke_single: ck.Vec,
+    compliance_cost: ck.Vec,
+    *,
+    timing: ck.Timing = ...,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows',))
 def dual_npv(
     cash_flows: Any, ke_dual: Any, ke_single: Any, compliance_cost: Any, *, timing: str = "end"
 ) -> Any:
@@ -271,6 +331,37 @@ def dual_npv(
     )
 
 
+@overload
+def dual_xnpv(
+    cash_flows: ck.Flows,
+    dates: Any,
+    ke_dual: float,
+    ke_single: float,
+    compliance_cost: float,
+) -> float: ...
+
+
+@overload
+def dual_xnpv(
+    cash_flows: ck.Flows,
+    dates: Any,
+    ke_dual: float | ck.Frame,
+    ke_single: float | ck.Frame,
+    compliance_cost: float | ck.Frame,
+) -> ck.Frame: ...
+
+
+@overload
+def dual_xnpv(
+    cash_flows: ck.Flows,
+    dates: Any,
+    ke_dual: ck.Vec,
+    ke_single: ck.Vec,
+    compliance_cost: ck.Vec,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows', 'dates'))
 def dual_xnpv(
     cash_flows: Any, dates: Any, ke_dual: Any, ke_single: Any, compliance_cost: Any
 ) -> Any:
@@ -320,6 +411,37 @@ def dual_xnpv(
     )
 
 
+@overload
+def breakeven_cost(  # type: ignore[overload-overlap]
+    cash_flows: ck.Flows,
+    ke_dual: float,
+    ke_single: float,
+    *,
+    timing: ck.Timing = ...,
+) -> float: ...
+
+
+@overload
+def breakeven_cost(  # type: ignore[overload-overlap]
+    cash_flows: ck.Flows,
+    ke_dual: float | ck.Frame,
+    ke_single: float | ck.Frame,
+    *,
+    timing: ck.Timing = ...,
+) -> ck.Frame: ...
+
+
+@overload
+def breakeven_cost(
+    cash_flows: ck.Flows,
+    ke_dual: ck.Vec,
+    ke_single: ck.Vec,
+    *,
+    timing: ck.Timing = ...,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows',))
 def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str = "end") -> Any:
     """The largest compliance cost at which Delta NPV >= 0 (Excel: DUAL_BREAKEVEN_COST).
 
@@ -362,6 +484,37 @@ def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str
     )
 
 
+@overload
+def breakeven_ke(  # type: ignore[overload-overlap]
+    cash_flows: ck.Flows,
+    ke_single: float,
+    compliance_cost: float,
+    *,
+    timing: ck.Timing = ...,
+) -> float: ...
+
+
+@overload
+def breakeven_ke(  # type: ignore[overload-overlap]
+    cash_flows: ck.Flows,
+    ke_single: float | ck.Frame,
+    compliance_cost: float | ck.Frame,
+    *,
+    timing: ck.Timing = ...,
+) -> ck.Frame: ...
+
+
+@overload
+def breakeven_ke(
+    cash_flows: ck.Flows,
+    ke_single: ck.Vec,
+    compliance_cost: ck.Vec,
+    *,
+    timing: ck.Timing = ...,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows',))
 def breakeven_ke(
     cash_flows: Any, ke_single: Any, compliance_cost: Any, *, timing: str = "end"
 ) -> Any:
@@ -462,6 +615,34 @@ def _breakeven_rate(cf: FloatArray, t: FloatArray, ks: FloatArray, cost: FloatAr
     return ck.scalar_or_array(result.reshape(ks_b.shape))
 
 
+@overload
+def xbreakeven_ke(
+    cash_flows: ck.Flows,
+    dates: Any,
+    ke_single: float,
+    compliance_cost: float,
+) -> float: ...
+
+
+@overload
+def xbreakeven_ke(
+    cash_flows: ck.Flows,
+    dates: Any,
+    ke_single: float | ck.Frame,
+    compliance_cost: float | ck.Frame,
+) -> ck.Frame: ...
+
+
+@overload
+def xbreakeven_ke(
+    cash_flows: ck.Flows,
+    dates: Any,
+    ke_single: ck.Vec,
+    compliance_cost: ck.Vec,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows', 'dates'))
 def xbreakeven_ke(cash_flows: Any, dates: Any, ke_single: Any, compliance_cost: Any) -> Any:
     """The largest Ke dual below ke_single at which the dated Delta NPV is zero.
 
