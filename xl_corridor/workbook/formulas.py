@@ -33,6 +33,8 @@ __all__ = [
     "band_lower",
     "newton_step",
     "capitalized_cost",
+    "timed_npv",
+    "within",
 ]
 
 #: Exponent shift of a period's cash flow: end 0, mid 0.5, begin 1 (:func:`engine.discounting.npv`).
@@ -47,6 +49,12 @@ def excel_text(text: str) -> str:
 def cost_of_equity(rf: str, beta: str, mrp: str, lam: str, crp: str, lp: str) -> str:
     """Ke = rf + beta x mrp + lambda x CRP + LP (:func:`engine.rates.cost_of_equity`)."""
     return f"{rf}+{beta}*{mrp}+{lam}*{crp}+{lp}"
+
+
+def timed_npv(rate: str, flows: str = "cash_flows") -> str:
+    """PV of a periodic series under the workbook's timing (:func:`engine.discounting.npv`):
+    Excel's NPV discounts to the end of period 1, ``(1+rate)^timing_shift`` moves it."""
+    return f"NPV({rate},{flows})*(1+{rate})^timing_shift"
 
 
 def discount_factor(rate: str, exponent: str) -> str:
@@ -66,9 +74,16 @@ def capitalized_cost(one_off: str, recurring_pv: str, tax: str) -> str:
     return f"{one_off}+{recurring_pv}*(1-{tax})"
 
 
-def check(live: str, expected: str) -> str:
+def within(difference: str, expected: str, tol: str = "tol") -> str:
+    """TRUE when an absolute ``difference`` is within the relative tolerance ``tol`` (a defined
+    name, or :data:`~xl_corridor.workbook.marks.TOLERANCE` spelled out) of ``expected``, with a
+    floor of 1 (:func:`xl_corridor.validate.validator` compares the same way)."""
+    return f"{difference}<={tol}*MAX(1,ABS({expected}))"
+
+
+def check(live: str, expected: str, tol: str = "tol") -> str:
     """TRUE when ``live`` equals ``expected`` within the workbook's relative tolerance ``tol``."""
-    return f"ABS({live}-{expected})<=tol*MAX(1,ABS({expected}))"
+    return within(f"ABS({live}-{expected})", expected, tol)
 
 
 def grid_axis(lo: str, hi: str, index: int, steps: int) -> str:

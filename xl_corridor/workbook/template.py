@@ -23,6 +23,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_corridor.case import Case, load_case
+from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook.inputs import write_inputs
 from xl_corridor.workbook.marks import TEMPLATE_KIND, TOLERANCE
 from xl_corridor.workbook.save import save_workbook
@@ -123,10 +124,10 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
          "(1-((1+comp_growth)/(1+comp_rate))^comp_years)/(comp_rate-comp_growth))",
          None, "amount", "units"),
         ("PV of cash flows at Ke single", None,
-         f"=NPV(D{r['ke_single']},cash_flows)*(1+D{r['ke_single']})^timing_shift", "", "amount",
+         "=" + fx.timed_npv(f"D{r['ke_single']}"), "", "amount",
          "units"),
         ("PV of cash flows at Ke dual", None,
-         f"=NPV(D{r['ke_dual']},cash_flows)*(1+D{r['ke_dual']})^timing_shift", "", "amount",
+         "=" + fx.timed_npv(f"D{r['ke_dual']}"), "", "amount",
          "units"),
         ("Delta NPV",
          f"=DUAL_NPV(cash_flows,C{r['ke_dual']},C{r['ke_single']},C{r['compliance_cost']},timing)",
@@ -136,12 +137,12 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
          f"=D{r['pv_dual']}-D{r['pv_single']}", None, "amount", "units"),
         ("Break-even Ke dual (native: Delta NPV there, 0)",
          f"=DUAL_BREAKEVEN_KE(cash_flows,C{r['ke_single']},C{r['compliance_cost']},timing)",
-         f"=NPV(C{r['breakeven_ke']},cash_flows)*(1+C{r['breakeven_ke']})^timing_shift"
-         f"-D{r['pv_single']}-D{r['compliance_cost']}",
+         "=" + fx.timed_npv(f"C{r['breakeven_ke']}")
+         + f"-D{r['pv_single']}-D{r['compliance_cost']}",
          # No break-even exists when no lower Ke recovers the cost: DUAL_BREAKEVEN_KE then shows
          # its message; the check says so in words (AND over E6:E18 ignores text).
-         f'=IFERROR(ABS(D{r["breakeven_ke"]})<=tol*MAX(1,ABS(D{r["pv_single"]})),'
-         f'"{NO_BREAKEVEN_KE}")', "rate", "decimal"),
+         "=IFERROR(" + fx.within(f"ABS(D{r['breakeven_ke']})", f"D{r['pv_single']}")
+         + f',"{NO_BREAKEVEN_KE}")', "rate", "decimal"),
         ("Pre-production capital I_total",
          "=CORRIDOR_CAPEX(capex_exploration,capex_feasibility,capex_infrastructure,"
          "capex_regulatory,capex_contingency)",
@@ -162,7 +163,7 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
                 ws[f"{col}{row}"].number_format = FMT[kind]
                 ws[f"{col}{row}"].font = BLACK
         if check is None:
-            check = f"=ABS(C{row}-D{row})<=tol*MAX(1,ABS(D{row}))"
+            check = "=" + fx.check(f"C{row}", f"D{row}")
         if check:
             ws[f"E{row}"] = check
         if unit == "units":
@@ -196,8 +197,8 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
             for i in range(n):
                 for col in cols:
                     cell = ws[f"{col}{first_row + i}"]
-                    cell.value = (f"=NPV($B{first_row + i},cash_flows)*(1+$B{first_row + i})"
-                                  f"^timing_shift-$D${r['pv_single']}-{col}${first_row - 1}")
+                    cell.value = ("=" + fx.timed_npv(f"$B{first_row + i}")
+                                  + f"-$D${r['pv_single']}-{col}${first_row - 1}")
                     cell.number_format = FMT["amount"]
     ref = f"C{top}:{cols[-1]}{last}"
     ws[f"C{top}"] = ArrayFormula(
@@ -263,7 +264,7 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
             ws[f"{col}{row}"] = formula
             ws[f"{col}{row}"].number_format = fmt
             ws[f"{col}{row}"].font = BLACK
-        ws[f"E{row}"] = f"=ABS(C{row}-D{row})<=tol*MAX(1,ABS(D{row}))"
+        ws[f"E{row}"] = "=" + fx.check(f"C{row}", f"D{row}")
         put_text(ws, f"F{row}", "decimal")
 
     n, ptop = GRID_STEPS, PREMIA_TOP
@@ -287,8 +288,8 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
                 for col in cols:
                     k = f"($D${r['ke_single']}-$B{first_row + i}-country_exposure*{col}${ntop - 1})"
                     cell = ws[f"{col}{first_row + i}"]
-                    cell.value = (f"=NPV({k},cash_flows)*(1+{k})^timing_shift"
-                                  f"-$D${r['pv_single']}-$D${r['compliance_cost']}")
+                    cell.value = ("=" + fx.timed_npv(k)
+                                  + f"-$D${r['pv_single']}-$D${r['compliance_cost']}")
                     cell.number_format = FMT["amount"]
     ref = f"C{ptop}:{cols[-1]}{plast}"
     ws[f"C{ptop}"] = ArrayFormula(

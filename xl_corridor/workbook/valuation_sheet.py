@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_corridor.engine import valuation as val
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook.styles import (
     BLACK,
     BLUE,
@@ -506,7 +507,7 @@ def valuation_sheet(p: _Plan, case: Any, v: ValuationInputs | None = None) -> No
         put_text(ws, f"A{row}", label)
         p.formula(ws, f"B{row}", f"={name}", value, "0.000000000000", GREEN)
         p.stamp(ws, f"C{row}", value, "0.000000000000")
-        p.formula(ws, f"D{row}", f"=ABS(B{row}-C{row})<=tol*MAX(1,ABS(C{row}))", True)
+        p.formula(ws, f"D{row}", "=" + fx.check(f"B{row}", f"C{row}"), True)
         put_text(ws, f"E{row}", f"xl_corridor.engine.valuation.{fn}")
         row += 1
     put_text(ws, f"A{row}", "All valuation checks pass", BOLD)
