@@ -7,7 +7,13 @@
 Sections: 1 the 201 x 201 sensitivity grid (one broadcast call against the 40,401 per-cell calls
 an Excel Data Table makes); 2 the Monte Carlo (1,000,000 paths x 30 years against drawing the
 same random numbers alone, and its peak memory); 3 report build and LibreOffice validation, one
-by one and as a batch; 4 the Excel adapter's overhead on a scalar CORRIDOR_KE.
+by one and as a batch; 4 the Excel adapter's overhead on a scalar CORRIDOR_KE; 5 cold
+``import corridor_udfs``; 6 scalar calls against pyxirr (a compiled peer); 7 grids against
+pyxirr's vectorised npv, and a grid with a rate per cell; 8 validation of one report and of 50.
+
+Sections 5-8 measure this tree and a BASELINE tree (``--baseline REV``, default the commit the
+speed work started from) in the same run, each in fresh interpreters started from its own
+folder, and report new/old ratios. pyxirr comes with ``pip install -e '.[bench]'``.
 
 Prints a table and writes ``results.md`` and ``results.json`` (figures plus the machine: CPU
 model, cores, memory, Python/numpy/LibreOffice versions, date) next to this file, or to --out.
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import resource
@@ -38,7 +45,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
-sys.path.insert(0, str(ROOT / "udfs"))  # corridor_udfs, as the classic add-in's PYTHONPATH does
+TREE = Path(os.environ.get("XL_CORRIDOR_BENCH_TREE", ROOT))  # the code under measurement
+if TREE != ROOT:  # a baseline tree: its files, not the editable install of this one
+    sys.meta_path[:] = [f for f in sys.meta_path if "_EditableFinder" not in repr(f)]
+    sys.path.insert(0, str(TREE))
+sys.path.insert(0, str(TREE / "udfs"))  # corridor_udfs, as the classic add-in's PYTHONPATH does
 
 # Section 1: the grid. Section 2: the simulation (its inputs are fixed so runs compare).
 GRID_ROWS = GRID_COLS = 201
@@ -48,6 +59,7 @@ MC_YEARS = 30
 MC_SEED = 42
 MC_CHUNK = 32_768  # simulate_delta_npv's default
 REPORT_BATCH = 50
+BASELINE = "bf7ea97"  # main when the speed work (issue 16 speed, issue 13 Excel modes) merged it
 
 
 @dataclass
@@ -409,6 +421,252 @@ def bench_adapter(quick: bool) -> list[Figure]:
     ]
 
 
+# --------------------------------------------------------------------------- 5-8 old vs new
+
+
+def _best(fn: Callable[[], Any], number: int, rounds: int) -> float:
+    return min(timeit.timeit(fn, number=number) / number for _ in range(rounds))
+
+
+def _child_scalar(quick: bool) -> dict[str, float]:
+    import datetime as dtm
+
+    import xl_corridor as xc
+
+    cf = [-450.0, -450.0] + [95.0 + 4 * min(y, 12) for y in range(3, 41)]
+    d0 = dtm.date(2026, 1, 1)
+    dates = [d0 + dtm.timedelta(days=91 * i) for i in range(40)]
+    long_dates = [d0 + dtm.timedelta(days=7 * i) for i in range(2000)]
+    long_cf = (cf * 50)[:2000]
+    r = 3 if quick else 15
+    out = {
+        "dual_npv": _best(lambda: xc.dual_npv(cf, 0.10, 0.12, 2.0), 2000, r),
+        "dual_xnpv_40": _best(lambda: xc.dual_xnpv(cf, dates, 0.10, 0.12, 2.0), 1000, r),
+        "dual_xnpv_2000": _best(lambda: xc.dual_xnpv(long_cf, long_dates, 0.10, 0.12, 2.0),
+                                20, r),
+        "value_npv": xc.dual_npv(cf, 0.10, 0.12, 2.0),
+        "value_xnpv": xc.dual_xnpv(long_cf, long_dates, 0.10, 0.12, 2.0),
+    }
+    try:
+        import pyxirr
+    except ImportError:
+        return out
+    out["pyxirr_npv"] = _best(lambda: pyxirr.npv(0.10, cf, start_from_zero=False)
+                              - pyxirr.npv(0.12, cf, start_from_zero=False) - 2.0, 2000, r)
+    out["pyxirr_xnpv_40"] = _best(lambda: pyxirr.xnpv(0.10, dates, cf)
+                                  - pyxirr.xnpv(0.12, dates, cf) - 2.0, 1000, r)
+    out["pyxirr_xnpv_2000"] = _best(lambda: pyxirr.xnpv(0.10, long_dates, long_cf)
+                                    - pyxirr.xnpv(0.12, long_dates, long_cf) - 2.0, 20, r)
+    return out
+
+
+def _child_grid(quick: bool) -> dict[str, float]:
+    import tracemalloc
+
+    import corridor_udfs as udfs
+    import numpy as np
+
+    import xl_corridor as xc
+
+    years = np.arange(1, GRID_PERIODS + 1)
+    cf = np.where(years <= 2, -450.0, 95.0 + 4.0 * np.minimum(years, 12) - 1.5 * (years > 30))
+    kd = np.linspace(0.08, 0.16, GRID_ROWS)
+    costs = np.linspace(0.0, 200.0, GRID_COLS)
+    cells = ([cf.tolist()], [[float(k)] for k in kd], [[0.14]], [costs.tolist()])
+    per_cell = np.linspace(0.08, 0.16, GRID_ROWS * GRID_COLS).reshape(GRID_ROWS, GRID_COLS)
+    r = 3 if quick else 15
+    out = {
+        "engine": _best(lambda: xc.dual_npv(cf, kd[:, None], 0.14, costs[None, :]), 20, r),
+        "udf": _best(lambda: udfs.DUAL_NPV(*cells), 10, r),
+        "tolist": _best(lambda: xc.dual_npv(cf, kd[:, None], 0.14, costs[None, :]).tolist(),
+                        10, r),
+        "per_cell": _best(lambda: xc.dual_npv(cf, per_cell, 0.14, 0.0), 3, max(2, r // 3)),
+        "checksum": float(xc.dual_npv(cf, per_cell, 0.14, 0.0).sum()),
+    }
+    big = np.linspace(0.08, 0.16, 1001 * 1001).reshape(1001, 1001)
+    tracemalloc.start()
+    xc.dual_npv(cf, big, 0.14, 0.0)
+    out["per_cell_1001_peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    try:
+        import pyxirr
+    except ImportError:
+        return out
+
+    def peer() -> Any:  # the same table from pyxirr's npv over a vector of rates
+        pv = np.asarray(pyxirr.npv(kd, cf, start_from_zero=False))
+        return pv[:, None] - pyxirr.npv(0.14, cf, start_from_zero=False) - costs[None, :]
+
+    assert np.allclose(peer(), xc.dual_npv(cf, kd[:, None], 0.14, costs[None, :]),
+                       rtol=1e-12, atol=1e-9)
+    out["pyxirr_vector"] = _best(peer, 20, r)
+
+    def horner() -> Any:  # the floor for a rate per cell: Horner's rule, in place
+        v = 1.0 / (1.0 + per_cell)
+        acc = np.zeros_like(per_cell)
+        for c in cf[::-1]:
+            acc += c
+            acc *= v
+        return acc
+
+    out["per_cell_horner"] = _best(horner, 3, max(2, r // 3))
+    return out
+
+
+def _child_validate(quick: bool) -> dict[str, float]:
+    import xl_corridor as xc
+
+    work = Path(tempfile.mkdtemp(prefix="xl-corridor-bench-"))
+    try:
+        report = work / "report.xlsx"
+        xc.build_report(xc.load_case(EXAMPLE), report)
+        singles = []
+        for _ in range(2 if quick else 3):
+            t0 = time.perf_counter()
+            assert xc.validate_workbook(report).ok
+            singles.append(time.perf_counter() - t0)
+        n = 10 if quick else REPORT_BATCH
+        paths = []
+        for i in range(n):
+            paths.append(work / f"b{i}.xlsx")
+            shutil.copyfile(report, paths[-1])
+        t0 = time.perf_counter()
+        assert all(r.ok for r in xc.validate_workbooks(paths))
+        return {"single": min(singles), "batch": time.perf_counter() - t0, "n": n}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+CHILDREN = {"scalar": _child_scalar, "grid": _child_grid, "validate": _child_validate}
+# Pyodide (xlwings Lite) installs only numpy and xlwings: the other distributions are blocked.
+_LITE_BLOCK = (
+    "import importlib.abc, importlib.metadata as md, sys\n"
+    "ok = {'numpy', 'xlwings', 'xl-corridor'}\n"
+    "blocked = {t for t, d in md.packages_distributions().items()"
+    " if not {x.lower().replace('_', '-') for x in d} & ok} - set(sys.stdlib_module_names)\n"
+    "class B(importlib.abc.MetaPathFinder):\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name.partition('.')[0] in blocked: raise ModuleNotFoundError(name)\n"
+    "sys.meta_path.insert(0, B())\n"
+)
+
+
+def _tree_env(tree: Path) -> dict[str, str]:
+    return {**os.environ, "XL_CORRIDOR_BENCH_TREE": str(tree),
+            "PYTHONPATH": os.pathsep.join([str(tree), str(tree / "udfs")])}
+
+
+def _in_tree(tree: Path, kind: str, quick: bool) -> dict[str, float]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind]
+    if quick:
+        cmd.append("--quick")
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tree, env=_tree_env(tree),
+                          check=False)
+    if proc.returncode:
+        raise RuntimeError(f"benchmark child {kind} in {tree} failed: {proc.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _import_ms(tree: Path, setup: str, runs: int) -> float:
+    """Cold `import corridor_udfs` (cumulative, from -X importtime) in fresh interpreters."""
+    drop = "import sys; sys.meta_path[:] = [f for f in sys.meta_path if " \
+           "'_EditableFinder' not in repr(f)]\n"
+    code = drop + setup + "import corridor_udfs\n"
+    best = math.inf
+    for _ in range(runs):
+        proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
+                              capture_output=True, text=True, cwd=tree, env=_tree_env(tree),
+                              check=True)
+        for line in proc.stderr.splitlines():
+            parts = line.split("|")
+            if len(parts) == 3 and parts[2].strip() == "corridor_udfs":
+                best = min(best, int(parts[1]) / 1e3)
+    return best
+
+
+def baseline_tree(rev: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="xl-corridor-baseline-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "xl_corridor", "udfs",
+                              "workbooks/examples"], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def _ratio(new: float, old: float) -> str:
+    return f"{old / new:.1f}x faster than before ({new / old:.2f} of the old time)"
+
+
+def bench_old_new(quick: bool, libreoffice: bool, old: Path) -> list[Figure]:
+    out: list[Figure] = []
+    runs = 3 if quick else 9
+    sec = "5 import"
+    for what, setup in (("cold `import corridor_udfs` (this environment: xlwings imports "
+                         "pandas when installed)", ""),
+                        ("cold import, Pyodide's install set (numpy, xlwings; the rest "
+                         "blocked)", _LITE_BLOCK),
+                        ("import after xlwings (what the add-in and Server pay: xlwings is "
+                         "loaded first)", "import xlwings\n")):
+        new, before = _import_ms(ROOT, setup, runs), _import_ms(old, setup, runs)
+        target_ok = new < 150 if setup else None
+        out.append(Figure(sec, what, f"{new:.0f} ms (before: {before:.0f} ms)",
+                          "< 150 ms" if setup else "", _ratio(new, before), ok=target_ok))
+    sec = "6 scalar"
+    n, o = _in_tree(ROOT, "scalar", quick), _in_tree(old, "scalar", quick)
+    assert abs(n["value_npv"] - o["value_npv"]) <= 1e-12 * abs(o["value_npv"])
+    assert abs(n["value_xnpv"] - o["value_xnpv"]) <= 1e-12 * abs(o["value_xnpv"])
+    for key, what, peer, limit in (
+            ("dual_npv", "dual_npv(40 floats in a list, 2 rates, cost)", "pyxirr_npv", 3.0),
+            ("dual_xnpv_40", "dual_xnpv(40 flows, 40 datetime.date)", "pyxirr_xnpv_40", 3.0),
+            ("dual_xnpv_2000", "dual_xnpv(2,000 flows, 2,000 datetime.date)",
+             "pyxirr_xnpv_2000", 2.0)):
+        ratio = n[key] / n[peer] if peer in n else math.nan
+        old_ratio = o[key] / n[peer] if peer in n else math.nan
+        out.append(Figure(sec, what + "; peer: two pyxirr calls",
+                          f"{_us(n[key])} (before {_us(o[key])}; pyxirr {_us(n.get(peer, 0))})",
+                          f"<= {limit:.0f}x pyxirr",
+                          f"{ratio:.1f}x pyxirr (before {old_ratio:.0f}x); "
+                          + _ratio(n[key], o[key]), ok=ratio <= limit))
+    sec = "7 grid"
+    n, o = _in_tree(ROOT, "grid", quick), _in_tree(old, "grid", quick)
+    assert abs(n["checksum"] - o["checksum"]) <= 1e-9 * abs(o["checksum"])
+    peer = n.get("pyxirr_vector", math.nan)
+    out += [
+        Figure(sec, "engine, 201x1 ke_dual x 1x201 cost, 40 periods; peer: pyxirr.npv over the "
+               "201 rates, same table", f"{_ms(n['engine'])} (before {_ms(o['engine'])}; "
+               f"pyxirr {_ms(peer)})", "<= 1.2x pyxirr",
+               f"{n['engine'] / peer:.2f}x pyxirr (before {o['engine'] / peer:.2f}x)",
+               ok=n["engine"] / peer <= 1.2),
+        Figure(sec, "UDF DUAL_NPV, same table as Excel passes it (lists in, lists out)",
+               f"{_ms(n['udf'])} (before {_ms(o['udf'])}); of which .tolist() of the result "
+               f"{_ms(n['tolist'] - n['engine'])}", "<= 2x engine",
+               f"{n['udf'] / n['engine']:.1f}x engine (before {o['udf'] / o['engine']:.1f}x); "
+               + _ratio(n["udf"], o["udf"]), ok=n["udf"] / n["engine"] <= 2.0),
+        Figure(sec, "a ke_dual per cell, 201x201, 40 periods; floor: Horner's rule in numpy",
+               f"{_ms(n['per_cell'])} (before {_ms(o['per_cell'])}; Horner "
+               f"{_ms(n['per_cell_horner'])})", "O(cells x periods)",
+               f"{n['per_cell'] / n['per_cell_horner']:.2f}x Horner (before "
+               f"{o['per_cell'] / n['per_cell_horner']:.0f}x)"),
+        Figure(sec, "a ke_dual per cell, 1001x1001: tracemalloc peak",
+               f"{n['per_cell_1001_peak_mib']:.0f} MiB (before "
+               f"{o['per_cell_1001_peak_mib']:.0f} MiB)", "O(cells): ~8 B x cells",
+               f"{o['per_cell_1001_peak_mib'] / n['per_cell_1001_peak_mib']:.0f}x less memory"),
+    ]
+    if libreoffice:
+        sec = "8 validate"
+        n, o = _in_tree(ROOT, "validate", quick), _in_tree(old, "validate", quick)
+        k = int(n["n"])
+        out += [
+            Figure(sec, "validate_workbook(one report), wall", f"{_s(n['single'])} (before "
+                   f"{_s(o['single'])})", "< 1 s", _ratio(n["single"], o["single"]),
+                   ok=n["single"] < 1.0),
+            Figure(sec, f"validate_workbooks({k} reports), wall per report",
+                   f"{_s(n['batch'] / k)} (before {_s(o['batch'] / k)})", "< 0.3 s",
+                   _ratio(n["batch"], o["batch"]), ok=n["batch"] / k < 0.3),
+        ]
+    return out
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -442,10 +700,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--skip-libreoffice", action="store_true",
                         help="run sections 1, 2, 4 and the report build; no validation")
     parser.add_argument("--out", type=Path, default=HERE, help="folder for results.md/json")
+    parser.add_argument("--baseline", default=BASELINE,
+                        help=f"git revision measured as 'before' in sections 5-8 ({BASELINE})")
     parser.add_argument("--mc-child", choices=("baseline", "simulate"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
     if opts.mc_child:
         _mc_child(opts.mc_child)
+        return 0
+    if opts.child:
+        print(json.dumps(CHILDREN[opts.child](opts.quick)))
         return 0
     from xl_corridor.validate.libreoffice import find_soffice
 
@@ -462,10 +726,13 @@ def main(argv: list[str]) -> int:
     info["mode"] = "quick" if opts.quick else "full"
     print("Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
     figures: list[Figure] = []
+    old = baseline_tree(opts.baseline)
+    info["baseline"] = opts.baseline
     for name, run in (("1 grid", lambda: bench_grid(opts.quick)),
                       ("2 Monte Carlo", lambda: bench_mc(opts.quick, memory)),
                       ("3 reports", lambda: bench_reports(opts.quick, libreoffice)),
-                      ("4 adapter", lambda: bench_adapter(opts.quick))):
+                      ("4 adapter", lambda: bench_adapter(opts.quick)),
+                      ("5-8 before/after", lambda: bench_old_new(opts.quick, libreoffice, old))):
         t0 = time.perf_counter()
         got = run()
         figures += got
@@ -474,6 +741,7 @@ def main(argv: list[str]) -> int:
             print(f"  {f.what}: {f.measured}" + (f" | target {f.target}" if f.target else "")
                   + (f" | {f.ratio}" if f.ratio else "")
                   + ("" if f.ok is None else f" | {'met' if f.ok else 'NOT MET'}"), flush=True)
+    shutil.rmtree(old, ignore_errors=True)
     wall = time.perf_counter() - start
     print()
     print(table(figures))

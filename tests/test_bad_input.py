@@ -47,6 +47,11 @@ VALID = {
         one_off=5.0,
         fx_rates=[[1.0], [7.78]],
         tax_rate=0.2,
+        incremental=[[True], [False]],
+        cost_basis="today",
+        listing_expenses=10.0,
+        include_listing_expenses=False,
+        terminal_growth=0.02,
     ),
     "CORRIDOR_CRP": dict(default_spread=0.017915, relative_volatility=1.298047),
     "CORRIDOR_KE_FX": dict(ke=0.12, inflation_local=0.08, inflation_base=0.025),
@@ -173,7 +178,7 @@ KINDS: dict[str, set[str]] = {
         "rf", "ke_dual", "ke_single", "discount_rate", "growth", "ke", "cnh_yield", "usd_rate",
         "cnh_rate", "usd_bond_yield", "financing_rate", "rate", "usd_yield", "foreign_yield",
         "expected_fx_change", "base_rate", "ke_direct", "cost_of_equity", "carry_rate",
-        "wacc_direct", "wacc_hk", "risk_free",
+        "wacc_direct", "wacc_hk", "risk_free", "terminal_growth",
     },
     # premia, spreads and shares in [0, 1]: negative refused, per-cent typo refused
     "premium": {
@@ -203,7 +208,7 @@ KINDS: dict[str, set[str]] = {
     "nonnegative": {
         "compliance_cost", "one_off", "review_cost", "certification_cost", "hk_grant",
         "reporting_cost", "listing_annual_cost", "one_off_cost", "annual_cost", "freight",
-        "rail", "border", "greenshoe", "cost_now", "cost_after_dfs",
+        "rail", "border", "greenshoe", "cost_now", "cost_after_dfs", "listing_expenses",
     },
     "positive": {
         "price_hk", "price_aix", "fx_aix_to_hkd", "aix_shares_per_hk_share",
@@ -214,7 +219,9 @@ KINDS: dict[str, set[str]] = {
     "series": {"cash_flows", "fcf", "debt_weights", "debt_costs"},
     "line_items": {"annual_costs", "exploration", "feasibility", "infrastructure", "regulatory"},
     "dates": {"dates"},
-    "text": {"timing", "reporting_code", "resource_category", "dfs_complete"},
+    "text": {"timing", "reporting_code", "resource_category", "dfs_complete", "cost_basis"},
+    # TRUE/FALSE cells
+    "flag": {"incremental", "include_listing_expenses"},
 }
 # Arguments whose name is a rate elsewhere (the policy loan's fees) but money here: 4.5 is
 # HK$4.5 of listing expenses, not a per-cent typo.
@@ -246,12 +253,14 @@ KIND_JUNK: dict[str, object] = {
     "series": [[-100.0, "n/a", 30.0]],
     "line_items": [[1.0], ["x"]],
     "dates": DATES[:3],
+    "flag": 5.0,
 }
 TEXT_JUNK = {
     "timing": "later",
     "dfs_complete": "maybe",
     "reporting_code": "Made-up code",
     "resource_category": "Made-up category",
+    "cost_basis": "tomorrow",
 }
 
 
@@ -410,6 +419,17 @@ BY_KIND = {
     "text-flag": (
         "LISTING_PATH", "dfs_complete",
         {"number": 2.0, "error": "#N/A", "range": [["x", "x"]], "unknown-word": "maybe"},
+    ),
+    "flag": (
+        "COMPLIANCE_COST", "incremental",
+        {"number": 5.0, "text": "abc", "error": "#N/A", "nan": math.nan,
+         "ragged": [[True, False], [True]], "3-d": np.zeros((2, 2, 2)), "empty-range": [],
+         "wrong-count": [[True], [False], [True]]},
+    ),
+    "text-cost-basis": (
+        "COMPLIANCE_COST", "cost_basis",
+        {"number": 5.0, "error": "#N/A", "unknown-word": "tomorrow", "bool": True,
+         "range": [["today", "today"]]},
     ),
     "text-code": (
         "LISTING_PATH", "reporting_code",

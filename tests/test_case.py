@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from xl_corridor.case import CaseError, evaluate, load_case
+from xl_corridor.case.evaluate import sensitivity
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
@@ -26,11 +27,23 @@ def test_packaged_example_is_the_committed_example() -> None:
 def test_example_known_values() -> None:
     case = load_case(EXAMPLE)
     ev = evaluate(case)
-    # Ke by hand: 0.0425 + 1.20 x 0.0412 + 1.0 x 0.023254 + 0.025 (Damodaran 2024-07 inputs)
-    assert ev.ke_single == pytest.approx(0.0425 + 1.2 * 0.0412 + 0.023254 + 0.025, rel=1e-12)
-    assert ev.ke_dual == pytest.approx(0.0425 + 1.2 * 0.0412 + 0.0152875 + 0.015, rel=1e-12)
-    # Jiaxin prospectus facts carried into the case
-    assert case.compliance.one_off == 111.4
+    # Ke by hand with Damodaran July 2025 (ctryprem_2025-07.csv): mature ERP 0.0421, Kazakhstan
+    # CRP 0.023646124545927533 on both sides (follows operations), LP 2.5% -> 1.55% (95 bp)
+    crp = 0.023646  # the case rounds 0.023646124545927533 to 6 decimals
+    assert ev.ke_single == pytest.approx(0.0425 + 1.2 * 0.0421 + crp + 0.025, rel=1e-12)
+    assert ev.ke_dual == pytest.approx(0.0425 + 1.2 * 0.0421 + crp + 0.0155, rel=1e-12)
+    # Incremental compliance cost by hand: HK audit 4.5 + HK legal 2.5 + IR 1.5 + HKEX fee 0.5
+    # (HKD) + CPR RMB 1.0 x 1.0993; in today's money growing 3% (year t pays A x 1.03^t), 12
+    # years (the cash-flow horizon), at Ke dual, after Kazakh CIT 20%; listing expenses off.
+    annual = 4.5 + 2.5 + 1.5 + 0.5 + 1.0 * 1.0993
+    kd = ev.ke_dual
+    by_hand = 0.8 * sum(annual * 1.03**t / (1 + kd) ** t for t in range(1, 13))
+    assert ev.annual_cost == pytest.approx(annual, rel=1e-12)
+    assert ev.compliance_cost == pytest.approx(by_hand, rel=1e-12)
+    assert (ev.comp_years, ev.comp_rate, ev.comp_tax) == (12, kd, 0.2)
+    # Jiaxin prospectus facts carried into the case: listing expenses shown, not counted
+    assert case.compliance.listing_expenses == 111.4
+    assert case.compliance.include_listing_expenses is False
     assert case.deal.units == "HKD m"
     assert ev.decision in ("PROCEED", "DO NOT PROCEED")
     assert ev.delta_npv == pytest.approx(ev.pv_dual - ev.pv_single - ev.compliance_cost)
@@ -49,7 +62,18 @@ def test_crp_from_damodaran_when_omitted() -> None:
     data = example_dict()
     del data["premia"]["crp_single"]
     ev = evaluate(load_case(data))
-    assert ev.crp_single == 0.023254  # Damodaran 2024-07-01, Kazakhstan
+    # ctryprem_2025-07.csv (Damodaran July 2025, the latest on or before 2025-08-28): Kazakhstan
+    assert ev.crp_single == 0.023646124545927533
+
+
+def test_own_crp_needs_no_country_from_the_table() -> None:
+    data = example_dict()
+    data["market"]["damodaran_country"] = "Turkmenistan"  # not in any vintage
+    data["premia"]["crp_single"] = 0.05
+    assert evaluate(load_case(data)).crp_single == 0.05
+    del data["premia"]["crp_single"]
+    with pytest.raises(CaseError, match="market.damodaran_country: .*Turkmenistan is not in it"):
+        evaluate(load_case(data))
 
 
 def test_loads_toml_text_and_dict() -> None:
@@ -101,6 +125,8 @@ def test_report_reads_back_as_the_same_case(tmp_path: Path) -> None:
     case = load_case(EXAMPLE)
     out = build_report(case, tmp_path / "r.xlsx").path
     back = load_case(out)
+    # a workbook holds the sensitivity axes filled in (defaults centred on the base case)
+    case = case.model_copy(update={"sensitivity": sensitivity(case)})
     assert back.model_dump(exclude={"sources"}) == case.model_dump(exclude={"sources"})
     assert evaluate(back) == evaluate(case)
 
@@ -140,5 +166,5 @@ def test_optional_sections_round_trip_through_a_report(tmp_path: Path) -> None:
     assert case.simulation is not None
     assert case.simulation.liquidity_reduction == (0.01, 0.01, 0.01)
     back = load_case(build_report(case, tmp_path / "r.xlsx").path)
-    assert back == case
+    assert back == case.model_copy(update={"sensitivity": sensitivity(case)})
     assert analyze(back).simulation.mean == analyze(case).simulation.mean

@@ -200,7 +200,7 @@ def test_rate_error_names_the_field_typed(tmp_path: Path,
 
 @pytest.mark.parametrize(("old", "new", "field"), [
     ("rf = 0.0425", "rf = 0.43", "market.rf"),
-    ("crp_dual = 0.0152875", "crp_dual = 0.73", "premia.crp_dual"),
+    ("crp_dual = 0.023646", "crp_dual = 0.73", "premia.crp_dual"),
     ("lp_single = 0.025", "lp_single = 0.5", "premia.lp_single"),
 ])
 def test_plausibility_warnings_do_not_refuse(old: str, new: str, field: str, tmp_path: Path,

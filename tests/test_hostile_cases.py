@@ -4,6 +4,7 @@ Then: formula injection through every free-text field, and `batch` exit codes.""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -58,8 +59,10 @@ CASES: dict[str, tuple[Callable[[], str | bytes] | str | None, str]] = {
                       ": listing.dfs_complete: Input should be"),
     "bad_date": (_sub(r"^valuation_date = 2025-08-28", 'valuation_date = "28/08/2025"'),
                  ": deal.valuation_date: "),
-    "negative_years": (_sub(r"^years = 10", "years = -3"), ": compliance.years: expected a whole"),
-    "float_years": (_sub(r"^years = 10", "years = 10.5"), ": compliance.years: Input should be"),
+    "negative_years": (_sub(r"^growth = 0.03", "years = -3\ngrowth = 0.03"),
+                       ": compliance.years: expected a whole"),
+    "float_years": (_sub(r"^growth = 0.03", "years = 10.5\ngrowth = 0.03"),
+                    ": compliance.years: Input should be"),
     "empty_cash_flows": (_sub(r"^values = \[.*\]$", "values = []"), ": cash_flows.values: "),
     "text_in_cash_flows": (_sub(r"^values = \[-600.0,", 'values = [-600.0, "n/a",'),
                            ": cash_flows.values[2]: Input should be"),
@@ -142,6 +145,7 @@ def test_bad_cases_in_a_real_process_and_in_batch(tmp_path: Path) -> None:
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_batch_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = tmp_path / "good.toml"
     good.write_text(TEXT, "utf-8")
@@ -231,11 +235,12 @@ def test_injection_through_every_case_text_field(tmp_path: Path) -> None:
                       count=count, flags=re.M)
 
     text = put(put(put(TEXT, "name", p[0]), "issuer", p[1]), "units", p[2])
-    labels = iter(p[3:] + p[:1])
+    labels = itertools.cycle(p[3:] + p[:1])
     text = re.sub(r'^label = ".*"$', lambda m: f"label = {_toml_str(next(labels))}", text,
                   flags=re.M)
     text = text.replace("[compliance.fx_rates]", f"[compliance.fx_rates]\n{_toml_str(p[6])} = 2.0")
-    for key, payload in zip(("rf", "mrp", "crp_single", "crp_dual", "lp_dual", "comp_one_off"),
+    for key, payload in zip(("rf", "mrp", "crp_single", "crp_dual", "lp_dual",
+                             "comp_listing_expenses"),
                             p[3:], strict=False):
         text = put(text, key, payload)
     case = tmp_path / "evil.toml"

@@ -9,7 +9,6 @@ import numpy_financial as npf
 import pytest
 
 import xl_corridor as xc
-from xl_corridor.engine.reference import data_rows
 
 # --------------------------------------------------------------------------- Excel NPV / XNPV
 
@@ -94,19 +93,21 @@ def test_dual_xnpv_against_direct_sum():
 # --------------------------------------------------------------------------- Damodaran
 
 
-def _damodaran_rows():
-    return {
-        r["key"]: r for r in data_rows("damodaran_ctryprem_2024-07.csv") if r["kind"] == "country"
-    }
+# Published rows, ctryprem_2024-07.csv (/work/shared/reference/damodaran, July 2024 vintage):
+# (default spread, CRP, total ERP); mature ERP 0.0412, multiplier 1.2980466569054163.
+_JULY_2024 = {
+    "Kazakhstan": (0.017914613811058765, 0.02325400456719643, 0.06445400456719644),
+    "Hong Kong": (0.005639785829407389, 0.007320705141524802, 0.0485207051415248),
+    "China": (0.006635042152243987, 0.008612594284146825, 0.049812594284146826),
+}
 
 
 @pytest.mark.parametrize("country", ["Kazakhstan", "Hong Kong", "China"])
 def test_crp_reproduces_damodaran_july_2024(country):
-    # Damodaran's ctryprem dataset, 2024-07-01: CRP = default spread x 1.298047. The published
-    # spread is rounded to 6 digits, so the published CRP is matched to 1e-6.
-    row = _damodaran_rows()[country]
-    crp = xc.country_risk_premium(float(row["default_spread"]), 1.298047)
-    assert crp == pytest.approx(float(row["crp"]), abs=1e-6)
+    # Damodaran's ctryprem July 2024: CRP = default spread x 1.2980466569054163 (exact in the
+    # source workbook's doubles).
+    ds, crp, _ = _JULY_2024[country]
+    assert xc.country_risk_premium(ds, 1.2980466569054163) == pytest.approx(crp, rel=1e-14)
 
 
 def test_kazakhstan_crp_is_2_3254_percent():
@@ -118,9 +119,9 @@ def test_kazakhstan_crp_is_2_3254_percent():
 def test_ke_with_zero_rf_and_unit_beta_is_damodaran_total_erp(country):
     # Damodaran's total ERP = mature ERP (4.12%) + CRP; with rf = 0 and beta = 1 the cost of
     # equity is exactly that published column.
-    row = _damodaran_rows()[country]
-    ke = xc.cost_of_equity(0.0, 1.0, 0.0412, float(row["crp"]), 0.0)
-    assert ke == pytest.approx(float(row["total_erp"]), abs=1e-6)
+    _, crp, erp = _JULY_2024[country]
+    ke = xc.cost_of_equity(0.0, 1.0, 0.0412, crp, 0.0)
+    assert ke == pytest.approx(erp, abs=1e-15)
 
 
 def test_country_exposure_half_from_damodaran_lambda_example():

@@ -107,7 +107,8 @@ def test_turnover():
 
 def test_liquidity_premium_rule_uses_data_file():
     rule = venue_costs()["liquidity_premium"]
-    assert rule["status"] == "assumption" and "Amihud" in rule["source"]
+    assert rule["status"] == "placeholder" and "Amihud" in rule["source"]
+    assert "not calibrated" in rule["source"]
     s = np.array([0.0, 0.0025, 0.01, 0.04])
     np.testing.assert_allclose(
         liquidity_premium_from_spread(s), rule["a"] * s ** rule["b"]

@@ -28,7 +28,7 @@ def test_same_seed_same_result_and_seeds_differ():
 
 
 @pytest.mark.parametrize("model", [{}, {"price_model": "ou", "mean_reversion": 0.7,
-                                        "long_run_price": 1.3}])
+                                        "long_run_median": 1.3}])
 def test_chunk_size_invariance(model):
     n = 2 * BLOCK_PATHS + 1234  # not a multiple of the block
     kw = {**UNCERTAIN, **model}
@@ -87,7 +87,7 @@ def test_ou_moments_and_stationary_mean():
     n, kappa, sigma, lr = 100_000, 0.8, 0.3, 1.5
     theta = math.log(lr)
     s = simulate_price_paths(n, 20, price_model="ou", mean_reversion=kappa, volatility=sigma,
-                             long_run_price=lr, seed=4)
+                             long_run_median=lr, seed=4)
     x = np.log(s)
     for t in (1, 5, 20):
         m = theta * (1 - math.exp(-kappa * t))
@@ -132,7 +132,7 @@ def test_triangular_reductions_mean():
         ({"price_model": "ou"}, "mean_reversion"),
         ({"volatility": -0.1}, "volatility"),
         ({"drift": 5.0}, "drift"),
-        ({"long_run_price": 0.0}, "long_run_price"),
+        ({"long_run_median": 0.0}, "long_run_median"),
         ({"n_paths": 0}, "n_paths"),
         ({"n_paths": 10.5}, "n_paths"),
         ({"seed": -1}, "seed"),

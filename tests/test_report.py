@@ -119,4 +119,4 @@ def test_chart_and_print_setup(report) -> None:
     with zipfile.ZipFile(report.path) as zf:
         assert any(n.startswith("xl/charts/chart") for n in zf.namelist())
     assert wb["CashFlows"].freeze_panes == "B6"
-    assert wb["Ke"]["B8"].number_format == "0.00%"
+    assert wb["Ke"]["B8"].number_format == "0.00%_);(0.00%)"  # negatives in parentheses

@@ -20,7 +20,6 @@ from xl_corridor.case import CaseError, analyze, evaluate, load_case
 from xl_corridor.cli import main
 from xl_corridor.engine.montecarlo import simulate_delta_npv
 from xl_corridor.engine.parity import analyze_parity, arbitrage_band, load_parity_csv
-from xl_corridor.engine.sensitivity import grid_premia
 from xl_corridor.validate.validator import validate_workbooks
 from xl_corridor.workbook.report import build_report
 
@@ -77,30 +76,44 @@ def test_libreoffice_recalculation_matches_engine_and_tampering_is_caught(
 # --- premia grid and tornado -------------------------------------------------------------------
 
 
-def test_premia_grid_is_native_and_equals_grid_premia(report) -> None:
+def test_premia_grid_is_native_and_two_dimensional(report) -> None:
+    # rows: liquidity-premium reduction dLP (country reduction held at the case's), columns:
+    # cash-flow scale 0.5x..1.5x; expected from the textbook PV sum, computed here.
     case = load_case(EXAMPLE)
     ev = evaluate(case)
-    lr = np.linspace(0.0, 0.02, 7)
-    cr = np.linspace(0.0, 0.02, 7)
-    m, p = case.market, case.premia
-    expected = grid_premia(case.cash_flows.values, m.rf, m.beta, m.mrp, ev.crp_single,
-                           p.lp_single, lr, cr, ev.compliance_cost, m.country_exposure)
+    m, p, cf = case.market, case.premia, case.cash_flows
+    lr = np.linspace(0.0, 2 * (p.lp_single - p.lp_dual), 7)  # default: centred on the case
+    scale = np.linspace(0.5, 1.5, 7)
+    shift = {"end": 0.0, "mid": 0.5, "begin": 1.0}[cf.timing]
+    t = np.arange(1, len(cf.values) + 1) - shift
+    values = np.asarray(cf.values)
+
+    def pv(k: float) -> float:
+        return float(np.sum(values / (1 + k) ** t))
+
+    ks = m.rf + m.beta * m.mrp + m.country_exposure * ev.crp_single + p.lp_single
+    dcrp = ev.crp_single - p.crp_dual
+    expected = np.array([[s * (pv(ks - d - m.country_exposure * dcrp) - pv(ks))
+                          - ev.compliance_cost for s in scale] for d in lr])
     wb = load_workbook(report.path)
     (sheet, ref), = wb.defined_names["premia_grid"].destinations
     cells = wb[sheet][ref.replace("$", "")]
-    assert all(c.value.startswith("=SUMPRODUCT(") for row in cells for c in row)
+    assert all("SUMPRODUCT(" in c.value for row in cells for c in row)
     cached = load_workbook(report.path, data_only=True)[sheet][ref.replace("$", "")]
     got = np.array([[c.value for c in row] for row in cached])
-    np.testing.assert_allclose(got, expected, rtol=1e-12)
-    # corner (0, 0): no reduction, Ke dual = Ke single, so Delta NPV = -compliance cost
-    assert got[0, 0] == pytest.approx(-ev.compliance_cost, rel=1e-12)
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+    # the middle cell is the base case: the case's dLP and scale 1
+    assert got[3, 3] == pytest.approx(ev.delta_npv, rel=1e-10)
+    # two-dimensional in fact: no anti-diagonal repeats (each cell differs from its
+    # up-right neighbour)
+    assert np.all(np.abs(got[1:, :-1] - got[:-1, 1:]) > 1e-6)
 
 
 def test_breakevens_and_tornado(report) -> None:
     wb = load_workbook(report.path)
     ws = wb["Sensitivity"]
     labels = {c.value: c.row for c in ws["A"] if isinstance(c.value, str)}
-    row = labels["Break-even compliance cost (PV at Ke dual - PV at Ke single)"]
+    row = labels["Break-even compliance cost"]
     assert ws[f"C{row}"].value == "=pv_dual-pv_single"
     t = wb["Tornado"]
     an = report.analytics
@@ -130,7 +143,7 @@ def test_montecarlo_sheet_equals_engine_with_same_seed(report) -> None:
     sim = case.simulation
     direct = simulate_delta_npv(
         case.cash_flows.values, ev.ke_single, ev.compliance_cost,
-        liquidity_reduction=(0.005, 0.01, 0.015), country_reduction=(0.0, 0.0079665, 0.012),
+        liquidity_reduction=(0.007, 0.0095, 0.012), country_reduction=0.0,
         country_exposure=1.0, price_model="gbm", drift=0.0, volatility=0.25,
         overrun_sigma=0.2, n_paths=20_000, seed=20250828, bins=20)
     assert sim is not None and sim.seed == 20250828 and sim.n_paths == 20_000
@@ -180,11 +193,14 @@ def test_parity_sheet_equals_analyze_parity_on_the_csv(report) -> None:
 
 
 def test_funding_sheet_is_the_cip_formula(report) -> None:
-    # CIP by hand: (1 + 2.95%)(1 + 4.0%)/(1 + 1.7% - 0.2%) - 1
-    hedged = 1.0295 * 1.04 / (1 + 0.017 - 0.002) - 1
+    # CIP by hand at the issuer's credit in both currencies (spread 3.5%):
+    # (1 + 1.7% + 3.5%)(1 + 4.0%)/(1 + 1.7% - 0.2%) - 1, against a USD bond at 4.0% + 3.5%
+    hedged = 1.052 * 1.04 / (1 + 0.017 - 0.002) - 1
     wb = load_workbook(report.path, data_only=True)
     assert _named(wb, "dimsum_cost").value == pytest.approx(hedged, rel=1e-12)
     assert _named(wb, "dimsum_saving").value == pytest.approx(0.075 - hedged, rel=1e-12)
+    # issue 12: at the same credit the saving is -0.29%, about the basis (-0.20%)
+    assert round(_named(wb, "dimsum_saving").value, 4) == -0.0029
     assert load_workbook(report.path)["Funding"]["B9"].value == "=(1+B4)*(1+B5)/(1+B6+B7)-1"
 
 
@@ -242,6 +258,8 @@ def test_parity_without_sample_gives_band_only(tmp_path: Path) -> None:
         (lambda d: d["simulation"].update(colour="red"), "simulation.colour"),
         (lambda d: d["simulation"].pop("country_reduction"), "simulation.country_reduction"),
         (lambda d: d["funding"].update(cnh_yield=2.95), "funding.cnh_yield"),
+        (lambda d: d["funding"].update(usd_credit_spread=3.5), "funding.usd_credit_spread"),
+        (lambda d: d["funding"].pop("cnh_credit_spread"), "funding"),
         (lambda d: d["funding"].update(basis="-0.002"), "funding.basis"),
         (lambda d: d["funding"].pop("usd_rate"), "funding.usd_rate"),
         (lambda d: d["parity"].update(csv="missing.csv"), "parity.csv"),

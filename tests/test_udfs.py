@@ -104,7 +104,7 @@ def test_listing_path_and_version_are_text():
     assert udf.LISTING_PATH([["JORC"]], [["Indicated"]], [[True]]).startswith("DUAL_ELIGIBLE: ")
     assert udf.LISTING_PATH("GKZ", "C1", False).startswith("RECONCILE_CODE: ")
     version = udf.CORRIDOR_VERSION()
-    assert xc.__version__ in version and "2024-07-01" in version
+    assert xc.__version__ in version and "2024-07-01, 2025-01-01" in version
 
 
 def test_breakeven_ke_udf_solves_dual_npv():

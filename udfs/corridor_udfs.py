@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
 import math
 from collections.abc import Callable
 from typing import Any
@@ -73,8 +72,6 @@ __all__ = [
     "CORRIDOR_DELTA_V",
     "CORRIDOR_CE",
 ]
-
-logger = logging.getLogger(__name__)
 
 CATEGORY = "xl-corridor"
 # Largest range accepted for any one argument, and largest result returned: one Excel column.
@@ -131,7 +128,9 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         except xw.XlwingsError:
             raise
         except (MemoryError, ValueError, TypeError, ArithmeticError) as exc:
-            logger.exception("%s failed", fn.__name__)
+            import logging  # only on this path: the functions load without it
+
+            logging.getLogger(__name__).exception("%s failed", fn.__name__)
             return _fail(f"{fn.__name__}: could not compute ({type(exc).__name__}: {exc})")
 
     return wrapper
@@ -445,9 +444,19 @@ def DUAL_NPV(cash_flows, ke_dual, ke_single, compliance_cost, timing="end"):  # 
     one_off="Optional. One-off costs now (listing fees, CPR), model currency; default 0",
     fx_rates="Optional. Model currency per unit of each item's currency, one per item; default 1",
     tax_rate="Optional. Tax rate at which the costs are deductible, decimal; default 0",
+    incremental="Optional. TRUE/FALSE (or 1/0) per item: TRUE only because of the dual listing "
+    "(enters the cost), FALSE baseline (left out); blank: TRUE",
+    cost_basis="Optional. \"today\" (today's money: year 1 pays A(1+g)) or \"first_year\" "
+    "(year 1 pays A); default first_year",
+    listing_expenses="Optional. One-off listing (IPO) expenses, model currency; default 0",
+    include_listing_expenses="Optional. TRUE to add listing_expenses to the cost; default FALSE",
+    terminal_growth="Optional. Growth after the horizon (the listing kept for good, Gordon "
+    "growth), decimal below discount_rate; blank: costs stop after years",
 )
 def COMPLIANCE_COST(  # noqa: N802
-    annual_costs, years, discount_rate, growth=0.0, one_off=0.0, fx_rates=1.0, tax_rate=0.0
+    annual_costs, years, discount_rate, growth=0.0, one_off=0.0, fx_rates=1.0, tax_rate=0.0,
+    incremental=None, cost_basis="first_year", listing_expenses=0.0,
+    include_listing_expenses=False, terminal_growth=None,
 ):
     items, blank_items = _line_items("annual_costs", annual_costs)
     if blank_items.all():
@@ -475,7 +484,46 @@ def COMPLIANCE_COST(  # noqa: N802
         tax_rate=_grid("tax_rate", tax_rate, 0.0),
     )
     _check_broadcast(items.size, **grids)
-    return _result(xc.compliance_cost(items, fx_rates=fx, **grids))
+    flags = None
+    if not _blank_argument(incremental):
+        cells = [c for row in _rows("incremental", incremental) for c in row]
+        flags = []
+        for i, cell in enumerate(cells):
+            if _is_blank(cell):
+                flags.append(True)  # blank: incremental (the default)
+            elif isinstance(cell, (bool, np.bool_)):
+                flags.append(bool(cell))
+            elif isinstance(cell, (int, float)) and cell in (0, 1):
+                flags.append(bool(cell))  # 1/0 as a worksheet's IF(...,1,0) gives them
+            else:
+                raise CorridorInputError(
+                    "incremental", f"expected TRUE or FALSE (or 1/0) at item {i + 1}, got "
+                                   f"{_describe(cell)}")
+        if len(flags) == items.size:
+            flags = [True if b else f for f, b in zip(flags, blank_items.reshape(-1), strict=True)]
+    basis = cost_basis
+    while isinstance(basis, (list, tuple)) and len(basis) == 1:
+        basis = basis[0]
+    if _is_blank(basis):
+        basis = "first_year"
+    elif not isinstance(basis, str) or basis.strip().lower() not in ("today", "first_year"):
+        raise CorridorInputError("cost_basis", f"expected \"today\" or \"first_year\", got "
+                                               f"{_describe(basis)}")
+    else:
+        basis = basis.strip().lower()
+    include = include_listing_expenses
+    while isinstance(include, (list, tuple)) and len(include) == 1:
+        include = include[0]
+    if _is_blank(include):
+        include = False
+    elif not isinstance(include, (bool, np.bool_)):
+        raise CorridorInputError("include_listing_expenses",
+                                 f"expected TRUE or FALSE, got {_describe(include)}")
+    tg = None if _blank_argument(terminal_growth) else _grid("terminal_growth", terminal_growth)
+    return _result(xc.compliance_cost(
+        items, fx_rates=fx, **grids, incremental=flags, cost_basis=basis,
+        listing_expenses=_grid("listing_expenses", listing_expenses, 0.0),
+        include_listing_expenses=include, terminal_growth=tg))
 
 
 @_udf(
@@ -709,8 +757,8 @@ def DIMSUM_SAVING(cnh_yield, usd_rate, cnh_rate, usd_bond_yield, basis=0.0):  # 
 
 
 @_udf(
-    "Liquidity premium implied by a relative bid-ask spread (documented assumption: "
-    "a * spread^b, concave as in Amihud & Mendelson 1986).",
+    "Liquidity premium implied by a relative bid-ask spread: PLACEHOLDER rule 0.1 * spread^0.5 "
+    "(concave shape as in Amihud & Mendelson 1986; level not calibrated to any study).",
     engine=xc.liquidity_premium_from_spread,
     relative_spread="Relative bid-ask spread (ask-bid)/mid, decimal, e.g. 0.01",
 )
@@ -720,11 +768,10 @@ def CORRIDOR_LP(relative_spread):  # noqa: N802
 
 @_udf("The xl-corridor version and the vintages of its reference data.")
 def CORRIDOR_VERSION():  # noqa: N802
-    data = xc.damodaran()
-    return (
-        f"xl-corridor {xc.__version__}; Damodaran ctryprem {data.vintage}; "
-        "HKEX Main Board Chapter 18 rules as consulted 2026-11-22"
-    )
+    from xl_corridor.engine.reference import data_dates
+
+    return "; ".join([f"xl-corridor {xc.__version__}",
+                      *(f"{k} {v}" for k, v in data_dates().items())])
 
 
 # --- corridor entry model (issue 14)

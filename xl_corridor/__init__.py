@@ -5,7 +5,6 @@ amounts are in the model currency). Excel adapters live in ``udfs/corridor_udfs.
 """
 
 import importlib as _importlib
-import importlib.metadata as _metadata
 import typing as _typing
 
 from xl_corridor.engine.capital import preproduction_capital
@@ -18,7 +17,12 @@ from xl_corridor.engine.discounting import (
     npv,
     xnpv,
 )
-from xl_corridor.engine.funding import cip_forward, dimsum_hedged_cost, dimsum_saving
+from xl_corridor.engine.funding import (
+    cip_forward,
+    dimsum_hedged_cost,
+    dimsum_same_credit_saving,
+    dimsum_saving,
+)
 from xl_corridor.engine.liquidity import (
     amihud_illiquidity,
     liquidity_premium_from_spread,
@@ -27,7 +31,6 @@ from xl_corridor.engine.liquidity import (
     turnover,
 )
 from xl_corridor.engine.listing import ListingPath, listing_path
-from xl_corridor.engine.montecarlo import MonteCarloResult, simulate_delta_npv, simulate_price_paths
 from xl_corridor.engine.parity import (
     analyze_parity,
     arbitrage_band,
@@ -38,7 +41,6 @@ from xl_corridor.engine.parity import (
 )
 from xl_corridor.engine.rates import cost_of_equity, country_risk_premium, ke_in_currency
 from xl_corridor.engine.reference import damodaran, damodaran_country
-from xl_corridor.engine.sensitivity import delta_npv_from_inputs, grid_ke_cost, grid_premia, tornado
 from xl_corridor.engine.valuation import (
     ListingTiming,
     OfferEconomics,
@@ -61,9 +63,32 @@ from xl_corridor.engine.valuation import (
 )
 from xl_corridor.errors import CorridorInputError
 
+if _typing.TYPE_CHECKING:
+    __version__: str
+    from xl_corridor.engine.montecarlo import (
+        MonteCarloResult,
+        simulate_delta_npv,
+        simulate_price_paths,
+    )
+    from xl_corridor.engine.sensitivity import (
+        delta_npv_from_inputs,
+        grid_ke_cost,
+        grid_premia,
+        tornado,
+    )
+
 # The workbook layer (case files, reports, template, validator) needs openpyxl and pydantic;
-# it is imported on first use so that the Excel functions load with numpy alone.
+# it is imported on first use so that the Excel functions load with numpy alone. So are the
+# simulation (numpy.random) and the sensitivity tables, which no Excel function calls, and the
+# version (importlib.metadata): `import corridor_udfs` loads only what the functions use.
 _LAZY = {
+    "MonteCarloResult": "xl_corridor.engine.montecarlo",
+    "simulate_delta_npv": "xl_corridor.engine.montecarlo",
+    "simulate_price_paths": "xl_corridor.engine.montecarlo",
+    "delta_npv_from_inputs": "xl_corridor.engine.sensitivity",
+    "grid_ke_cost": "xl_corridor.engine.sensitivity",
+    "grid_premia": "xl_corridor.engine.sensitivity",
+    "tornado": "xl_corridor.engine.sensitivity",
     "Case": "xl_corridor.case",
     "CaseError": "xl_corridor.case",
     "Evaluation": "xl_corridor.case",
@@ -80,19 +105,28 @@ _LAZY = {
 
 def __getattr__(name: str) -> _typing.Any:
     if name in _LAZY:
-        return getattr(_importlib.import_module(_LAZY[name]), name)
+        value = getattr(_importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    if name == "__version__":
+        globals()["__version__"] = _version()
+        return globals()["__version__"]
     raise AttributeError(f"module 'xl_corridor' has no attribute {name!r}")
+
+
+def _version() -> str:
+    import importlib.metadata as metadata  # on first use: it costs ~10 ms at import
+
+    try:
+        return metadata.version("xl-corridor")
+    except metadata.PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0+source"
 
 
 def __dir__() -> list[str]:
     """The public API only (``__all__``): no helper imports, no subpackage names."""
     return sorted(__all__)
 
-
-try:
-    __version__ = _metadata.version("xl-corridor")
-except _metadata.PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
 
 __all__ = [
     "__version__",
@@ -125,6 +159,7 @@ __all__ = [
     "delta_npv_from_inputs",
     "dimsum_hedged_cost",
     "dimsum_saving",
+    "dimsum_same_credit_saving",
     "dual_npv",
     "dual_xnpv",
     "grid_ke_cost",

@@ -66,6 +66,16 @@ class Evaluation:
     sens_ke: tuple[float, ...]
     sens_cost: tuple[float, ...]
     sens_grid: tuple[tuple[float, ...], ...]
+    # the Damodaran vintage for the valuation date, and why it does not fit it ("" if it does)
+    damodaran_vintage: str = ""
+    damodaran_note: str = ""
+    # compliance inputs as used (defaults resolved) and where each came from
+    comp_years: int = 0
+    comp_rate: float = 0.0
+    comp_tax: float = 0.0
+    comp_sources: tuple[tuple[str, str], ...] = ()
+    baseline_cost: float = 0.0          # annual cost of the baseline (not incremental) items
+    terminal_growth: float | None = None
     #: plausibility warnings (:func:`xl_corridor.case.case_warnings`): legal values that are
     #: almost surely per-cent typos, each ``"field: problem"``
     warnings: tuple[str, ...] = ()
@@ -73,11 +83,14 @@ class Evaluation:
 
 
 def sensitivity(case: Case, core: Mapping[str, Any] | None = None) -> Sensitivity:
-    """The case's sensitivity ranges with every default filled in: Ke dual +/- 2 points, cost
-    0 to 2x; premia-grid reductions from 0 to the single-listing premium."""
+    """The case's sensitivity ranges with every default filled in, each default centred on the
+    base case so that the middle point of a grid axis (of an odd number of steps) is the base:
+    Ke dual +/- 0.02 (decimal), compliance cost 0 to 2x, liquidity-premium reduction 0 to 2x
+    the case's (lp_single - lp_dual; +/- 0.01 when the case has none), country-premium
+    reduction 0 to 2x (crp_single - crp_dual; +/- 0.01 when none)."""
     sens = case.sensitivity
-    if (sens is not None and sens.liquidity_reduction is not None
-            and sens.country_reduction is not None):
+    if (sens is not None and sens.ke_dual is not None and sens.compliance_cost is not None
+            and sens.liquidity_reduction is not None and sens.country_reduction is not None):
         return sens
     if core is None:
         done = evaluate(case)  # kept with the case: no second run of the engine
@@ -85,13 +98,26 @@ def sensitivity(case: Case, core: Mapping[str, Any] | None = None) -> Sensitivit
                 "crp_single": done.crp_single}
     ev = core
     if sens is None:
-        sens = Sensitivity(
-            ke_dual=(round(ev["ke_dual"] - 0.02, 6), round(ev["ke_dual"] + 0.02, 6)),
-            compliance_cost=(0.0, round(2 * ev["compliance_cost"], 6)),
-        )
+        sens = Sensitivity()
+
+    def around(base: float, half: float | None = None,
+               within: tuple[float, float] = (-math.inf, math.inf)) -> tuple[float, float]:
+        h = abs(base) if half is None else half
+        h = h if h > 0 else 0.01
+        # 12 decimals: the value a workbook's Inputs sheet reads back (so a report of a case
+        # evaluates exactly like the case); clipped so that every premium on the grid stays a
+        # premium (a reduction r of a premium P must keep P - r within [0, 1])
+        lo, hi = max(base - h, within[0]), min(base + h, within[1])
+        return (round(lo, 12), round(hi, 12))
+
+    p = case.premia
     return sens.model_copy(update={
-        "liquidity_reduction": sens.liquidity_reduction or (0.0, case.premia.lp_single),
-        "country_reduction": sens.country_reduction or (0.0, ev["crp_single"]),
+        "ke_dual": sens.ke_dual or around(ev["ke_dual"], 0.02),
+        "compliance_cost": sens.compliance_cost or around(ev["compliance_cost"]),
+        "liquidity_reduction": sens.liquidity_reduction or around(
+            p.lp_single - p.lp_dual, within=(p.lp_single - 1, p.lp_single)),
+        "country_reduction": sens.country_reduction or around(
+            ev["crp_single"] - p.crp_dual, within=(ev["crp_single"] - 1, ev["crp_single"])),
     })
 
 
@@ -124,15 +150,17 @@ def _core(case: Case, label: str) -> dict[str, Any]:
     """The engine's headline numbers; errors name case fields."""
     m, p, cf, c = case.market, case.premia, case.cash_flows, case.compliance
     crp_single = p.crp_single
+    # the vintage for the valuation date; a user's own crp_single needs no row from the table
+    vintage = reference.select_vintage(case.deal.valuation_date)
+    note = reference.vintage_note(vintage, case.deal.valuation_date)
     if crp_single is None:
         if m.damodaran_country is None:
             raise CaseError(label, "premia.crp_single",
                             "required unless market.damodaran_country names a country")
-        crp_single = _engine(label, {"country": "market.damodaran_country"},
-                             reference.damodaran_country, m.damodaran_country).crp
-    elif m.damodaran_country is not None:
-        _engine(label, {"country": "market.damodaran_country"},
-                reference.damodaran_country, m.damodaran_country)
+        row = _engine(label, {"country": "market.damodaran_country"},
+                      reference.damodaran_country, m.damodaran_country,
+                      as_of=case.deal.valuation_date)
+        crp_single, vintage, note = row.crp, row.vintage, row.note
     ke: dict[str, float] = {}
     for venue, crp, lp in (("single", crp_single, p.lp_single), ("dual", p.crp_dual, p.lp_dual)):
         names = {"rf": "market.rf", "beta": "market.beta", "mrp": "market.mrp",
@@ -156,28 +184,86 @@ def _core(case: Case, label: str) -> dict[str, Any]:
                         f"the model currency's rate must be 1, got {fx[case.deal.currency]}")
     amounts = [it.amount for it in c.items]
     item_fx = [fx[it.currency] for it in c.items]
+    incremental = [it.incremental for it in c.items]
+    settings = compliance_settings(case, ke["dual"])
+    if cf.terminal_growth is not None and cf.dates is not None:
+        raise CaseError(label, "cash_flows.terminal_growth",
+                        "not supported with dated cash flows (give periodic cash flows)")
     cnames = {"annual_costs": "compliance.items", "years": "compliance.years",
               "discount_rate": "compliance.discount_rate", "growth": "compliance.growth",
               "one_off": "compliance.one_off", "fx_rates": "compliance.fx_rates",
-              "tax_rate": "compliance.tax_rate"}
-    cost = _engine(label, cnames, compliance.compliance_cost, amounts, c.years, c.discount_rate,
-                   c.growth, c.one_off, item_fx, c.tax_rate)
+              "tax_rate": "compliance.tax_rate", "incremental": "compliance.items",
+              "terminal_growth": "cash_flows.terminal_growth",
+              "listing_expenses": "compliance.listing_expenses"}
+    if c.tax_rate is None and c.tax_jurisdiction is not None:
+        _engine(label, {"tax_jurisdiction": "compliance.tax_jurisdiction"}, reference.tax_rate,
+                c.tax_jurisdiction)
+    cost = _engine(label, cnames, compliance.compliance_cost, amounts, settings["years"],
+                   settings["discount_rate"], c.growth, c.one_off, item_fx, settings["tax_rate"],
+                   incremental=incremental, cost_basis=c.cost_basis,
+                   terminal_growth=cf.terminal_growth, listing_expenses=c.listing_expenses,
+                   include_listing_expenses=c.include_listing_expenses)
     if not abs(cost) <= ck.MAX_AMOUNT:  # e.g. a discount rate near -100% compounds past 1e15
+        rate, years = settings["discount_rate"], settings["years"]
         raise CaseError(label, "compliance.discount_rate",
-                        f"with discount_rate {c.discount_rate:g}, growth {c.growth:g} and "
-                        f"{c.years} years the capitalized compliance cost comes to {cost:.4g} "
+                        f"with discount_rate {rate:g}, growth {c.growth:g} and "
+                        f"{years} years the capitalized compliance cost comes to {cost:.4g} "
                         f"{case.deal.units}, above 1e15; expected a discount rate such as 0.10")
     dnames = {"cash_flows": "cash_flows.values", "timing": "cash_flows.timing",
-              "dates": "cash_flows.dates"}
+              "dates": "cash_flows.dates", "terminal_growth": "cash_flows.terminal_growth"}
     if cf.dates is None:
-        pv = {v: _engine(label, dnames, discounting.npv, ke[v], cf.values, timing=cf.timing)
+        pv = {v: _engine(label, {**dnames, "rate": f"premia (Ke {v})"}, discounting.npv, ke[v],
+                         cf.values, timing=cf.timing, terminal_growth=cf.terminal_growth)
               for v in ke}
     else:
         pv = {v: _engine(label, dnames, discounting.xnpv, ke[v], *dated_flows(case, label))
               for v in ke}
     return {"crp_single": float(crp_single), "ke_single": ke["single"], "ke_dual": ke["dual"],
             "pv_single": pv["single"], "pv_dual": pv["dual"], "compliance_cost": cost,
-            "annual_cost": float(sum(a * f for a, f in zip(amounts, item_fx, strict=True)))}
+            "annual_cost": float(sum(a * f for a, f, inc in zip(amounts, item_fx, incremental,
+                                                                strict=True) if inc)),
+            "baseline_cost": float(sum(a * f for a, f, inc in zip(amounts, item_fx, incremental,
+                                                                  strict=True) if not inc)),
+            "damodaran_vintage": vintage, "damodaran_note": note, **settings}
+
+
+def horizon_years(case: Case) -> int:
+    """Years the listing lasts: ``compliance.years``, or the cash-flow horizon when omitted
+    (the number of periods; for dated cash flows the whole years from the first to the last
+    date, rounded up)."""
+    c, cf = case.compliance, case.cash_flows
+    if c.years is not None:
+        return c.years
+    if cf.dates is None:
+        return len(cf.values)
+    return max(1, math.ceil((cf.dates[-1] - cf.dates[0]).days / 365))
+
+
+def compliance_settings(case: Case, ke_dual: float) -> dict[str, Any]:
+    """The compliance inputs with every default resolved: years (the cash-flow horizon),
+    discount rate (Ke dual), tax rate (the jurisdiction's statutory rate, else 0) and where
+    each came from (text for the report)."""
+    c = case.compliance
+    if c.tax_rate is not None:
+        tax, tax_source = c.tax_rate, "case file (compliance.tax_rate)"
+    elif c.tax_jurisdiction is not None:
+        try:
+            row = reference.tax_rate(c.tax_jurisdiction)
+        except CorridorInputError:
+            row = None
+        tax = row.rate if row else 0.0
+        tax_source = (f"{row.jurisdiction} {row.basis}: {row.source} (from {row.date})"
+                      if row else "unknown jurisdiction")
+    else:
+        tax, tax_source = 0.0, "none given: no tax relief"
+    return {"years": horizon_years(case),
+            "years_source": ("case file (compliance.years)" if c.years is not None
+                             else "the cash-flow horizon (the listing lasts as long as the "
+                                  "cash flows)"),
+            "discount_rate": c.discount_rate if c.discount_rate is not None else ke_dual,
+            "discount_source": ("case file (compliance.discount_rate)"
+                                if c.discount_rate is not None else "Ke dual"),
+            "tax_rate": float(tax), "tax_source": tax_source}
 
 
 def dated_flows(case: Case, label: str = "case") -> tuple[list[float], list[dt.date]]:
@@ -211,10 +297,15 @@ def _evaluate(case: Case, label: str) -> Evaluation:
     core = _core(case, label)
     cf = case.cash_flows
     ks, kd, cost = core["ke_single"], core["ke_dual"], core["compliance_cost"]
+    tg = cf.terminal_growth
     if cf.dates is None:
-        delta = discounting.dual_npv(cf.values, kd, ks, cost, timing=cf.timing)
-        be_cost = discounting.breakeven_cost(cf.values, kd, ks, timing=cf.timing)
-        be_ke: float | None = discounting.breakeven_ke(cf.values, ks, cost, timing=cf.timing)
+        delta = discounting.dual_npv(cf.values, kd, ks, cost, timing=cf.timing,
+                                     terminal_growth=tg)
+        be_cost = discounting.breakeven_cost(cf.values, kd, ks, timing=cf.timing,
+                                             terminal_growth=tg)
+        # with a terminal value there is no break-even Ke solver (yet): None
+        be_ke: float | None = (None if tg is not None else
+                               discounting.breakeven_ke(cf.values, ks, cost, timing=cf.timing))
     else:
         flows = dated_flows(case, label)
         delta = discounting.dual_xnpv(*flows, kd, ks, cost)
@@ -231,6 +322,7 @@ def _evaluate(case: Case, label: str) -> Evaluation:
                    listing.listing_path, lst.reporting_code, lst.resource_category,
                    lst.dfs_complete)
     sens = sensitivity(case, core)
+    assert sens.ke_dual is not None and sens.compliance_cost is not None
     for i, k in enumerate(sens.ke_dual):
         _engine(label, {"ke_dual": f"sensitivity.ke_dual[{i + 1}]"}, ck.rate, "ke_dual", k)
     ke_axis = np.linspace(*sens.ke_dual, sens.steps)
@@ -239,7 +331,7 @@ def _evaluate(case: Case, label: str) -> Evaluation:
     gnames = {"ke_dual": "sensitivity.ke_dual", "compliance_cost": "sensitivity.compliance_cost"}
     if cf.dates is None:
         grid = _engine(label, gnames, discounting.dual_npv, cf.values, col, ks, row,
-                       timing=cf.timing)
+                       timing=cf.timing, terminal_growth=tg)
     else:
         grid = _engine(label, gnames, discounting.dual_xnpv, *dated_flows(case, label), col, ks,
                        row)
@@ -252,6 +344,12 @@ def _evaluate(case: Case, label: str) -> Evaluation:
         decision=listing.dual_listing_decision(float(delta), path.code),
         sens_ke=tuple(float(x) for x in ke_axis), sens_cost=tuple(float(x) for x in cost_axis),
         sens_grid=tuple(tuple(float(x) for x in r) for r in np.asarray(grid)),
+        damodaran_vintage=core["damodaran_vintage"], damodaran_note=core["damodaran_note"],
+        comp_years=int(core["years"]), comp_rate=float(core["discount_rate"]),
+        comp_tax=float(core["tax_rate"]),
+        comp_sources=(("years", core["years_source"]), ("discount_rate", core["discount_source"]),
+                      ("tax_rate", core["tax_source"])),
+        baseline_cost=core["baseline_cost"], terminal_growth=cf.terminal_growth,
         warnings=tuple(case_warnings(case)),
     )
 
@@ -289,6 +387,7 @@ def tornado_base(case: Case, ev: Evaluation) -> dict[str, Any]:
             "crp_dual": p.crp_dual, "lp_single": p.lp_single, "lp_dual": p.lp_dual,
             "country_exposure": m.country_exposure, "cash_flows": list(case.cash_flows.values),
             "cash_flow_scale": 1.0, "timing": case.cash_flows.timing,
+            "terminal_growth": case.cash_flows.terminal_growth,
             "compliance_cost": ev.compliance_cost}
 
 
@@ -343,7 +442,7 @@ def _analyze(case: Case, ev: Evaluation, label: str) -> Analytics:
                                "ke_dual": raising},
                        sens_engine.grid_premia, cf.values, m.rf, m.beta, m.mrp, ev.crp_single,
                        p.lp_single, lr, cr, ev.compliance_cost, m.country_exposure,
-                       timing=cf.timing)
+                       timing=cf.timing, terminal_growth=cf.terminal_growth)
     else:
         kd = ev.ke_single - lr[:, None] - m.country_exposure * cr[None, :]
         grid = _engine(label, {"ke_dual": raising},
@@ -372,7 +471,9 @@ def _analyze(case: Case, ev: Evaluation, label: str) -> Analytics:
                      country_reduction=sim.country_reduction,
                      country_exposure=m.country_exposure, price_model=sim.price_model,
                      drift=sim.drift, volatility=sim.volatility,
-                     mean_reversion=sim.mean_reversion, long_run_price=sim.long_run_price,
+                     mean_reversion=sim.mean_reversion, long_run_median=sim.long_run_median,
+                     cost_share=sim.cost_share,
+                     premia_price_correlation=sim.premia_price_correlation,
                      period_years=sim.period_years, overrun_sigma=sim.overrun_sigma,
                      timing=cf.timing, n_paths=sim.n_paths, seed=sim.seed, bins=sim.bins)
 
@@ -380,10 +481,25 @@ def _analyze(case: Case, ev: Evaluation, label: str) -> Analytics:
     if case.funding is not None:
         f = case.funding
         names = {k: f"funding.{k}" for k in Funding.model_fields}
-        hedged = float(_engine(label, names, funding.dimsum_hedged_cost, f.cnh_yield,
-                               f.usd_rate, f.cnh_rate, f.basis))
-        saving = float(_engine(label, names, funding.dimsum_saving, f.cnh_yield, f.usd_rate,
-                               f.cnh_rate, f.usd_bond_yield, f.basis))
+        if f.usd_credit_spread is not None and f.cnh_credit_spread is not None:
+            # the same issuer's credit in both currencies: the market's saving, not a credit gap
+            hedged = float(_engine(label, names, funding.dimsum_hedged_cost,
+                                   f.cnh_rate + f.cnh_credit_spread, f.usd_rate, f.cnh_rate,
+                                   f.basis))
+            saving = float(_engine(label, names, funding.dimsum_same_credit_saving, f.usd_rate,
+                                   f.cnh_rate, f.usd_credit_spread, f.cnh_credit_spread,
+                                   f.basis))
+            if f.cnh_yield is not None:  # checked, not used: another issuer's yield
+                _engine(label, names, funding.dimsum_hedged_cost, f.cnh_yield, f.usd_rate,
+                        f.cnh_rate, f.basis)
+            if f.usd_bond_yield is not None:
+                _engine(label, names, funding.dimsum_saving, f.usd_rate, f.usd_rate,
+                        f.cnh_rate, f.usd_bond_yield, f.basis)
+        else:
+            hedged = float(_engine(label, names, funding.dimsum_hedged_cost, f.cnh_yield,
+                                   f.usd_rate, f.cnh_rate, f.basis))
+            saving = float(_engine(label, names, funding.dimsum_saving, f.cnh_yield,
+                                   f.usd_rate, f.cnh_rate, f.usd_bond_yield, f.basis))
 
     lower = upper = band = None
     stats = None

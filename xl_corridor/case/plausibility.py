@@ -36,8 +36,8 @@ def thresholds() -> tuple[Threshold, ...]:
     Examples
     --------
     >>> crp = [t for t in thresholds() if "premia.crp_dual" in t.fields][0]
-    >>> round(crp.above, 6)  # rating C: 0.175 x 1.298047 (Damodaran 2024-07-01)
-    0.227158
+    >>> round(crp.above, 6)  # rating C: 0.175 x 1.554496 (Damodaran 2026-07-01, the latest)
+    0.272037
     """
     raw = tomllib.loads(reference.data_text("plausibility.toml"))
     out = [Threshold(tuple(t["fields"]), float(t["above"]), t["what"], t["reason"])

@@ -97,6 +97,9 @@ class CashFlows(_Model):
     values: list[Num] = Field(min_length=1)
     dates: list[dt.date] | None = None
     timing: Literal["end", "mid", "begin"] = "end"
+    # Gordon growth after the last cash flow, applied to BOTH sides (the cash flows and the
+    # compliance cost: the listing is then kept for good). None: no terminal value.
+    terminal_growth: Num | None = None
 
     @model_validator(mode="after")
     def _dates_match(self) -> CashFlows:
@@ -112,16 +115,29 @@ class ComplianceItem(_Model):
     label: str = Field(min_length=1)
     amount: Num
     currency: str = Field(pattern=r"^[A-Z]{3}$")
+    # True: exists only because of the second listing (enters C); False: baseline, paid under
+    # the single listing too (shown, not in C)
+    incremental: StrictBool = True
 
 
 class Compliance(_Model):
+    """The incremental cost of the second listing. Defaults: ``years`` = the cash-flow horizon
+    (the listing lasts as long as the cash flows), ``discount_rate`` = Ke dual, ``tax_rate`` =
+    the statutory rate of ``tax_jurisdiction`` (``tax_rates.toml``; 0 when neither is given)."""
+
     items: list[ComplianceItem] = Field(min_length=1)
     fx_rates: dict[str, Num] = Field(default_factory=dict)
-    years: Int
-    discount_rate: Num
+    years: Int | None = None
+    discount_rate: Num | None = None
     growth: Num = 0.0
+    cost_basis: Literal["first_year", "today"] = "first_year"
     one_off: Num = 0.0
-    tax_rate: Num = 0.0
+    # listing (IPO) expenses: their own line, in C only when switched on (default off: the cost
+    # of raising the money, spent by the valuation date, not of holding a second listing)
+    listing_expenses: Num = 0.0
+    include_listing_expenses: StrictBool = False
+    tax_rate: Num | None = None
+    tax_jurisdiction: str | None = None
 
 
 class Capital(_Model):
@@ -139,10 +155,11 @@ class Listing(_Model):
 
 
 class Sensitivity(_Model):
-    ke_dual: tuple[Num, Num]
-    compliance_cost: tuple[Num, Num]
+    # grid axes (None: centred on the base case, so the middle row and column are the base)
+    ke_dual: tuple[Num, Num] | None = None
+    compliance_cost: tuple[Num, Num] | None = None
     steps: Int = Field(default=7, ge=2, le=15)
-    # premia grid axes (None: from 0 to the single-listing premium)
+    # premia grid rows (None: from 0 to twice the case's liquidity-premium reduction)
     liquidity_reduction: tuple[Num, Num] | None = None
     country_reduction: tuple[Num, Num] | None = None
     tornado_shift: Num = Field(default=0.2, gt=0, le=1,
@@ -165,22 +182,57 @@ class Simulation(_Model):
     drift: Num = 0.0
     volatility: Num = 0.0
     mean_reversion: Num = 0.0
-    long_run_price: Num = 1.0
+    # OU: the long-run MEDIAN price relative to today (the long-run mean is
+    # median x exp(sigma^2 / (4 kappa))); the old name long_run_price is accepted as an alias
+    long_run_median: Num = 1.0
     period_years: Num = 1.0
     liquidity_reduction: Annotated[tuple[Num, Num, Num], BeforeValidator(_triple)]
     country_reduction: Annotated[tuple[Num, Num, Num], BeforeValidator(_triple)]
     overrun_sigma: Num = 0.0
     bins: Int = Field(default=20, ge=2, le=200)
+    # operating leverage: the share of each year's base-case revenue that is cost (does not
+    # move with the price); 0 = the whole cash flow moves with the price
+    cost_share: Num = 0.0
+    # Gaussian-copula correlation between the price shock and the premia reductions
+    premia_price_correlation: Num = 0.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_name(cls, data: Any) -> Any:
+        """``long_run_price`` (the old, misleading name) is read as ``long_run_median``."""
+        if isinstance(data, Mapping) and "long_run_price" in data:
+            if "long_run_median" in data:
+                raise ValueError("long_run_price: give long_run_median only (long_run_price is "
+                                 "its old name)")
+            data = {("long_run_median" if k == "long_run_price" else k): v
+                    for k, v in data.items()}
+        return data
 
 
 class Funding(_Model):
-    """Dim Sum (offshore RMB) funding inputs, decimals."""
+    """Dim Sum (offshore RMB) funding inputs, decimals. The saving is measured at the same
+    issuer credit when ``usd_credit_spread`` and ``cnh_credit_spread`` are given (the issuer's
+    spreads over each currency's swap rate); otherwise from ``cnh_yield`` and
+    ``usd_bond_yield`` (which may be two different issuers' yields)."""
 
-    cnh_yield: Num
+    cnh_yield: Num | None = None
     usd_rate: Num
     cnh_rate: Num
-    usd_bond_yield: Num
+    usd_bond_yield: Num | None = None
     basis: Num = 0.0
+    usd_credit_spread: Num | None = None
+    cnh_credit_spread: Num | None = None
+
+    @model_validator(mode="after")
+    def _one_route(self) -> Funding:
+        spreads = (self.usd_credit_spread, self.cnh_credit_spread)
+        if None in spreads and spreads != (None, None):
+            raise ValueError("usd_credit_spread: give both usd_credit_spread and "
+                             "cnh_credit_spread (the same issuer's spreads), or neither")
+        if spreads == (None, None) and (self.cnh_yield is None or self.usd_bond_yield is None):
+            raise ValueError("cnh_yield: expected usd_credit_spread and cnh_credit_spread, or "
+                             "cnh_yield and usd_bond_yield")
+        return self
 
 
 def _venue(table: str, key: str) -> float:

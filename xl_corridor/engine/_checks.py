@@ -48,6 +48,8 @@ if TYPE_CHECKING:  # types for callers, used in the public functions' overloads
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 MAX_AMOUNT = 1e15
+# Python ints beyond this do not round-trip through a float; they take the full path.
+_MAX_EXACT_INT = 2**53
 
 
 def where(index: tuple[int, ...]) -> str:
@@ -101,18 +103,54 @@ def as_array(name: str, x: Any) -> FloatArray:
     return arr
 
 
+def plain(x: Any) -> float | None:
+    """``x`` as a float if it is a Python float or a modest int (never a bool), else None."""
+    if type(x) is float:
+        return x
+    if type(x) is int and -_MAX_EXACT_INT < x < _MAX_EXACT_INT:
+        return float(x)
+    return None
+
+
+def plain_rate(x: Any) -> float | None:
+    """A plain Python number that :func:`rate` accepts, as a float; None for anything else,
+    which the caller sends down the full path (that is where bad values get their message)."""
+    v = plain(x)
+    return v if v is not None and -1.0 < v <= 1.0 else None
+
+
+def plain_amount(x: Any, *, nonnegative: bool = False) -> float | None:
+    """A plain Python number that :func:`amount` accepts, as a float; None otherwise."""
+    v = plain(x)
+    low = 0.0 if nonnegative else -MAX_AMOUNT
+    return v if v is not None and low <= v <= MAX_AMOUNT else None
+
+
 def _fast(
     x: Any, low: float, high: float, *, low_open: bool = False, high_open: bool = False
 ) -> FloatArray | None:
     """The common case, a plain Python number inside its range, without numpy's 0-d overhead
     (a UDF recalculated cell by cell spends most of its time here). None sends everything else,
     including every bad value, down the full path that writes the message."""
-    if type(x) is not float and type(x) is not int:
+    v = plain(x)
+    if v is None:
         return None
-    v = float(x)
     if not (low < v if low_open else low <= v) or not (v < high if high_open else v <= high):
         return None  # also NaN, whose comparisons are all False
     return np.asarray(v)
+
+
+def fast_series(x: Any) -> FloatArray | None:
+    """A flat list or tuple of plain numbers, all within +-MAX_AMOUNT, as a 1-D float array in
+    one numpy conversion and one reduction; None sends anything else down the full path."""
+    if (type(x) is not list and type(x) is not tuple) or not x:
+        return None
+    raw = np.asarray(x)
+    if raw.ndim != 1 or raw.dtype.kind not in "fi":
+        return None
+    arr = raw if raw.dtype == np.float64 else raw.astype(np.float64)
+    top = float(np.abs(arr).max())
+    return arr if top <= MAX_AMOUNT else None  # NaN fails the comparison too
 
 
 def _first(mask: npt.NDArray[np.bool_]) -> tuple[int, ...]:
@@ -235,6 +273,9 @@ def whole(name: str, x: Any, low: int, high: int, what: str = "a whole number") 
 
 def series(name: str, x: Any) -> FloatArray:
     """A one-dimensional series of amounts: a list, a 1-D array, or one row/column of a 2-D one."""
+    fast = fast_series(x)
+    if fast is not None:
+        return fast
     arr = amount(name, x)
     if arr.ndim == 0:
         return arr.reshape(1)
@@ -310,11 +351,16 @@ def elementwise(*, series: tuple[str, ...] = ()) -> Callable[[_F], _F]:
 TIMINGS = ("end", "mid", "begin")
 
 
+_SHIFTS = {"end": 0.0, "mid": 0.5, "begin": 1.0}
+
+
 def timing(name: str, value: Any) -> float:
     """The period shift for a timing word: 0 for end, 0.5 for mid, 1 for begin."""
+    if type(value) is str and value == "end":  # the default, checked first
+        return 0.0
     if not isinstance(value, str) or value.strip().lower() not in TIMINGS:
         raise CorridorInputError(name, f"expected one of 'end', 'mid', 'begin', got {show(value)}")
-    return {"end": 0.0, "mid": 0.5, "begin": 1.0}[value.strip().lower()]
+    return _SHIFTS[value.strip().lower()]
 
 
 def timing_word(name: str, value: Any) -> Timing:

@@ -9,9 +9,80 @@ import numpy as np
 from xl_corridor.engine import _checks as ck
 from xl_corridor.errors import CorridorInputError
 
-__all__ = ["compliance_cost", "growing_annuity_factor"]
+__all__ = ["COST_BASES", "compliance_cost", "growing_annuity_factor", "terminal_factor"]
 
 MAX_YEARS = 200
+#: How annual cost amounts are quoted: "first_year" (the year-1 payment is A) or "today"
+#: (today's money: the year-1 payment is A(1+g)).
+COST_BASES = ("first_year", "today")
+
+
+def _flags(name: str, x: Any, size: int) -> Any:
+    """One TRUE/FALSE per line item (None: all TRUE); 1/0 accepted, text and blanks refused."""
+    if x is None:
+        return np.ones(size, dtype=bool)
+    raw = np.asarray(x, dtype=object).reshape(-1)
+    if raw.size == 1 and size != 1:
+        raw = np.repeat(raw, size)
+    if raw.size != size:
+        raise CorridorInputError(name, f"expected {size} TRUE/FALSE flags, one per line item, "
+                                       f"got {raw.size}")
+    out = np.empty(size, dtype=bool)
+    for i, v in enumerate(raw.tolist()):
+        if isinstance(v, (bool, np.bool_)) or v in (0, 1):
+            out[i] = bool(v)
+        else:
+            raise CorridorInputError(name, f"expected TRUE or FALSE at item {i + 1}, got {v!r}")
+    return out
+
+
+def terminal_factor(years: Any, discount_rate: Any, growth: Any, terminal_growth: Any) -> Any:
+    """Present value of what a growing annuity pays after ``years`` if it never stops.
+
+    Payments grow at ``growth`` to year ``years`` and at ``terminal_growth`` after it (Gordon
+    growth); the value is per unit of the first payment, like :func:`growing_annuity_factor`.
+
+    Parameters
+    ----------
+    years : int or array_like
+        Last year of the explicit horizon, a whole number from 0 to 200.
+    discount_rate : float or array_like
+        Annual discount rate, decimal, not per cent; above ``terminal_growth``.
+    growth : float or array_like
+        Annual growth of the payment up to the horizon, decimal.
+    terminal_growth : float or array_like
+        Annual growth after the horizon, decimal, below ``discount_rate``.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`(1+g)^{n-1}(1+g_T) / (r-g_T) / (1+r)^n`.
+
+    Notes
+    -----
+    The payment in year :math:`n+1` is :math:`(1+g)^{n-1}(1+g_T)`; a perpetuity growing at
+    :math:`g_T` is worth :math:`P_{n+1}/(r-g_T)` at year :math:`n` (Gordon growth).
+
+    References
+    ----------
+    .. [1] M. J. Gordon, "Dividends, earnings, and stock prices", Review of Economics and
+       Statistics 41 (1959) 99-105.
+    .. [2] Brealey, Myers and Allen, Principles of Corporate Finance, 13th ed., ch. 4.
+
+    Examples
+    --------
+    >>> round(terminal_factor(1, 0.10, 0.0, 0.0), 10)   # 1/0.1 at year 1, discounted 1/1.1
+    9.0909090909
+    """
+    n = ck.whole("years", years, 0, MAX_YEARS, "a whole number of years")
+    r = ck.rate("discount_rate", discount_rate)
+    g = ck.rate("growth", growth)
+    gt = ck.rate("terminal_growth", terminal_growth)
+    if np.any(gt >= r):
+        raise CorridorInputError("terminal_growth",
+                                 "expected a terminal growth below the discount rate (Gordon "
+                                 "growth needs r > g)")
+    return ck.scalar_or_array((1.0 + g) ** (n - 1.0) * (1.0 + gt) / (r - gt) / (1.0 + r) ** n)
 
 
 @overload
@@ -89,6 +160,12 @@ def compliance_cost(  # type: ignore[overload-overlap]
     one_off: float = ...,
     fx_rates: ck.Flows = ...,
     tax_rate: float = ...,
+    *,
+    incremental: Any = ...,
+    cost_basis: str = ...,
+    listing_expenses: float = ...,
+    include_listing_expenses: bool = ...,
+    terminal_growth: float | None = ...,
 ) -> float: ...
 
 
@@ -101,6 +178,12 @@ def compliance_cost(  # type: ignore[overload-overlap]
     one_off: float | ck.Frame = ...,
     fx_rates: ck.Flows = ...,
     tax_rate: float | ck.Frame = ...,
+    *,
+    incremental: Any = ...,
+    cost_basis: str = ...,
+    listing_expenses: float | ck.Frame = ...,
+    include_listing_expenses: bool = ...,
+    terminal_growth: float | ck.Frame | None = ...,
 ) -> ck.Frame: ...
 
 
@@ -113,10 +196,16 @@ def compliance_cost(
     one_off: ck.Vec = ...,
     fx_rates: ck.Flows = ...,
     tax_rate: ck.Vec = ...,
+    *,
+    incremental: Any = ...,
+    cost_basis: str = ...,
+    listing_expenses: ck.Vec = ...,
+    include_listing_expenses: bool = ...,
+    terminal_growth: ck.Vec | None = ...,
 ) -> ck.FloatArray: ...
 
 
-@ck.elementwise(series=('annual_costs', 'fx_rates'))
+@ck.elementwise(series=('annual_costs', 'fx_rates', 'incremental'))
 def compliance_cost(
     annual_costs: Any,
     years: Any,
@@ -125,8 +214,14 @@ def compliance_cost(
     one_off: Any = 0.0,
     fx_rates: Any = 1.0,
     tax_rate: Any = 0.0,
+    *,
+    incremental: Any = None,
+    cost_basis: str = "first_year",
+    listing_expenses: Any = 0.0,
+    include_listing_expenses: bool = False,
+    terminal_growth: Any = None,
 ) -> Any:
-    """Capitalized cost of complying with two exchanges (Excel: COMPLIANCE_COST).
+    """Capitalized incremental cost of keeping a second listing (Excel: COMPLIANCE_COST).
 
     Parameters
     ----------
@@ -147,6 +242,24 @@ def compliance_cost(
         all, > 0. Default 1.
     tax_rate : float or array_like, optional
         Tax rate at which the recurring costs are deductible, decimal in [0, 1]. Default 0.
+    incremental : array_like of bool, optional, keyword-only
+        One flag per line item: TRUE when the cost exists only because of the second listing
+        (incremental), FALSE when it exists under the single listing too (baseline: the
+        Kazakh/AIFC audit, AIFC counsel, AIX fees). Only incremental items enter the cost.
+        Default None: every item is incremental.
+    cost_basis : {'first_year', 'today'}, keyword-only
+        'first_year': the annual amounts are the year-1 payments; 'today': they are in today's
+        money, so the year-1 payment is A(1+g). Default 'first_year'.
+    listing_expenses : float, optional, keyword-only
+        One-off listing (IPO) expenses, model currency, >= 0. Default 0.
+    include_listing_expenses : bool, optional, keyword-only
+        Whether ``listing_expenses`` enter the cost. Default False: they are the cost of
+        raising the money (already spent at the valuation date, and paid for by the offer
+        proceeds), not of holding a second listing.
+    terminal_growth : float, optional, keyword-only
+        None (default): the costs stop after ``years``. A decimal below ``discount_rate``: the
+        listing is kept for good and the costs continue after ``years`` growing at this rate
+        (Gordon growth), as the equity cash flows' terminal value assumes.
 
     Returns
     -------
@@ -155,8 +268,13 @@ def compliance_cost(
 
     Notes
     -----
-    .. math:: A = \\sum_j c_j x_j,\\qquad
-              C = C_0 + (1-\\tau) \\sum_{t=1}^{n} A (1+g)^{t-1} (1+r)^{-t}
+    .. math:: A = \\sum_j c_j x_j \\, \\mathbb{1}[j\\ \\text{incremental}],\\qquad
+              C = C_0 + L + (1-\\tau) A_1 \\left[\\sum_{t=1}^{n} (1+g)^{t-1} (1+r)^{-t}
+              + T\\right]
+
+    with :math:`A_1 = A` ('first_year') or :math:`A(1+g)` ('today'), :math:`L` the listing
+    expenses when included, and :math:`T` = :func:`terminal_factor` when a terminal growth is
+    given (0 otherwise).
 
     The sum is computed in closed form (:func:`growing_annuity_factor`), exact also when
     g = r.
@@ -171,6 +289,12 @@ def compliance_cost(
 
     >>> round(compliance_cost([2.5, 1.5, 2.0], 10, 0.12, one_off=111.4), 4)
     145.3013
+
+    Only the incremental items, in today's money growing 3%, listing expenses left out:
+
+    >>> round(compliance_cost([2.5, 1.5, 2.0], 10, 0.12, 0.03, incremental=[True, False, True],
+    ...                       cost_basis="today", listing_expenses=111.4), 4)
+    29.2157
     """
     costs = ck.amount("annual_costs", annual_costs, nonnegative=True)
     fx = ck.positive("fx_rates", fx_rates, "an exchange rate (model currency per unit)", 1e9)
@@ -180,9 +304,23 @@ def compliance_cost(
         raise CorridorInputError(
             "fx_rates", f"expected 1 rate or {costs.size} rates, one per line item, got {fx.size}"
         )
-    annual = float(np.sum(costs.reshape(-1) * fx.reshape(-1)))
+    flags = _flags("incremental", incremental, costs.size)
+    annual = float(np.sum(costs.reshape(-1) * fx.reshape(-1) * flags))
+    if cost_basis not in COST_BASES:
+        raise CorridorInputError("cost_basis", f"expected 'first_year' or 'today', got "
+                                               f"{cost_basis!r}")
     factor = np.asarray(growing_annuity_factor(years, discount_rate, growth))
+    if terminal_growth is not None:
+        factor = factor + np.asarray(terminal_factor(years, discount_rate, growth,
+                                                     terminal_growth))
+    if cost_basis == "today":
+        factor = factor * (1.0 + ck.rate("growth", growth))
     c0 = ck.amount("one_off", one_off, nonnegative=True)
+    if not isinstance(include_listing_expenses, (bool, np.bool_)):
+        raise CorridorInputError("include_listing_expenses",
+                                 f"expected TRUE or FALSE, got {include_listing_expenses!r}")
+    listing = ck.amount("listing_expenses", listing_expenses, nonnegative=True)
+    c0 = c0 + (listing if include_listing_expenses else 0.0)
     tax = ck.fraction("tax_rate", tax_rate, "a tax rate between 0 and 1, such as 0.2")
     with np.errstate(over="ignore", invalid="ignore"):
         result = c0 + annual * factor * (1.0 - tax)

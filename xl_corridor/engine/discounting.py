@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from functools import lru_cache
 from typing import Any, overload
 
 import numpy as np
@@ -20,12 +22,14 @@ __all__ = [
     "breakeven_ke",
     "xbreakeven_ke",
     "excel_serial",
+    "terminal_value",
 ]
 
 # Rates at which many unique values make np.unique cheaper than discounting every cell.
 _UNIQUE_THRESHOLD = 64
 # Excel's serial date range: 1 = 1900-01-01, 2958465 = 9999-12-31.
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+_EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()  # the same epoch as a proleptic ordinal
 _MAX_SERIAL = 2958465.0
 # breakeven_ke searches ke_dual down to this rate (-99%) on a grid of this step, then bisects.
 _KE_FLOOR = -0.99
@@ -33,12 +37,19 @@ _KE_GRID_STEP = 5e-4
 
 
 def _present_value(
-    name: str, rate: FloatArray, cash_flows: FloatArray, exponents: FloatArray
+    name: str,
+    rate: FloatArray,
+    cash_flows: FloatArray,
+    exponents: FloatArray,
+    shift: float | None = None,
 ) -> FloatArray:
     """sum_i cash_flows[i] * (1 + rate)^-exponents[i] for every element of ``rate``; a rate so
-    close to -100% that the sum overflows is refused, naming the rate's argument."""
+    close to -100% that the sum overflows is refused, naming the rate's argument. ``shift`` says
+    the exponents are the periods 1..n minus ``shift`` (periodic NPV: Horner's rule applies)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        pv = _unique_present_value(rate, cash_flows, exponents)
+        pv = _unique_present_value(rate, cash_flows, exponents, shift)
+    if pv.ndim == 0 and np.isfinite(pv):
+        return pv
     bad = ~np.isfinite(pv)
     if bad.any():
         k = float(np.broadcast_to(rate, pv.shape)[bad].reshape(-1)[0])
@@ -51,39 +62,245 @@ def _present_value(
 
 
 def _unique_present_value(
-    rate: FloatArray, cash_flows: FloatArray, exponents: FloatArray
+    rate: FloatArray, cash_flows: FloatArray, exponents: FloatArray, shift: float | None = None
 ) -> FloatArray:
     if rate.size > _UNIQUE_THRESHOLD:
-        # A sensitivity grid repeats each rate along one axis: discount each rate once.
-        unique, inverse = np.unique(rate, return_inverse=True)
-        if unique.size <= rate.size // 2:
-            return _discount(unique, cash_flows, exponents)[inverse].reshape(rate.shape)
-    return _discount(rate, cash_flows, exponents)
+        # A sensitivity grid may repeat each rate along one axis: discount each rate once. A
+        # sample decides first, so a grid of distinct rates (one per cell) skips the sort.
+        head = rate.reshape(-1)[: 4 * _UNIQUE_THRESHOLD]
+        if np.unique(head).size <= head.size // 2:
+            unique, inverse = np.unique(rate, return_inverse=True)
+            if unique.size <= rate.size // 2:
+                pv = _discount(unique, cash_flows, exponents, shift)
+                return pv[inverse].reshape(rate.shape)
+    return _discount(rate, cash_flows, exponents, shift)
 
 
-def _discount(rate: FloatArray, cash_flows: FloatArray, exponents: FloatArray) -> FloatArray:
-    factors = np.exp(-np.multiply.outer(np.log1p(rate), exponents))
-    return factors @ cash_flows
+# Elements of the (rates x periods) block that one exp call fills: bounds the memory of a grid
+# with a rate per cell (8 MiB), whatever its size.
+_BLOCK = 1 << 20
 
 
+def _discount(
+    rate: FloatArray, cash_flows: FloatArray, exponents: FloatArray, shift: float | None = None
+) -> FloatArray:
+    if shift is not None and cash_flows.size <= _HORNER_MAX and rate.size >= _HORNER_MIN_RATES:
+        return _horner(rate, cash_flows, shift)
+    if rate.size * exponents.size <= _BLOCK:
+        return np.exp(-np.multiply.outer(np.log1p(rate), exponents)) @ cash_flows
+    flat = rate.reshape(-1)
+    out = np.empty(flat.size)
+    step = max(1, _BLOCK // exponents.size)
+    for start in range(0, flat.size, step):
+        block = flat[start : start + step]
+        out[start : start + step] = np.exp(-np.multiply.outer(np.log1p(block), exponents)) @ (
+            cash_flows
+        )
+    return out.reshape(rate.shape)
+
+
+def _shift_factor(one_plus_k: float, shift: float) -> float:
+    """(1+k)^shift for the timing shifts 0, 0.5, 1, by exact operations (sqrt is correctly
+    rounded in Python and numpy alike, so scalar and array results agree to the last bit)."""
+    if shift == 1.0:
+        return one_plus_k
+    return math.sqrt(one_plus_k) if shift else 1.0
+
+
+def _horner(rate: FloatArray, cash_flows: FloatArray, shift: float) -> FloatArray:
+    """sum_i CF_i (1+k)^-(i-shift), i = 1..n, by Horner's rule in v = 1/(1+k): n additions and
+    n multiplications per rate, no exp, and memory for one value per rate. Plain rates take
+    Python floats; arrays take the same operations elementwise (identical results)."""
+    flows = cash_flows[::-1].tolist()
+    if rate.ndim == 0:
+        one_plus_k = 1.0 + float(rate)
+        v = 1.0 / one_plus_k
+        total = 0.0
+        for c in flows:
+            total = (total + c) * v
+        return np.asarray(total * _shift_factor(one_plus_k, shift))
+    one_plus = 1.0 + rate
+    v_all = 1.0 / one_plus
+    pv = np.zeros(rate.shape)
+    for c in flows:
+        pv += c
+        pv *= v_all
+    if shift == 1.0:
+        pv *= one_plus
+    elif shift:
+        pv *= np.sqrt(one_plus)
+    return pv
+
+
+@lru_cache(maxsize=32)
 def _periods(n: int, shift: float) -> FloatArray:
-    return np.arange(1.0, n + 1.0) - shift
+    t = np.arange(1.0, n + 1.0) - shift
+    t.flags.writeable = False  # shared between calls
+    return t
+
+
+def _scalar_pvs(k1: float, k2: float, cf: FloatArray, t: FloatArray) -> tuple[float, float]:
+    """Present values at two plain rates: the same sum as :func:`_discount`, without numpy's
+    broadcasting and error-state machinery (one cell of a sheet calls this thousands of times).
+    A non-finite result is left to the caller, which then takes the full path for the message."""
+    return (float(np.exp(t * -math.log1p(k1)) @ cf), float(np.exp(t * -math.log1p(k2)) @ cf))
+
+
+# Up to this many periods, Horner's rule (n multiply-adds per rate) beats exp for large grids,
+# and Python builtins check a list of dates faster than numpy reductions.
+_HORNER_MAX = 128
+# Horner's rule serves grids with this many distinct rates or more (a rate per cell): there it
+# is O(cells) in memory and 10-20x faster than exp. Fewer rates, and every scalar call, keep the
+# exp-log sum, whose last bits the report's LibreOffice cross-checks were built against (the
+# tornado's ranking of two equal swings follows them).
+_HORNER_MIN_RATES = 4096
+
+
+def _plain_xdelta(
+    cash_flows: Any, dates: Any, ke_dual: Any, ke_single: Any, compliance_cost: Any
+) -> float | None:
+    """dual_xnpv for plain lists (numbers, and dates as datetime.date/datetime) at plain rates:
+    dates become day numbers without numpy's per-item conversion, one reduction per check, and
+    one exp and one dot for both rates; the same sum as :func:`_discount`. None sends everything
+    else down the full path, where bad values get their message."""
+    if (type(cash_flows) is not list and type(cash_flows) is not tuple) or (
+        type(dates) is not list and type(dates) is not tuple
+    ):
+        return None
+    if not cash_flows or len(dates) != len(cash_flows):
+        return None
+    kd = ck.plain_rate(ke_dual)
+    ks = ck.plain_rate(ke_single)
+    cost = ck.plain_amount(compliance_cost, nonnegative=True)
+    if kd is None or ks is None or cost is None:
+        return None
+    cf = ck.fast_series(cash_flows)
+    if cf is None:
+        return None
+    try:
+        ordinals = list(map(dt.date.toordinal, dates))  # datetimes too: their date part
+    except (TypeError, ValueError):  # serials, text, blanks, NaT
+        return None
+    first = ordinals[0]
+    days = np.array(ordinals, dtype=np.float64)
+    if len(ordinals) <= _HORNER_MAX:  # builtins on a short list of ints beat two reductions
+        early, late = min(ordinals), max(ordinals)
+    else:
+        early, late = days.min(), days.max()
+    serial_first, serial_late = first - _EPOCH_ORDINAL, late - _EPOCH_ORDINAL
+    if not (early >= first and serial_first >= 1 and serial_late <= _MAX_SERIAL):
+        return None
+    t = np.divide(np.subtract(days, first, out=days), 365.0, out=days)  # (d_i - d_1) / 365
+    logs = np.array([-math.log1p(kd), -math.log1p(ks)])
+    pv_d, pv_s = np.exp(np.multiply.outer(logs, t)) @ cf
+    delta = float(pv_d) - float(pv_s) - cost
+    return delta if math.isfinite(delta) else None
+
+
+def _plain_delta(
+    cf: FloatArray,
+    t: FloatArray,
+    ke_dual: Any,
+    ke_single: Any,
+    compliance_cost: Any,
+    shift: float | None = None,
+) -> float | None:
+    """Delta NPV when every rate and the cost are plain, valid Python numbers, else None."""
+    kd = ck.plain_rate(ke_dual)
+    ks = ck.plain_rate(ke_single)
+    cost = ck.plain_amount(compliance_cost, nonnegative=True)
+    if kd is None or ks is None or cost is None:
+        return None
+    pv_d, pv_s = _scalar_pvs(kd, ks, cf, t)
+    delta = pv_d - pv_s - cost
+    return delta if math.isfinite(delta) else None
+
+
+def terminal_value(last_cash_flow: Any, rate: Any, terminal_growth: Any) -> Any:
+    """Gordon-growth value, at the last period, of the cash flows after it.
+
+    Parameters
+    ----------
+    last_cash_flow : float or array_like
+        The last explicit cash flow :math:`CF_n`, model currency.
+    rate : float or array_like
+        Discount rate per period, decimal, not per cent; above ``terminal_growth``.
+    terminal_growth : float or array_like
+        Growth per period of the cash flows after the last one, decimal, not per cent.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`TV_n = CF_n (1+g) / (k - g)`, model currency, valued at period n.
+
+    References
+    ----------
+    .. [1] M. J. Gordon, "Dividends, earnings, and stock prices", Review of Economics and
+       Statistics 41 (1959) 99-105.
+    .. [2] A. Damodaran, Investment Valuation, 3rd ed., Wiley (2012), ch. 12 ("terminal value").
+
+    Examples
+    --------
+    >>> round(terminal_value(100.0, 0.10, 0.02), 4)   # 102 / 0.08
+    1275.0
+    """
+    cf = ck.amount("last_cash_flow", last_cash_flow)
+    k = ck.rate("rate", rate)
+    g = ck.rate("terminal_growth", terminal_growth)
+    return ck.scalar_or_array(_tv(cf, k, g, "rate"))
+
+
+def _tv(cf_last: Any, k: FloatArray, g: FloatArray, name: str) -> FloatArray:
+    if np.any(k <= g):
+        bad = float(np.min(np.broadcast_to(k, np.broadcast(k, g).shape)))
+        raise CorridorInputError(
+            name, f"expected a rate above the terminal growth {float(np.max(g)):.10g} (Gordon "
+                  f"growth needs k > g), got {bad:.10g}")
+    return np.asarray(cf_last * (1.0 + g) / (k - g), dtype=float)
+
+
+def _pv_tv(name: str, k: FloatArray, cf: FloatArray, t: FloatArray,
+           terminal_growth: Any) -> FloatArray:
+    """PV of the terminal value (0 without a terminal growth), discounted like the last flow."""
+    if terminal_growth is None:
+        return np.zeros(np.shape(k))
+    g = ck.rate("terminal_growth", terminal_growth)
+    return _tv(cf[-1], k, g, name) * np.exp(-np.log1p(k) * t[-1])
 
 
 @overload
-def npv(rate: float, cash_flows: ck.Flows, *, timing: ck.Timing = ...) -> float: ...  # type: ignore[overload-overlap]
+def npv(  # type: ignore[overload-overlap]
+    rate: float,
+    cash_flows: ck.Flows,
+    *,
+    timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
+) -> float: ...
 
 
 @overload
-def npv(rate: float | ck.Frame, cash_flows: ck.Flows, *, timing: ck.Timing = ...) -> ck.Frame: ...  # type: ignore[overload-overlap]
+def npv(  # type: ignore[overload-overlap]
+    rate: float | ck.Frame,
+    cash_flows: ck.Flows,
+    *,
+    timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
+) -> ck.Frame: ...
 
 
 @overload
-def npv(rate: ck.Vec, cash_flows: ck.Flows, *, timing: ck.Timing = ...) -> ck.FloatArray: ...
+def npv(
+    rate: ck.Vec,
+    cash_flows: ck.Flows,
+    *,
+    timing: ck.Timing = ...,
+    terminal_growth: ck.Vec | None = ...,
+) -> ck.FloatArray: ...
 
 
 @ck.elementwise(series=('cash_flows',))
-def npv(rate: Any, cash_flows: Any, *, timing: str = "end") -> Any:
+def npv(rate: Any, cash_flows: Any, *, timing: str = "end",
+        terminal_growth: Any = None) -> Any:
     """Net present value of periodic cash flows, Excel's NPV convention by default.
 
     Parameters
@@ -95,6 +312,10 @@ def npv(rate: Any, cash_flows: Any, *, timing: str = "end") -> Any:
     timing : {'end', 'mid', 'begin'}, keyword-only
         Where in each period the cash flow falls. 'end' discounts period i (1-based) by
         (1+k)^-i like Excel's NPV; 'mid' by (1+k)^-(i-0.5); 'begin' by (1+k)^-(i-1).
+    terminal_growth : float, optional, keyword-only
+        None (default): no value after the last cash flow. A decimal below the rate: the
+        Gordon-growth terminal value :func:`terminal_value` of the last cash flow is added,
+        discounted like the last cash flow.
 
     Returns
     -------
@@ -122,7 +343,9 @@ def npv(rate: Any, cash_flows: Any, *, timing: str = "end") -> Any:
     shift = ck.timing("timing", timing)
     k = ck.rate("rate", rate)
     cf = ck.series("cash_flows", cash_flows)
-    return ck.scalar_or_array(_present_value("rate", k, cf, _periods(cf.size, shift)))
+    t = _periods(cf.size, shift)
+    return ck.scalar_or_array(_present_value("rate", k, cf, t, shift)
+                              + _pv_tv("rate", k, cf, t, terminal_growth))
 
 
 def excel_serial(name: str, dates: Any) -> FloatArray:
@@ -131,6 +354,13 @@ def excel_serial(name: str, dates: Any) -> FloatArray:
     Accepts Excel serials, ``datetime.date``/``datetime.datetime``, ``numpy.datetime64`` and
     pandas Timestamps. Raises CorridorInputError naming ``name`` for anything else.
     """
+    if (type(dates) is list or type(dates) is tuple) and dates:
+        try:  # the common case, a flat list of dates: whole days since the epoch, no numpy
+            ordinals = list(map(dt.date.toordinal, dates))  # datetimes too: the date part
+        except (TypeError, ValueError):  # serials, text, blanks, NaT: the full path below
+            pass
+        else:
+            return _check_serials(name, np.array(ordinals, dtype=np.float64) - _EPOCH_ORDINAL)
     if isinstance(dates, (str, bytes)):
         raise CorridorInputError(
             name, f"expected dates or Excel date serials, got text {show(dates)}"
@@ -159,20 +389,24 @@ def excel_serial(name: str, dates: Any) -> FloatArray:
                     name, f"expected a date or an Excel date serial at item {i + 1}, got {shown}"
                 )
         serial = out
+    return np.floor(_check_serials(name, serial))
+
+
+def _check_serials(name: str, serial: FloatArray) -> FloatArray:
+    if serial.min() >= 1 and serial.max() <= _MAX_SERIAL:  # NaN fails too
+        return serial
     bad = ~np.isfinite(serial) | (serial < 1) | (serial > _MAX_SERIAL)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise CorridorInputError(
-            name,
-            f"expected a date between 1900-01-01 and 9999-12-31 at item {i + 1}, "
-            f"got {serial[i]:.10g}",
-        )
-    return np.floor(serial)
+    i = int(np.argmax(bad))
+    raise CorridorInputError(
+        name,
+        f"expected a date between 1900-01-01 and 9999-12-31 at item {i + 1}, "
+        f"got {serial[i]:.10g}",
+    )
 
 
 def _xnpv_exponents(name: str, serials: FloatArray) -> FloatArray:
-    early = serials < serials[0]
-    if early.any():
+    if serials.min() < serials[0]:
+        early = serials < serials[0]
         i = int(np.argmax(early))
         raise CorridorInputError(
             name, f"expected the first date to be the earliest, but item {i + 1} falls before it"
@@ -250,6 +484,7 @@ def dual_npv(  # type: ignore[overload-overlap]
     compliance_cost: float,
     *,
     timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
 ) -> float: ...
 
 
@@ -261,6 +496,7 @@ def dual_npv(  # type: ignore[overload-overlap]
     compliance_cost: float | ck.Frame,
     *,
     timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
 ) -> ck.Frame: ...
 
 
@@ -272,12 +508,14 @@ def dual_npv(
     compliance_cost: ck.Vec,
     *,
     timing: ck.Timing = ...,
+    terminal_growth: ck.Vec | None = ...,
 ) -> ck.FloatArray: ...
 
 
 @ck.elementwise(series=('cash_flows',))
 def dual_npv(
-    cash_flows: Any, ke_dual: Any, ke_single: Any, compliance_cost: Any, *, timing: str = "end"
+    cash_flows: Any, ke_dual: Any, ke_single: Any, compliance_cost: Any, *, timing: str = "end",
+    terminal_growth: Any = None,
 ) -> Any:
     """Delta NPV of a dual listing (Excel: DUAL_NPV).
 
@@ -294,6 +532,10 @@ def dual_npv(
         present value at the valuation date.
     timing : {'end', 'mid', 'begin'}, keyword-only
         Cash-flow timing within each period; see :func:`npv`.
+    terminal_growth : float, optional, keyword-only
+        None (default): no value after the last cash flow. A decimal below both rates: the
+        Gordon-growth terminal value :func:`terminal_value` of the last cash flow is added,
+        discounted like the last cash flow.
 
     Returns
     -------
@@ -322,12 +564,19 @@ def dual_npv(
     """
     shift = ck.timing("timing", timing)
     cf = ck.series("cash_flows", cash_flows)
+    t = _periods(cf.size, shift)
+    plain = (_plain_delta(cf, t, ke_dual, ke_single, compliance_cost, shift)
+             if terminal_growth is None else None)  # the fast path knows no terminal value
+    if plain is not None:
+        return plain
     kd = ck.rate("ke_dual", ke_dual)
     ks = ck.rate("ke_single", ke_single)
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
-    t = _periods(cf.size, shift)
     return ck.scalar_or_array(
-        _present_value("ke_dual", kd, cf, t) - _present_value("ke_single", ks, cf, t) - cost
+        _present_value("ke_dual", kd, cf, t, shift) + _pv_tv("ke_dual", kd, cf, t, terminal_growth)
+        - _present_value("ke_single", ks, cf, t, shift)
+        - _pv_tv("ke_single", ks, cf, t, terminal_growth)
+        - cost
     )
 
 
@@ -399,10 +648,16 @@ def dual_xnpv(
     >>> round(dual_xnpv([-100, 60, 70], d, 0.10, 0.12, 1.0), 4)
     2.0217
     """
+    plain = _plain_xdelta(cash_flows, dates, ke_dual, ke_single, compliance_cost)
+    if plain is not None:
+        return plain
     cf = ck.series("cash_flows", cash_flows)
     serials = excel_serial("dates", dates)
     _same_length(cf, serials)
     t = _xnpv_exponents("dates", serials)
+    plain = _plain_delta(cf, t, ke_dual, ke_single, compliance_cost)
+    if plain is not None:
+        return plain
     kd = ck.rate("ke_dual", ke_dual)
     ks = ck.rate("ke_single", ke_single)
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
@@ -418,6 +673,7 @@ def breakeven_cost(  # type: ignore[overload-overlap]
     ke_single: float,
     *,
     timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
 ) -> float: ...
 
 
@@ -428,6 +684,7 @@ def breakeven_cost(  # type: ignore[overload-overlap]
     ke_single: float | ck.Frame,
     *,
     timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
 ) -> ck.Frame: ...
 
 
@@ -438,11 +695,13 @@ def breakeven_cost(
     ke_single: ck.Vec,
     *,
     timing: ck.Timing = ...,
+    terminal_growth: ck.Vec | None = ...,
 ) -> ck.FloatArray: ...
 
 
 @ck.elementwise(series=('cash_flows',))
-def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str = "end") -> Any:
+def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str = "end",
+                   terminal_growth: Any = None) -> Any:
     """The largest compliance cost at which Delta NPV >= 0 (Excel: DUAL_BREAKEVEN_COST).
 
     Parameters
@@ -453,6 +712,10 @@ def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str
         Costs of equity with and without the dual listing, decimals.
     timing : {'end', 'mid', 'begin'}, keyword-only
         See :func:`npv`.
+    terminal_growth : float, optional, keyword-only
+        None (default): no value after the last cash flow. A decimal below both rates: the
+        Gordon-growth terminal value :func:`terminal_value` of the last cash flow is added,
+        discounted like the last cash flow.
 
     Returns
     -------
@@ -480,7 +743,9 @@ def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str
     ks = ck.rate("ke_single", ke_single)
     t = _periods(cf.size, shift)
     return ck.scalar_or_array(
-        _present_value("ke_dual", kd, cf, t) - _present_value("ke_single", ks, cf, t)
+        _present_value("ke_dual", kd, cf, t, shift) + _pv_tv("ke_dual", kd, cf, t, terminal_growth)
+        - _present_value("ke_single", ks, cf, t, shift)
+        - _pv_tv("ke_single", ks, cf, t, terminal_growth)
     )
 
 
@@ -564,15 +829,18 @@ def breakeven_ke(
     ks = ck.rate("ke_single", ke_single)
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
     t = _periods(cf.size, shift)
-    return _breakeven_rate(cf, t, ks, cost)
+    return _breakeven_rate(cf, t, ks, cost, shift)
 
 
-def _breakeven_rate(cf: FloatArray, t: FloatArray, ks: FloatArray, cost: FloatArray) -> Any:
+def _breakeven_rate(
+    cf: FloatArray, t: FloatArray, ks: FloatArray, cost: FloatArray, shift: float | None = None
+) -> Any:
     """The largest rate below ke_single at which PV(rate) = PV(ke_single) + cost, for
-    cash flows ``cf`` discounted at exponents ``t`` (periods or year fractions)."""
+    cash flows ``cf`` discounted at exponents ``t`` (periods or year fractions; ``shift`` says
+    they are the periods 1..n minus shift, see :func:`_present_value`)."""
     ks_b, cost_b = np.broadcast_arrays(ks, cost)
     flat_ks = ks_b.reshape(-1)
-    target = _present_value("ke_single", flat_ks, cf, t) + cost_b.reshape(-1)
+    target = _present_value("ke_single", flat_ks, cf, t, shift) + cost_b.reshape(-1)
 
     if flat_ks.size and float(flat_ks.min()) <= _KE_FLOOR:
         raise CorridorInputError("ke_single", f"expected a rate above {_KE_FLOOR:g} (the "
@@ -581,7 +849,7 @@ def _breakeven_rate(cf: FloatArray, t: FloatArray, ks: FloatArray, cost: FloatAr
     top = max(float(flat_ks.max()), _KE_FLOOR)
     grid = np.arange(_KE_FLOOR, top, _KE_GRID_STEP)
     with np.errstate(over="ignore", invalid="ignore"):
-        grid_pv = _unique_present_value(grid, cf, t)
+        grid_pv = _unique_present_value(grid, cf, t, shift)
 
     lower = np.full(flat_ks.shape, np.nan)
     upper = flat_ks.copy()
@@ -603,7 +871,7 @@ def _breakeven_rate(cf: FloatArray, t: FloatArray, ks: FloatArray, cost: FloatAr
     lo, hi, tg = lower[found], upper[found], target[found]
     for _ in range(80):
         mid = 0.5 * (lo + hi)
-        positive = _unique_present_value(mid, cf, t) >= tg
+        positive = _unique_present_value(mid, cf, t, shift) >= tg
         lo = np.where(positive, mid, lo)
         hi = np.where(positive, hi, mid)
         if np.all(hi - lo < 1e-13):

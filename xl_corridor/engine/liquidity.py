@@ -233,11 +233,11 @@ def liquidity_premium_from_spread(
     .. math:: \\lambda_{liq} = a \\, s^{b}
 
     Amihud and Mendelson find expected returns rising with the spread, concavely: ``b < 1``
-    encodes the concavity (b = 1 would be linear). The default level maps a 1% spread to a 1%
-    premium and a 0.25% spread to 0.5%, so narrowing the spread from 1% to 0.25% lowers the
-    premium by 50 bp, the order of the 70-120 bp cost-of-capital reduction Hail and Leuz find
-    for cross-listings. The default parameters are a labelled ASSUMPTION (see the data file);
-    calibrate ``a`` and ``b`` to the deal's peer group before relying on them.
+    encodes the concavity (b = 1 would be linear). The default LEVEL is a PLACEHOLDER, not a
+    calibration: ``a = 0.1`` is a round number that maps a 1% spread to a 1% premium; it is not
+    fitted to Amihud and Mendelson's estimates, nor to Hail and Leuz's 70-120 bp cross-listing
+    effect (which mixes liquidity and bonding). Calibrate ``a`` and ``b`` to the deal's peer
+    group before relying on the rule (see ``venue_costs.toml``).
 
     References
     ----------

@@ -10,8 +10,12 @@ Model (one path, periods t = 1..T of ``period_years`` each):
     + \\sigma\\sqrt{(1-e^{-2\\kappa\\Delta})/(2\\kappa)}\\,Z_t`, :math:`\\theta` the log of the
     long-run price relative to today;
 * cash flows :math:`CF_t = CF^{base}_t + R_t (S_t/S_0 - 1)`: the base case at today's price plus
-  the price-exposed revenue :math:`R_t` (default :math:`R_t = \\max(CF^{base}_t, 0)`: every
-  inflow moves with the price, outflows such as development capex do not);
+  the price-exposed revenue :math:`R_t` (default :math:`R_t = \\max(CF^{base}_t, 0)/(1-\\theta_c)`
+  with :math:`\\theta_c` the ``cost_share`` of revenue: revenue moves with the price, operating
+  costs :math:`\\theta_c R_t` and outflows such as development capex do not: operating leverage);
+* the premia reductions may correlate with the price through a Gaussian copula: the uniform
+  of each triangular draw is :math:`\\Phi(\\rho Z_P + \\sqrt{1-\\rho^2} Z)`, with :math:`Z_P`
+  the path's average price shock :math:`\\sum_t Z_t/\\sqrt{T}` (``premia_price_correlation``);
 * :math:`K_{e,dual} = K_{e,single} - \\Delta LP - \\lambda\\,\\Delta CRP`, the reductions drawn
   from triangular distributions (low, mode, high) or fixed;
 * compliance cost :math:`C \\cdot e^{\\sigma_o Z_o}` (lognormal overrun, median 1);
@@ -28,8 +32,10 @@ the same seed gives bit-identical results for any chunk size.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -42,6 +48,7 @@ from xl_corridor.errors import CorridorInputError, show
 __all__ = [
     "BLOCK_PATHS",
     "MonteCarloResult",
+    "held_fixed",
     "simulate_delta_npv",
     "simulate_price_paths",
 ]
@@ -68,6 +75,7 @@ class MonteCarloResult:
     histogram_counts: np.ndarray
     histogram_edges: np.ndarray
     delta_npv: np.ndarray = field(repr=False)
+    held_fixed: str = ""  # what the simulation does not vary (text for the report)
 
 
 def _generator(seed: int, block: int) -> Generator:
@@ -152,7 +160,7 @@ class _Price:
 
 
 def _price_model(
-    model: Any, drift: Any, volatility: Any, mean_reversion: Any, long_run_price: Any,
+    model: Any, drift: Any, volatility: Any, mean_reversion: Any, long_run_median: Any,
     period_years: Any,
 ) -> _Price:
     if not isinstance(model, str) or model.strip().lower() not in ("gbm", "ou"):
@@ -161,7 +169,8 @@ def _price_model(
     mu = float(ck.bounded("drift", drift, -1.0, 1.0, "an annual drift as a decimal"))
     sig = float(ck.bounded("volatility", volatility, 0.0, 5.0, "an annual volatility, decimal"))
     kappa = float(ck.bounded("mean_reversion", mean_reversion, 0.0, 100.0, "a speed per year"))
-    lr = float(ck.positive("long_run_price", long_run_price, "a price relative to today", 1e6))
+    lr = float(ck.positive("long_run_median", long_run_median, "a median price relative to "
+                           "today", 1e6))
     dt = float(ck.positive("period_years", period_years, "a period length in years", 10.0))
     if m == "ou" and kappa <= 0:
         raise CorridorInputError(
@@ -169,6 +178,60 @@ def _price_model(
             "use 'gbm')"
         )
     return _Price(m, mu, sig, kappa, math.log(lr), dt)
+
+
+def _median_alias(long_run_median: Any, long_run_price: Any) -> Any:
+    """``long_run_price`` is the deprecated name of ``long_run_median`` (it always was the
+    median of the long-run price, not its mean)."""
+    if long_run_price is None:
+        return 1.0 if long_run_median is None else long_run_median
+    warnings.warn("long_run_price is deprecated: it is the long-run MEDIAN price; pass "
+                  "long_run_median", DeprecationWarning, stacklevel=3)
+    if long_run_median is not None:
+        raise CorridorInputError("long_run_price", "expected long_run_median only (long_run_price "
+                                                   "is its deprecated name)")
+    return long_run_price
+
+
+def held_fixed(*, price_model: str = "gbm", overrun_sigma: float = 0.0,
+               premia_price_correlation: float = 0.0, cost_share: float = 0.0) -> str:
+    """What a :func:`simulate_delta_npv` run varies and what it holds fixed, for a report.
+
+    Examples
+    --------
+    >>> held_fixed()[:28]
+    'Varied: the commodity price '
+    """
+    varied = [f"the commodity price ({price_model.upper()}), moving revenue",
+              "the liquidity- and country-premium reductions (triangular)"]
+    if overrun_sigma > 0:
+        varied.append("the compliance-cost overrun (lognormal)")
+    fixed = ["the risk-free rate, beta and mature-market ERP (Ke single)",
+             "the single-listing premia", "production volumes and timing",
+             "FX rates", "capital spending (outflows)",
+             f"operating costs at {cost_share:.0%} of base-case revenue" if cost_share > 0
+             else "operating costs (the whole positive cash flow moves with the price)",
+             "the horizon (no terminal value)"]
+    if overrun_sigma <= 0:
+        fixed.append("the compliance cost")
+    corr = (f"premia reductions correlated with the price shock (Gaussian copula, rho = "
+            f"{premia_price_correlation:g})" if premia_price_correlation
+            else "premia reductions independent of the price")
+    return f"Varied: {'; '.join(varied)}; {corr}. Held fixed: {'; '.join(fixed)}."
+
+
+def _norm_cdf(x: FloatArray) -> FloatArray:
+    return np.asarray(0.5 * np.asarray(_ERFC(-x / math.sqrt(2.0)), dtype=float))
+
+
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+_INV = np.frompyfunc(NormalDist().inv_cdf, 1, 1)
+
+
+def _copula(u: FloatArray, zp: FloatArray, rho: float) -> None:
+    """In place: u -> Phi(rho zp + sqrt(1 - rho^2) Phi^-1(u)) (Gaussian copula)."""
+    z = np.asarray(_INV(np.clip(u, 1e-16, 1 - 1e-16)), dtype=float)
+    u[...] = _norm_cdf(rho * zp + math.sqrt(1.0 - rho * rho) * z)
 
 
 def _blocks(n_paths: int) -> Iterator[tuple[int, int, int]]:
@@ -185,9 +248,10 @@ def simulate_price_paths(
     drift: float = 0.0,
     volatility: float = 0.0,
     mean_reversion: float = 0.0,
-    long_run_price: float = 1.0,
+    long_run_median: float | None = None,
     period_years: float = 1.0,
     seed: int = 0,
+    long_run_price: float | None = None,
 ) -> np.ndarray:
     """Commodity price paths relative to today, the ones :func:`simulate_delta_npv` uses.
 
@@ -203,8 +267,11 @@ def simulate_price_paths(
         Annual volatility :math:`\\sigma` of the log price, decimal. Default 0.
     mean_reversion : float, keyword-only
         OU speed :math:`\\kappa` per year (> 0 for 'ou'); half-life ln 2 / kappa years.
+    long_run_median : float, keyword-only
+        OU long-run MEDIAN price relative to today, :math:`e^\\theta` (> 0). Default 1. The
+        long-run mean is :math:`e^{\\theta + \\sigma^2/(4\\kappa)}`, above the median.
     long_run_price : float, keyword-only
-        OU long-run price relative to today (> 0). Default 1.
+        Deprecated name of ``long_run_median`` (DeprecationWarning).
     period_years : float, keyword-only
         Length of one period in years. Default 1.
     seed : int, keyword-only
@@ -237,8 +304,8 @@ def simulate_price_paths(
     """
     n = _count("n_paths", n_paths, _MAX_PATHS)
     periods = _count("n_periods", n_periods, _MAX_PERIODS)
-    price = _price_model(price_model, drift, volatility, mean_reversion, long_run_price,
-                         period_years)
+    price = _price_model(price_model, drift, volatility, mean_reversion,
+                         _median_alias(long_run_median, long_run_price), period_years)
     s = _seed(seed)
     out = np.empty((periods, n))
     for j, start, size in _blocks(n):
@@ -326,7 +393,7 @@ def simulate_delta_npv(
     drift: float = 0.0,
     volatility: float = 0.0,
     mean_reversion: float = 0.0,
-    long_run_price: float = 1.0,
+    long_run_median: float | None = None,
     period_years: float = 1.0,
     overrun_sigma: float = 0.0,
     timing: str = "end",
@@ -334,6 +401,9 @@ def simulate_delta_npv(
     seed: int = 0,
     chunk_size: int = 32_768,
     bins: int = 50,
+    cost_share: float = 0.0,
+    premia_price_correlation: float = 0.0,
+    long_run_price: float | None = None,
 ) -> MonteCarloResult:
     """Monte Carlo distribution of Delta NPV (see the module notes for the model).
 
@@ -352,9 +422,11 @@ def simulate_delta_npv(
         Damodaran's lambda applied to the country reduction. Default 1.
     revenues : array_like, keyword-only
         Price-exposed revenue per period (same length as cash_flows). Default: the positive
-        cash flows (each inflow proportional to the price; outflows such as capex fixed).
-    price_model, drift, volatility, mean_reversion, long_run_price, period_years
-        Price process; see :func:`simulate_price_paths`.
+        cash flows grossed up by ``cost_share`` (revenue proportional to the price; operating
+        costs and outflows such as capex fixed).
+    price_model, drift, volatility, mean_reversion, long_run_median, period_years
+        Price process; see :func:`simulate_price_paths` (``long_run_price``: the deprecated
+        name of ``long_run_median``).
     overrun_sigma : float, keyword-only
         Log-volatility of the compliance cost overrun multiplier (median 1). Default 0.
     timing : {'end', 'mid', 'begin'}, keyword-only
@@ -369,6 +441,14 @@ def simulate_delta_npv(
         per path for the result and its percentiles (1e6 paths x 30 years: under 50 MB).
     bins : int, keyword-only
         Histogram bins between the smallest and largest Delta NPV. Default 50.
+    cost_share : float, keyword-only
+        Operating leverage: the share of base-case revenue that is operating cost, decimal in
+        [0, 1). Revenue is then ``max(CF, 0) / (1 - cost_share)`` and moves with the price;
+        the costs do not. Default 0 (the whole positive cash flow moves with the price).
+    premia_price_correlation : float, keyword-only
+        Gaussian-copula correlation in [-1, 1] between the path's average price shock and the
+        premia reductions (positive: larger reductions when prices are high). Default 0
+        (independent, and the draws are those of earlier versions for the same seed).
 
     Returns
     -------
@@ -376,7 +456,7 @@ def simulate_delta_npv(
         ``probability_positive`` (share of paths with Delta NPV > 0), ``mean``, ``std``
         (ddof=1), ``std_error`` of the mean, percentiles ``p5, p50, p95`` (numpy's linear
         interpolation), ``histogram_counts/edges``, the per-path ``delta_npv``, ``n_paths``
-        and ``seed``.
+        ``seed`` and ``held_fixed`` (:func:`held_fixed`).
 
     Raises
     ------
@@ -415,7 +495,12 @@ def simulate_delta_npv(
         raise CorridorInputError("cash_flows", f"expected at most {_MAX_PERIODS} periods")
     # By default only inflows move with the price: an outflow (development capex) is a cost in
     # the model currency, not a quantity of ore sold.
-    rev = np.maximum(cf, 0.0) if revenues is None else ck.series("revenues", revenues)
+    theta = float(ck.bounded("cost_share", cost_share, 0.0, 0.99, "a share of revenue in "
+                             "[0, 0.99]"))
+    rho = float(ck.bounded("premia_price_correlation", premia_price_correlation, -1.0, 1.0,
+                           "a correlation between -1 and 1"))
+    rev = (np.maximum(cf, 0.0) / (1.0 - theta) if revenues is None
+           else ck.series("revenues", revenues))
     if rev.size != periods:
         raise CorridorInputError(
             "revenues", f"expected {periods} values, one per cash flow, got {rev.size}"
@@ -435,8 +520,8 @@ def simulate_delta_npv(
         raise CorridorInputError(
             "liquidity_reduction", "the largest reductions would put ke_dual at or below -100%"
         )
-    price = _price_model(price_model, drift, volatility, mean_reversion, long_run_price,
-                         period_years)
+    price = _price_model(price_model, drift, volatility, mean_reversion,
+                         _median_alias(long_run_median, long_run_price), period_years)
     o_sig = float(ck.bounded("overrun_sigma", overrun_sigma, 0.0, 3.0, "a log-volatility"))
     n = _count("n_paths", n_paths, _MAX_PATHS)
     s = _seed(seed)
@@ -479,6 +564,10 @@ def simulate_delta_npv(
             dc[0, i, :size] = g.random(size)
             dc[1, i, :size] = g.random(size)
             dc[2, i, :size] = g.standard_normal(size)
+        if rho:  # Gaussian copula: premia uniforms tied to the average price shock
+            zp = zc.sum(axis=1) / math.sqrt(periods)  # (k, b), standard normal
+            _copula(dc[0], zp, rho)
+            _copula(dc[1], zp, rho)
         # S_t/S_0 = exp(m_t) exp(Y_t): the deterministic factor goes into the weights.
         e = price.exp_noise(zc)  # (k, T, b), in place
         et = np.moveaxis(e, 1, 0)  # time first: et[t] is (k, b)
@@ -541,4 +630,7 @@ def simulate_delta_npv(
         histogram_counts=counts,
         histogram_edges=edges,
         delta_npv=deltas,
+        held_fixed=held_fixed(price_model=str(price_model).strip().lower(),
+                              overrun_sigma=o_sig, premia_price_correlation=rho,
+                              cost_share=theta if revenues is None else 0.0),
     )

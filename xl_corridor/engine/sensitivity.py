@@ -43,6 +43,7 @@ MODEL_INPUTS: dict[str, Any] = {
     "cash_flows": None,
     "cash_flow_scale": 1.0,
     "timing": "end",
+    "terminal_growth": None,
     "compliance_cost": None,
     "compliance_years": None,
     "compliance_discount_rate": None,
@@ -51,7 +52,7 @@ MODEL_INPUTS: dict[str, Any] = {
     "compliance_tax_rate": 0.0,
 }
 _ITEM_PREFIX = "compliance_annual_"
-_NOT_NUMERIC = ("cash_flows", "timing")
+_NOT_NUMERIC = ("cash_flows", "timing", "terminal_growth")
 
 
 def grid_ke_cost(
@@ -134,6 +135,7 @@ def grid_premia(
     country_exposure: Any = 1.0,
     *,
     timing: str = "end",
+    terminal_growth: Any = None,
 ) -> Any:
     """Delta NPV over reductions of the liquidity premium (rows) and country premium (columns).
 
@@ -158,6 +160,8 @@ def grid_premia(
         Damodaran's lambda. Default 1.
     timing : {'end', 'mid', 'begin'}, keyword-only
         Cash-flow timing.
+    terminal_growth : float, optional, keyword-only
+        Gordon growth after the last cash flow (None: no terminal value), decimal.
 
     Returns
     -------
@@ -207,7 +211,8 @@ def grid_premia(
         raise CorridorInputError("compliance_cost", f"expected one amount, got {cost.size}")
     ke_dual = ke_single - lr[:, None] - exposure * cr[None, :]
     return np.asarray(dual_npv(cash_flows, ke_dual, ke_single, float(cost),
-                               timing=ck.timing_word("timing", timing)))
+                               timing=ck.timing_word("timing", timing),
+                               terminal_growth=terminal_growth))
 
 
 def _input(inputs: Mapping[str, Any], key: str) -> Any:
@@ -225,7 +230,9 @@ def delta_npv_from_inputs(inputs: Mapping[str, Any]) -> float:
     inputs : mapping
         Required: ``rf, beta, mrp, crp_single, crp_dual, lp_single, lp_dual`` (decimals, not
         per cent) and ``cash_flows`` (a series). Optional: ``country_exposure`` (1),
-        ``cash_flow_scale`` (1: multiplies every cash flow), ``timing`` ('end').
+        ``cash_flow_scale`` (1: multiplies every cash flow), ``timing`` ('end'),
+        ``terminal_growth`` (None: no terminal value; see
+        :func:`xl_corridor.engine.discounting.dual_npv`).
         The compliance cost is either ``compliance_cost`` (a capitalized total) or line items
         ``compliance_annual_<name>`` (yearly amounts) with ``compliance_years`` and optionally
         ``compliance_discount_rate`` (default: ke_dual), ``compliance_growth``,
@@ -315,7 +322,8 @@ def delta_npv_from_inputs(inputs: Mapping[str, Any]) -> float:
         raise CorridorInputError(
             "compliance_cost", "required input is missing (or give compliance_annual_* items)"
         )
-    return float(dual_npv(cf, ke_dual, ke_single, cost, timing=ck.timing_word("timing", timing)))
+    return float(dual_npv(cf, ke_dual, ke_single, cost, timing=ck.timing_word("timing", timing),
+                          terminal_growth=inputs.get("terminal_growth")))
 
 
 class TornadoRow(NamedTuple):

@@ -19,8 +19,6 @@ import functools
 import io
 import math
 import re
-import shutil
-import tempfile
 import types
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -109,7 +107,8 @@ def validate_workbook(path: str | Path, *, udfs: ModuleType | None = None) -> Va
 
 def validate_workbooks(paths: Iterable[str | Path], *,
                        udfs: ModuleType | None = None) -> list[ValidationResult]:
-    """Validate many workbooks; all reports are recalculated by ONE LibreOffice process.
+    """Validate many workbooks; reports are recalculated by warm LibreOffice processes (one per
+    core, started once, while the reports are read) that share the batch.
 
     Parameters
     ----------
@@ -136,11 +135,20 @@ def validate_workbooks(paths: Iterable[str | Path], *,
     ValueError
         If a template is given without ``udfs``.
     """
+    paths = list(paths)
+    with _lo.Session(len(paths)) as lo:  # killed, with its temporary files, on every exit
+        return _validate_all(paths, lo, udfs)
+
+
+def _validate_all(paths: Sequence[str | Path], lo: _lo.Session,
+                  udfs: ModuleType | None) -> list[ValidationResult]:
     results: dict[int, ValidationResult] = {}
     reports: list[tuple[int, _Job]] = []
     for i, raw in enumerate(paths):
         job = _Job(Path(raw))
         problem = _preflight(job) or _classify(job)
+        if not problem and job.kind != "template":
+            lo.start()  # LibreOffice warms up while the report is read
         if not problem:
             problem = _structure(job)
         if not problem and job.kind == "template":
@@ -152,7 +160,7 @@ def validate_workbooks(paths: Iterable[str | Path], *,
         else:
             reports.append((i, job))
     if reports:
-        _recalculate_reports([job for _, job in reports])
+        _recalculate_reports([job for _, job in reports], lo)
         for i, job in reports:
             status: Status = "failed" if job.failures else "valid"
             results[i] = ValidationResult(job.path, job.kind, status,
@@ -335,39 +343,33 @@ def _check_cached(job: _Job) -> None:
         wb.close()
 
 
-def _recalculate_reports(jobs: Sequence[_Job]) -> None:
-    from openpyxl import load_workbook
-    from openpyxl.utils.datetime import to_excel
-
+def _recalculate_reports(jobs: Sequence[_Job], lo: _lo.Session) -> None:
     todo = [j for j in jobs if j.plan is not None]
     if not todo:
         return
-    out = Path(tempfile.mkdtemp(prefix="xl-corridor-recalc-"))
-    try:
-        files = _lo.recalculate([j.path for j in todo], out)
-        for job, file in zip(todo, files, strict=True):
-            wb = load_workbook(file, data_only=True)
-            for sheet in job.plan.wb.sheetnames:  # workbook order: the Summary first
-                cells = job.plan.cached.get(sheet, {})
-                ws = wb[sheet]
-                for ref, expected in cells.items():
-                    if expected is None or f"{sheet}!{ref}" in job.skip:
-                        continue
-                    job.checked += 1
-                    got = ws[ref].value
-                    if isinstance(got, dt.datetime | dt.date):  # date-formatted: compare serials
-                        got = float(to_excel(got))
-                    loose = sheet == "Checks" and ref.startswith("D")
-                    if isinstance(got, str) and got.startswith("#") and got != expected:
-                        job.failures.append(Failure(f"{sheet}!{ref}", expected, got,
-                                                    "formula evaluates to an error"))
-                    elif not _close(got, expected, loose):
-                        job.failures.append(Failure(f"{sheet}!{ref}", expected, got,
-                                                    "recalculated value differs from the "
-                                                    "engine"))
-            wb.close()
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
+    wanted = [{sheet: [ref for ref, v in cells.items() if v is not None]
+               for sheet, cells in j.plan.cached.items()} for j in todo]
+    recalculated = lo.values([j.path for j in todo], wanted)  # warm LibreOffice, in parallel
+    for job, values in zip(todo, recalculated, strict=True):
+        for sheet in job.plan.wb.sheetnames:  # workbook order: the Summary first
+            cells = job.plan.cached.get(sheet, {})
+            for ref, expected in cells.items():
+                if expected is None or f"{sheet}!{ref}" in job.skip:
+                    continue
+                job.checked += 1
+                got = values[sheet][ref]
+                if isinstance(got, dt.datetime | dt.date):  # date-formatted: compare serials
+                    from openpyxl.utils.datetime import to_excel
+
+                    got = float(to_excel(got))
+                loose = sheet == "Checks" and ref.startswith("D")
+                if isinstance(got, str) and got.startswith("#") and got != expected:
+                    job.failures.append(Failure(f"{sheet}!{ref}", expected, got,
+                                                "formula evaluates to an error"))
+                elif not _close(got, expected, loose):
+                    job.failures.append(Failure(f"{sheet}!{ref}", expected, got,
+                                                "recalculated value differs from the "
+                                                "engine"))
 
 
 # --- templates ----------------------------------------------------------------------------------

@@ -32,6 +32,10 @@ __all__ = [
     "band_upper",
     "band_lower",
     "newton_step",
+    "path_code_of",
+    "text_check",
+    "udf_check",
+    "ADDIN_NOT_LOADED",
     "capitalized_cost",
     "timed_npv",
     "within",
@@ -111,6 +115,32 @@ def band_lower(c_aix: str, fx: str, fee: str, carry: str, c_hk: str) -> str:
     return f"(1-{c_aix})*(1-{fx})/((1+{c_hk})*(1+{fee})*{carry})-1"
 
 
+def udf_check(udf: str, native: str, *, no_root: str | None = None) -> str:
+    """The check cell beside a UDF result: TRUE or FALSE when the UDF returned a number, and
+    otherwise words, never an answer. An error #NAME? (ERROR.TYPE 5) means the add-in is not
+    loaded; any other error (or, with ``no_root``, the UDF's own "no solution" error) is named;
+    text in a number's place is the classic add-in's refusal message."""
+    error = excel_text(no_root) if no_root is not None else '"UDF error: see the UDF cell"'
+    return (f'IF(ISERROR({udf}),IF(ERROR.TYPE({udf})=5,"{ADDIN_NOT_LOADED}",{error}),'
+            f'IF(ISNUMBER({udf}),{check(udf, native)},"refused: see the UDF cell"))')
+
+
+def text_check(udf: str, native: str) -> str:
+    """The check beside a UDF returning text: equal to the native text, or words."""
+    return (f'IF(ISERROR({udf}),IF(ERROR.TYPE({udf})=5,"{ADDIN_NOT_LOADED}",'
+            f'"UDF error: see the UDF cell"),EXACT({udf},{native}))')
+
+
+def path_code_of(reason: str) -> str:
+    """The code of a ``CODE: reason`` text (LISTING_PATH's result); the text itself if it has
+    no colon, which :func:`decision` then reports as not recognised."""
+    return f'IFERROR(LEFT({reason},FIND(":",{reason})-1),{reason})'
+
+
+#: What a check cell says when the xl-corridor add-in is not loaded (UDF cells show #NAME?).
+ADDIN_NOT_LOADED = "add-in not loaded"
+
+
 def newton_step(rate: str, flows: str, exponents: str, target: str) -> str:
     """One Newton step towards PV(k) = target, PV(k) = SUMPRODUCT(CF/(1+k)^t):
     k - (PV(k) - target) / PV'(k), PV'(k) = -SUMPRODUCT(t CF/(1+k)^(t+1))."""
@@ -174,7 +204,7 @@ def decision(delta: str, path: str) -> str:
     positive but HKEX must wait; DO NOT PROCEED otherwise. A Delta NPV that is not a number
     (an error, or the classic add-in's message text) never reads as an answer."""
     rules = listing.path_rules()
-    wait = excel_text("")
+    wait = excel_text("NO ANSWER: the listing path is not recognised")
     for code in listing.PATH_CODES:
         if code != "DUAL_ELIGIBLE":
             text = listing.DECISION_WAIT + rules[code]["advice"]

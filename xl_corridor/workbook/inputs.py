@@ -18,11 +18,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_corridor.case.evaluate import sensitivity
 from xl_corridor.case.schema import Case, CaseError, case_value
+from xl_corridor.errors import CorridorInputError
 from xl_corridor.workbook.styles import (
     BLUE,
     BOLD,
     FMT,
     INPUT_FILL,
+    INPUT_FMT,
     NOTE,
     TITLE,
     define,
@@ -109,8 +111,8 @@ OPTIONAL_SCALARS: dict[str, tuple[Scalar, ...]] = {
                "decimal a year"),
         Scalar("sim_mean_reversion", "Mean-reversion speed (ou)", "simulation.mean_reversion",
                "number", "per year"),
-        Scalar("sim_long_run_price", "Long-run price / today (ou)", "simulation.long_run_price",
-               "number", "x"),
+        Scalar("sim_long_run_median", "Long-run MEDIAN price / today (ou)",
+               "simulation.long_run_median", "number", "x"),
         Scalar("sim_period_years", "Period length", "simulation.period_years", "number",
                "years"),
         Scalar("sim_lr_low", "Liquidity-premium reduction: low", "simulation.liquidity_reduction.0",
@@ -128,6 +130,22 @@ OPTIONAL_SCALARS: dict[str, tuple[Scalar, ...]] = {
         Scalar("sim_overrun_sigma", "Compliance overrun log-volatility",
                "simulation.overrun_sigma", "number", "x"),
         Scalar("sim_bins", "Histogram bins", "simulation.bins", "int"),
+        Scalar("sim_cost_share", "Operating costs as a share of revenue (fixed in the price)",
+               "simulation.cost_share", "rate", "decimal"),
+        Scalar("sim_premia_price_corr", "Correlation of premia reductions with the price",
+               "simulation.premia_price_correlation", "number", "x"),
+    ),
+    "compliance": (
+        Scalar("comp_cost_basis", "Annual costs quoted in (today, first_year)",
+               "compliance.cost_basis", "text"),
+        Scalar("comp_listing_expenses", "Listing (IPO) expenses", "compliance.listing_expenses",
+               "amount", "units"),
+        Scalar("comp_include_listing", "Listing expenses in the compliance cost",
+               "compliance.include_listing_expenses", "bool", "TRUE/FALSE"),
+        Scalar("comp_tax_jurisdiction", "Tax jurisdiction of the relief",
+               "compliance.tax_jurisdiction", "text"),
+        Scalar("terminal_growth", "Terminal growth after the horizon (blank: none)",
+               "cash_flows.terminal_growth", "rate", "decimal"),
     ),
     "funding": (
         Scalar("fund_cnh_yield", "Dim Sum bond yield (CNH)", "funding.cnh_yield", "rate",
@@ -137,6 +155,10 @@ OPTIONAL_SCALARS: dict[str, tuple[Scalar, ...]] = {
         Scalar("fund_usd_bond_yield", "USD bond yield (alternative)", "funding.usd_bond_yield",
                "rate", "decimal"),
         Scalar("fund_basis", "USD/CNH cross-currency basis", "funding.basis", "rate", "decimal"),
+        Scalar("fund_usd_spread", "Issuer's USD credit spread over the USD rate",
+               "funding.usd_credit_spread", "rate", "decimal"),
+        Scalar("fund_cnh_spread", "Same issuer's CNH credit spread over the CNH rate",
+               "funding.cnh_credit_spread", "rate", "decimal"),
     ),
     "parity": (
         Scalar("par_source", "Parity sample source", "parity.source", "text"),
@@ -157,7 +179,16 @@ OPTIONAL_SCALARS: dict[str, tuple[Scalar, ...]] = {
                "days"),
     ),
 }
-OPTIONAL_BLANK = ("par_source", "par_aix_currency")  # may be left blank in a workbook
+# may be left blank in a workbook (the case default applies)
+OPTIONAL_BLANK = ("par_source", "par_aix_currency", "comp_years", "comp_rate",
+                  "comp_tax_jurisdiction", "terminal_growth", "fund_cnh_yield",
+                  "fund_usd_bond_yield", "fund_usd_spread", "fund_cnh_spread")
+# note written beside an input filled from its case default (see _drop_defaults)
+DEFAULT_NOTE = "default: "
+# new defined name -> its name in workbooks written before it was renamed
+RENAMED = {"sim_long_run_median": "sim_long_run_price"}
+# inputs that older workbooks do not have (the case default applies)
+ADDED_LATER = ("sim_cost_share", "sim_premia_price_corr", "fund_usd_spread", "fund_cnh_spread")
 ALL_SCALARS: tuple[Scalar, ...] = SCALARS + tuple(
     s for group in OPTIONAL_SCALARS.values() for s in group)
 # Daily parity sample columns: defined name -> ParityDay field
@@ -195,6 +226,7 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
     """
     data: dict[str, Any] = {}
     sources: dict[str, str] = {}
+    defaulted: dict[str, Any] = {}
 
     def put(path: str, value: Any) -> None:
         parts = path.split(".")
@@ -212,7 +244,12 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
             node[last] = value
 
     def read(s: Scalar) -> None:
-        cell = named_cells(wb, s.name)[0]
+        name = s.name
+        if name not in wb.defined_names and name in RENAMED:
+            name = RENAMED[name]  # a workbook written before the rename
+        if name not in wb.defined_names and name in ADDED_LATER:
+            return  # an older workbook: the field keeps its default
+        cell = named_cells(wb, name)[0]
         v = cell.value
         if s.kind == "date" and isinstance(v, dt.datetime):
             v = v.date()
@@ -220,7 +257,9 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
                 v, bool):
             v = float(v)
         note = cell.offset(column=2).value
-        if isinstance(note, str) and note.strip():
+        if isinstance(note, str) and note.startswith(DEFAULT_NOTE):
+            defaulted[s.name] = v  # written from the case default: omitted if still equal
+        elif isinstance(note, str) and note.strip():
             sources[s.name] = note
         if _blank(v) and s.name in ("damodaran_country", "crp_single", "comp_growth",
                                     "comp_one_off", "comp_tax", "capex_contingency",
@@ -257,6 +296,8 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
         labels = [c.value for c in named_cells(wb, "comp_labels")]
         amounts = [c.value for c in named_cells(wb, "comp_amounts")]
         ccys = [c.value for c in named_cells(wb, "comp_ccy")]
+        flags = ([c.value for c in named_cells(wb, "comp_incremental")]
+                 if "comp_incremental" in wb.defined_names else [None] * len(ccys))
         fx_ccy = [c.value for c in named_cells(wb, "fx_ccy")]
         fx_rate = [c.value for c in named_cells(wb, "fx_rate")]
         grid_rows = len({c.row for c in named_cells(wb, "sens_grid")}) if (
@@ -277,11 +318,14 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
         dates = dates[: len(values)]
         put("cash_flows.dates", [d.date() if isinstance(d, dt.datetime) else d for d in dates])
     items = []
-    for lab, amt, ccy in zip(labels, amounts, ccys, strict=True):
+    for lab, amt, ccy, inc in zip(labels, amounts, ccys, flags, strict=True):
         if _blank(lab) and _blank(amt):
             continue
-        items.append({"label": lab, "amount": float(amt) if isinstance(amt, int) else amt,
-                      "currency": ccy})
+        item = {"label": lab, "amount": float(amt) if isinstance(amt, int) else amt,
+                "currency": ccy}
+        if not _blank(inc):
+            item["incremental"] = inc
+        items.append(item)
     put("compliance.items", items)
     model_ccy = data.get("deal", {}).get("currency")
     put("compliance.fx_rates", {  # the model currency's own row (rate 1) is implicit in a case
@@ -291,8 +335,37 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
     })
     if "sensitivity" in data:
         data["sensitivity"]["steps"] = grid_rows
+    _drop_defaults(data, defaulted)
     data["sources"] = sources
     return data
+
+
+def _drop_defaults(data: dict[str, Any], defaulted: dict[str, Any]) -> None:
+    """Omit compliance inputs that were written from their defaults and still equal them, so a
+    report reads back as the case it came from (and a changed premium still moves Ke dual)."""
+    from xl_corridor.engine import reference
+
+    comp, cf = data.get("compliance", {}), data.get("cash_flows", {})
+    if "comp_years" in defaulted and cf.get("dates") is None and comp.get("years") == len(
+            cf.get("values", [])):
+        comp.pop("years", None)
+    if "comp_rate" in defaulted:
+        m, p = data.get("market", {}), data.get("premia", {})
+        try:
+            kd = (m["rf"] + m["beta"] * m["mrp"] + m.get("country_exposure", 1.0) * p["crp_dual"]
+                  + p["lp_dual"])
+            if abs(comp.get("discount_rate") - kd) <= 1e-12:
+                comp.pop("discount_rate", None)
+        except (KeyError, TypeError):
+            pass  # the schema reports the bad input
+    if "comp_tax" in defaulted:
+        jur = comp.get("tax_jurisdiction")
+        try:
+            default = reference.tax_rate(jur).rate if jur is not None else 0.0
+        except CorridorInputError:
+            default = None
+        if default is not None and comp.get("tax_rate") == default:
+            comp.pop("tax_rate", None)
 
 
 # --- writing the Inputs sheet
@@ -303,14 +376,23 @@ CF_SPARE_ROWS = 10
 #: The row under the cash-flow table: nothing below it is read, and a value typed there is refused.
 CF_END_MARK = "End of the cash-flow table: add periods in the blank rows above this line"
 
+#: inputs written with their resolved default when the case omits them
+RESOLVED = {"comp_years": "comp_years", "comp_rate": "comp_rate", "comp_tax": "comp_tax"}
+
+
 def input_value(case: Case, s: Any) -> Any:
     if s.path.startswith("sensitivity."):
         return case_value(case.model_copy(update={"sensitivity": sensitivity(case)}), s.path)
-    return case_value(case, s.path)
+    value = case_value(case, s.path)
+    if value is None and s.name in RESOLVED:  # the default as used: horizon, Ke dual, tax
+        from xl_corridor.case.evaluate import evaluate
+
+        value = getattr(evaluate(case), RESOLVED[s.name])
+    return value
 
 
 def _scalar_row(wb: Workbook, ws: Worksheet, case: Case, s: Scalar, row: int,
-                value: Any) -> None:
+                value: Any, note: str | None = None) -> None:
     put_text(ws, f"A{row}", s.label)
     cell = ws[f"B{row}"]
     if s.kind in ("text", "timing"):
@@ -319,9 +401,9 @@ def _scalar_row(wb: Workbook, ws: Worksheet, case: Case, s: Scalar, row: int,
         cell.value = value
     cell.font = BLUE
     cell.fill = INPUT_FILL
-    cell.number_format = FMT[s.kind]
+    cell.number_format = INPUT_FMT[s.kind]
     put_text(ws, f"C{row}", case.deal.units if s.unit == "units" else s.unit)
-    put_text(ws, f"D{row}", case.sources.get(s.name))
+    put_text(ws, f"D{row}", case.sources.get(s.name) or note)
     put_text(ws, f"E{row}", s.name)
     define(wb, s.name, "Inputs", f"B{row}")
 
@@ -329,6 +411,7 @@ def _scalar_row(wb: Workbook, ws: Worksheet, case: Case, s: Scalar, row: int,
 OPTIONAL_TITLES = {
     "sensitivity": "Sensitivity: premia grid and tornado",
     "simulation": "Monte Carlo settings (xl_corridor.montecarlo.simulate_delta_npv)",
+    "compliance": "Compliance: cost basis, listing expenses, tax jurisdiction, terminal value",
     "funding": "Dim Sum funding (decimals a year)",
     "parity": "Cross-venue parity: no-arbitrage band costs (decimals of value, per side)",
 }
@@ -356,11 +439,18 @@ def write_inputs(
     row = 4
     for s in SCALARS:
         value = input_value(case, s)
+        note = None
+        if s.name in RESOLVED and case_value(case, s.path) is None:
+            from xl_corridor.case.evaluate import evaluate
+
+            note = DEFAULT_NOTE + dict(evaluate(case).comp_sources)[
+                {"comp_years": "years", "comp_rate": "discount_rate",
+                 "comp_tax": "tax_rate"}[s.name]]
         if s.name == "crp_single" and value is None:
             from xl_corridor.case.evaluate import evaluate
 
             value = evaluate(case).crp_single
-        _scalar_row(wb, ws, case, s, row, value)
+        _scalar_row(wb, ws, case, s, row, value, note)
         refs[s.name] = f"Inputs!$B${row}"
         row += 1
 
@@ -375,7 +465,7 @@ def write_inputs(
         ws[f"A{r}"] = i + 1
         cell = ws[f"B{r}"]
         cell.value = cf.values[i] if i < len(cf.values) else None
-        cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, FMT["amount"]
+        cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, INPUT_FMT["amount"]
         if with_dates:
             dcell = ws[f"C{r}"]
             dcell.value = cf.dates[i] if cf.dates is not None and i < len(cf.dates) else None
@@ -391,24 +481,27 @@ def write_inputs(
     row = last + 2
     put_text(ws, f"A{row}", "Compliance line items (annual, in each item's currency)", BOLD)
     row += 1
-    header(ws, row, ["Line item", "Amount", "Currency"])
+    header(ws, row, ["Line item", "Amount", "Currency", "Incremental (TRUE: only because of "
+                     "the dual listing; FALSE: baseline, not in C)"])
     first = row + 1
     for i in range(item_rows):
         r = first + i
         item = comp.items[i] if i < len(comp.items) else None
         for col, value, fmt in (("A", item and item.label, "text"),
                                 ("B", item and item.amount, "amount"),
-                                ("C", item and item.currency, "text")):
+                                ("C", item and item.currency, "text"),
+                                ("D", None if item is None else item.incremental, "bool")):
             cell = ws[f"{col}{r}"]
             if fmt == "text":
                 put_text(ws, cell.coordinate, value)
             else:
                 cell.value = value
-            cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, FMT[fmt]
+            cell.font, cell.fill, cell.number_format = BLUE, INPUT_FILL, INPUT_FMT[fmt]
     last = first + item_rows - 1
     define(wb, "comp_labels", "Inputs", f"A{first}:A{last}")
     define(wb, "comp_amounts", "Inputs", f"B{first}:B{last}")
     define(wb, "comp_ccy", "Inputs", f"C{first}:C{last}")
+    define(wb, "comp_incremental", "Inputs", f"D{first}:D{last}")
     refs["items_first"], refs["items_last"] = str(first), str(last)
 
     row = last + 2

@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.axis import DateAxis
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -29,13 +32,15 @@ from xl_corridor.case.evaluate import (
     Analytics,
     Evaluation,
     analyze,
+    dated_flows,
     evaluate,
     sensitivity,
     tornado_base,
 )
-from xl_corridor.engine import discounting, reference
+from xl_corridor.engine import discounting
 from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook import rules
+from xl_corridor.workbook.drivers_block import drivers_block
 from xl_corridor.workbook.fingerprint import STALE, write_fingerprint
 from xl_corridor.workbook.inputs import (
     CF_SPARE_ROWS,
@@ -46,17 +51,29 @@ from xl_corridor.workbook.inputs import (
 from xl_corridor.workbook.marks import EXCEL_EPOCH, REPORT_KIND, TOLERANCE
 from xl_corridor.workbook.save import save_workbook
 from xl_corridor.workbook.styles import (
+    BAD_FILL,
+    BIG,
     BLACK,
     BLUE,
     BOLD,
     FMT,
+    GOOD_FILL,
     GREEN,
+    HEADER_FILL,
     INPUT_FILL,
+    NOTE,
+    SUBTITLE,
     TITLE,
+    WAIT_FILL,
+    box,
     define,
+    font,
+    gridlines_off,
     header,
     print_setup,
+    properties,
     put_text,
+    shade_negative,
     stacked_columns,
 )
 
@@ -93,6 +110,7 @@ class Plan:
     stamped: dict[str, dict[str, Any]] = field(default_factory=dict)
     snapshot: dict[str, set[str]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # where the builders put things
+    premia_corners: tuple[float, float] = (0.0, 0.0)  # the premia grid's engine corners
 
     def formula(self, ws: Worksheet, ref: str, formula: str, value: Any, fmt: str | None = None,
                 font: Any = BLACK, *, snapshot: bool = False) -> None:
@@ -152,9 +170,11 @@ def _ke_sheet(p: Plan, case: Case) -> None:
     define(p.wb, "ke_dual", "Ke", "C8")
     _label(ws, 10, "Change in Ke from the dual listing")
     p.formula(ws, "C10", "=C8-B8", ev.ke_dual - ev.ke_single, "rate")
-    vintage = reference.damodaran().vintage
+    vintage = ev.damodaran_vintage
     put_text(ws, "A12", f"Country risk premia: Damodaran country risk dataset dated {vintage}; "
              "see the Inputs sheet for each source.")
+    if ev.damodaran_note:
+        put_text(ws, "A13", f"WARNING: {ev.damodaran_note}")
     for col, width in zip("ABC", (40, 16, 16), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "B4")
@@ -207,15 +227,35 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         p.formula(ws, f"G{r}", f"=C{r}*E{r}", values[i] * dfs, "amount")
         p.formula(ws, f"H{r}", f"=C{r}*F{r}", values[i] * dfd, "amount")
     last = first + rows - 1
-    tot = last + 1
+    # Gordon terminal value after the last cash flow in the table (found live, so a year typed
+    # into a spare row moves it), discounted like that flow; 0 when terminal_growth is blank
+    n = len(cf.values)
+    tv_row = last + 1
+    _label(ws, tv_row, "Terminal value after the last period (Gordon growth; 0 without one)")
+    p.formula(ws, f"B{tv_row}", "=SUMPRODUCT(MAX((cash_flows<>\"\")*(ROW(cash_flows)"
+              "-MIN(ROW(cash_flows))+1)))", float(n), "0")
+    p.formula(ws, f"C{tv_row}", f"=INDEX(C{first}:C{last},B{tv_row})", float(values[n - 1]),
+              "amount")
+    p.formula(ws, f"D{tv_row}", f"=INDEX(D{first}:D{last},B{tv_row})", float(t[n - 1]), "df")
+    tg = cf.terminal_growth
+    for col, k in (("G", ev.ke_single), ("H", ev.ke_dual)):
+        kname = "ke_single" if col == "G" else "ke_dual"
+        tv = 0.0 if tg is None else float(
+            cf.values[-1] * (1 + tg) / (k - tg) * (1 + k) ** -t[n - 1])
+        p.formula(ws, f"{col}{tv_row}", "=IF(ISNUMBER(terminal_growth),"
+                  f"C{tv_row}*(1+terminal_growth)/({kname}-terminal_growth)"
+                  f"/(1+{kname})^D{tv_row},0)", tv, "amount")
+    tot = last + 2
+    define(p.wb, "tv_flow", "CashFlows", f"C{tv_row}")
+    define(p.wb, "tv_t", "CashFlows", f"D{tv_row}")
     _label(ws, tot, "Present value")
     ws[f"A{tot}"].font = BOLD
-    p.formula(ws, f"G{tot}", f"=SUM(G{first}:G{last})", ev.pv_single, "amount")
-    p.formula(ws, f"H{tot}", f"=SUM(H{first}:H{last})", ev.pv_dual, "amount")
+    p.formula(ws, f"G{tot}", f"=SUM(G{first}:G{tv_row})", ev.pv_single, "amount")
+    p.formula(ws, f"H{tot}", f"=SUM(H{first}:H{tv_row})", ev.pv_dual, "amount")
     define(p.wb, "pv_single", "CashFlows", f"G{tot}")
     define(p.wb, "pv_dual", "CashFlows", f"H{tot}")
-    put_text(ws, f"A{tot + 1}", f"Rows {len(cf.values) + 1}-{rows} are the Inputs table's spare "
-             "rows: a cash flow typed there counts in every sheet.")
+    put_text(ws, f"A{tot + 1}", "Blank rows are the Inputs table's spare rows: a cash flow typed "
+             "there counts in every sheet.")
     _breakeven_ke_block(p, ws, case, first, last, tot + 3)
     for col, width in zip("ABCDEFGHIJ", (14, 12, 14, 12, 12, 12, 14, 14, 14, 12), strict=True):
         ws.column_dimensions[col].width = width
@@ -251,6 +291,12 @@ def _newton_path(case: Case, values: np.ndarray, target: float, root: float | No
 #: Newton steps after the IRR start; each roughly squares the error (1e-3 -> 1e-12 in 3 steps).
 NEWTON_STEPS = 6
 NO_BREAKEVEN_KE = "none: no Ke dual between -99% and Ke single recovers the compliance cost"
+NO_BREAKEVEN_KE_TV = "n/a: not solved with a terminal value"
+
+
+def _no_breakeven(case: Case) -> str:
+    """What a report shows when the engine gives no break-even Ke dual."""
+    return NO_BREAKEVEN_KE_TV if case.cash_flows.terminal_growth is not None else NO_BREAKEVEN_KE
 
 
 def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: int,
@@ -261,6 +307,11 @@ def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: in
     ev, dated = p.evaluation, case.cash_flows.dates is not None
     put_text(ws, f"A{top}", "Break-even Ke dual: the rate at which PV = PV at Ke single + "
              "compliance cost", BOLD)
+    if case.cash_flows.terminal_growth is not None:  # the engine has no solver with a TV yet
+        _label(ws, top + 1, "Break-even Ke dual")
+        put_text(ws, f"C{top + 1}", NO_BREAKEVEN_KE_TV)
+        define(p.wb, "breakeven_ke", "CashFlows", f"C{top + 1}")
+        return
     _label(ws, top + 1, "Target PV")
     target = ev.pv_single + ev.compliance_cost
     p.formula(ws, f"C{top + 1}", "=pv_single+compliance_cost", target, "amount")
@@ -311,7 +362,7 @@ def _compliance_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> None:
     ws = p.wb.create_sheet("Compliance")
     put_text(ws, "A1", f"Dual-listing compliance cost ({case.deal.units})", TITLE)
     header(ws, 3, ["Line item", "Currency", "Amount", "FX to model currency",
-                   "Model-currency amount"])
+                   "Model-currency amount", "Incremental (1) / baseline (0)"])
     src = int(refs["items_first"])
     first = 4
     for i, item in enumerate(c.items):
@@ -322,40 +373,56 @@ def _compliance_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> None:
         p.formula(ws, f"C{r}", f"=Inputs!B{s}", item.amount, "amount", GREEN)
         p.formula(ws, f"D{r}", f"=INDEX(fx_rate,MATCH(B{r},fx_ccy,0))", rate, "0.000000")
         p.formula(ws, f"E{r}", f"=C{r}*D{r}", item.amount * rate, "amount")
+        p.formula(ws, f"F{r}", f'=IF(Inputs!D{s}="",1,IF(Inputs!D{s},1,0))',
+                  1 if item.incremental else 0, "int")
     last = first + len(c.items) - 1
     row = last + 1
-    _label(ws, row, "Annual cost A")
-    p.formula(ws, f"E{row}", f"=SUM(E{first}:E{last})", ev.annual_cost, "amount")
+    _label(ws, row, "Annual incremental cost A (baseline items, paid under AIX-only too, "
+           "are not in it)")
+    p.formula(ws, f"E{row}", f"=SUMPRODUCT(E{first}:E{last},F{first}:F{last})", ev.annual_cost,
+              "amount")
     define(p.wb, "annual_cost", "Compliance", f"E{row}")
-    factor = compliance.growing_annuity_factor(c.years, c.discount_rate, c.growth)
+    years, rate, tax, tg = ev.comp_years, ev.comp_rate, ev.comp_tax, ev.terminal_growth
+    factor = compliance.growing_annuity_factor(years, rate, c.growth)
+    basis = 1 + c.growth if c.cost_basis == "today" else 1.0
+    tv = 0.0 if tg is None else float(compliance.terminal_factor(years, rate, c.growth, tg))
+    listing = c.listing_expenses if c.include_listing_expenses else 0.0
     params = [
-        ("Years", "=comp_years", c.years, "int"),
-        ("Discount rate", "=comp_rate", c.discount_rate, "rate"),
+        ("Years (the listing's horizon)", "=comp_years", years, "int"),
+        ("Discount rate", "=comp_rate", rate, "rate"),
         ("Growth", "=comp_growth", c.growth, "rate"),
         ("Growing-annuity factor: sum (1+g)^(t-1)/(1+r)^t (n/(1+r) when g = r)",
          "=IF(comp_growth=comp_rate,comp_years/(1+comp_rate),"
          "(1-((1+comp_growth)/(1+comp_rate))^comp_years)/(comp_rate-comp_growth))", factor, "df"),
-        ("PV of recurring cost", "", ev.annual_cost * factor, "amount"),
+        ("Terminal factor: (1+g)^(n-1)(1+gT)/(r-gT)/(1+r)^n (0 without a terminal value)",
+         "=IF(ISNUMBER(terminal_growth),(1+comp_growth)^(comp_years-1)*(1+terminal_growth)"
+         "/(comp_rate-terminal_growth)/(1+comp_rate)^comp_years,0)", tv, "df"),
+        ("Cost basis: 1+g for today's money, 1 for first-year money",
+         '=IF(comp_cost_basis="today",1+comp_growth,1)', basis, "df"),
+        ("PV of recurring cost", "", ev.annual_cost * (factor + tv) * basis, "amount"),
         ("One-off cost", "=comp_one_off", c.one_off, "amount"),
-        ("Tax relief rate", "=comp_tax", c.tax_rate, "rate"),
+        ("Listing expenses counted (0 unless switched on)",
+         "=IF(comp_include_listing,comp_listing_expenses,0)", listing, "amount"),
+        ("Tax relief rate", "=comp_tax", tax, "rate"),
         ("Capitalized compliance cost", "", ev.compliance_cost, "amount"),
     ]
     row += 2
     at: dict[str, int] = {}
     for label, formula, value, fmt in params:
-        at[label.split(":")[0]] = row
+        at[label.split(":")[0].split(" (")[0]] = row
         _label(ws, row, label)
         if label == "PV of recurring cost":
-            formula = f"=annual_cost*E{at['Growing-annuity factor']}"
+            formula = (f"=annual_cost*(E{at['Growing-annuity factor']}+E{at['Terminal factor']})"
+                       f"*E{at['Cost basis']}")
         elif label == "Capitalized compliance cost":
-            formula = (f"=E{at['One-off cost']}+E{at['PV of recurring cost']}"
-                       f"*(1-E{at['Tax relief rate']})")
+            formula = (f"=E{at['One-off cost']}+E{at['Listing expenses counted']}"
+                       f"+E{at['PV of recurring cost']}*(1-E{at['Tax relief rate']})")
             ws[f"A{row}"].font = BOLD
         p.formula(ws, f"E{row}", formula, value, fmt,
                   GREEN if formula.count("(") == 0 else BLACK)
         row += 1
     define(p.wb, "compliance_cost", "Compliance", f"E{row - 1}")
-    for col, width in zip("ABCDE", (60, 10, 12, 20, 22), strict=True):
+    for col, width in zip("ABCDEF", (60, 10, 12, 20, 22, 16), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "A4", landscape=True)
 
@@ -430,76 +497,167 @@ def _line_chart(ws: Worksheet, title: str, x_title: str, data_cols: tuple[int, i
                              max_row=last), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=2, max_col=2, min_row=first, max_row=last))
     chart.x_axis.tickLblPos = "low"  # category labels below the plot, not on the zero line
-    chart.height, chart.width = 8, 16
+    chart.y_axis.number_format = "#,##0_);(#,##0)"
+    for series in chart.series:
+        series.smooth = False
+    chart.height, chart.width = 8, 15
     ws.add_chart(chart, at)
 
 
+#: Cash-flow scale axis of the premia grid (columns): 0.5x to 1.5x, the base 1.0x in the middle.
+SCALE_AXIS = (0.5, 1.5)
+
+
+def premia_scale_grid(case: Case, ev: Evaluation, lr: Any, scales: Any) -> np.ndarray:
+    """The engine's premia grid of the report: Delta NPV with the liquidity-premium reduction
+    ``lr`` (rows; the country-premium reduction held at the case's) and the cash flows scaled by
+    ``scales`` (columns): scale x (PV at Ke dual - PV at Ke single) - compliance cost."""
+    m, pr = case.market, case.premia
+    kd = np.asarray(lr, dtype=float)[:, None] * -1 + (
+        ev.ke_single - m.country_exposure * (ev.crp_single - pr.crp_dual))
+    sc = np.asarray(scales, dtype=float)
+    out = np.empty((kd.shape[0], sc.size))
+    for j, k in enumerate(sc):
+        if case.cash_flows.dates is None:
+            col = discounting.dual_npv(np.asarray(case.cash_flows.values) * k, kd, ev.ke_single,
+                                       ev.compliance_cost, timing=case.cash_flows.timing,
+                                       terminal_growth=case.cash_flows.terminal_growth)
+        else:
+            values, dates = dated_flows(case)
+            col = discounting.dual_xnpv(np.asarray(values) * k, dates, kd, ev.ke_single,
+                                        ev.compliance_cost)
+        out[:, j] = np.asarray(col, dtype=float).reshape(-1)
+    return out
+
+
+def _base_box(ws: Worksheet, ref: str, row_axis: str, row_base: str, row_half: str,
+              col_axis: str, col_base: str, col_half: str) -> None:
+    """Box the grid cell whose row and column axis values are the base case (live: the
+    nearest point within half a step on each axis), and statically the middle cell (the base
+    when the axes are the centred defaults: LibreOffice draws no conditional borders)."""
+    first, end = ref.split(":")
+    mid_col = get_column_letter((ws[first].column + ws[end].column) // 2)
+    mid_row = (ws[first].row + ws[end].row) // 2
+    box(ws, f"{mid_col}{mid_row}")
+    ws[f"{mid_col}{mid_row}"].font = BOLD
+    box(ws, ref, f"AND(ABS({row_axis}-({row_base}))<={row_half}*1.000001,"
+                 f"ABS({col_axis}-({col_base}))<={col_half}*1.000001)")
+
+
 def _sensitivity_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None:
-    ev, an = p.evaluation, p.analytics
+    ev = p.evaluation
     sens = sensitivity(case)
+    assert sens.liquidity_reduction is not None
     n = sens.steps
+    units = case.deal.units
     ws = p.wb.create_sheet("Sensitivity")
-    put_text(ws, "A1", f"Delta NPV ({case.deal.units}): rows Ke dual, columns compliance cost",
-             TITLE)
+    put_text(ws, "A1", f"Sensitivity of Delta NPV ({units})", TITLE)
+    put_text(ws, "A2", "Rows Ke dual, columns capitalized compliance cost. The base case is "
+             "boxed; negative Delta NPV shaded.", NOTE)
     cols = [chr(ord("C") + j) for j in range(n)]
+    last = cols[-1]
     put_text(ws, "B4", "Ke dual \\ cost", BOLD)
     for j, col in enumerate(cols):
         p.formula(ws, f"{col}4", "=" + fx.grid_axis("sens_cost_lo", "sens_cost_hi", j, n),
                   ev.sens_cost[j], "amount", GREEN)
+        ws[f"{col}4"].fill = HEADER_FILL
     t_rng = f"CashFlows!$D${cf_first}:$D${cf_last}"
     c_rng = f"CashFlows!$C${cf_first}:$C${cf_last}"
     for i in range(n):
         r = 5 + i
         p.formula(ws, f"B{r}", "=" + fx.grid_axis("sens_ke_lo", "sens_ke_hi", i, n),
                   ev.sens_ke[i], "rate", GREEN)
+        ws[f"B{r}"].fill = HEADER_FILL
         for j, col in enumerate(cols):
             p.formula(ws, f"{col}{r}",
-                      f"=SUMPRODUCT({c_rng}/(1+$B{r})^{t_rng})-pv_single-{col}$4",
+                      f"=SUMPRODUCT({c_rng}/(1+$B{r})^{t_rng})"
+                      f"{_tv_formula(f'$B{r}')}-pv_single-{col}$4",
                       ev.sens_grid[i][j], "amount")
-    define(p.wb, "sens_grid", "Sensitivity", f"C5:{cols[-1]}{4 + n}")
+    grid = f"C5:{last}{4 + n}"
+    define(p.wb, "sens_grid", "Sensitivity", grid)
+    shade_negative(ws, grid)
+    _base_box(ws, grid, "$B5", "ke_dual", f"ABS(sens_ke_hi-sens_ke_lo)/{2 * (n - 1)}",
+              "C$4", "compliance_cost", f"ABS(sens_cost_hi-sens_cost_lo)/{2 * (n - 1)}")
 
     row = 4 + n + 2
     put_text(ws, f"A{row}", "Break-evens", BOLD)
-    _label(ws, row + 1, "Break-even compliance cost (PV at Ke dual - PV at Ke single)")
+    _label(ws, row + 1, "Break-even compliance cost")
     p.formula(ws, f"C{row + 1}", "=pv_dual-pv_single", ev.breakeven_cost, "amount")
-    _label(ws, row + 2, "Break-even Ke dual (Delta NPV = 0)")
-    be_ke = ev.breakeven_ke if ev.breakeven_ke is not None else NO_BREAKEVEN_KE
+    put_text(ws, f"D{row + 1}", f"{units}: PV at Ke dual - PV at Ke single", NOTE)
+    _label(ws, row + 2, "Break-even Ke dual")
+    be_ke = ev.breakeven_ke if ev.breakeven_ke is not None else _no_breakeven(case)
     p.formula(ws, f"C{row + 2}", "=breakeven_ke", be_ke, "rate", GREEN)
-    put_text(ws, f"D{row + 2}", "IRR start and Newton steps on the CashFlows sheet")
+    put_text(ws, f"D{row + 2}", "Delta NPV = 0; IRR start and Newton steps on the CashFlows "
+             "sheet", NOTE)
 
-    top = row + 6  # premia grid: rows liquidity-premium reduction, columns country reduction
-    put_text(ws, f"A{top - 2}", f"Delta NPV ({case.deal.units}): rows liquidity-premium "
-             "reduction, columns country-premium reduction; Ke dual = Ke single - dLP - "
-             "lambda x dCRP, compliance cost as in the case", BOLD)
-    put_text(ws, f"B{top - 1}", "dLP \\ dCRP", BOLD)
+    top = row + 7  # premia grid: rows liquidity-premium reduction, columns cash-flow scale
+    put_text(ws, f"A{top - 4}", f"Delta NPV ({units}): rows liquidity-premium reduction dLP, "
+             "columns cash-flow scale", SUBTITLE)
+    put_text(ws, f"A{top - 3}", "Ke dual = Ke single - dLP - lambda x (CRP single - CRP dual); "
+             "Delta NPV = scale x (PV at Ke dual - PV at Ke single) - compliance cost.", NOTE)
+    put_text(ws, f"A{top - 2}", "Two independent axes: a grid of dLP against the country "
+             "reduction only moves Ke dual by their sum (lambda = 1 repeats its anti-diagonals).",
+             NOTE)
+    put_text(ws, f"B{top - 1}", "dLP \\ scale", BOLD)
+    # the scale axis' own inputs (blue), right of the grid
+    scol_lo, scol_hi = get_column_letter(3 + n + 1), get_column_letter(3 + n + 2)
+    put_text(ws, f"{scol_lo}{top - 2}", "Scale from", BOLD)
+    put_text(ws, f"{scol_hi}{top - 2}", "Scale to", BOLD)
+    for ref, value in ((f"{scol_lo}{top - 1}", SCALE_AXIS[0]), (f"{scol_hi}{top - 1}",
+                                                               SCALE_AXIS[1])):
+        ws[ref] = value
+        ws[ref].font, ws[ref].fill, ws[ref].number_format = BLUE, INPUT_FILL, "0.00x"
+    define(p.wb, "sens_scale_lo", "Sensitivity", f"{scol_lo}{top - 1}")
+    define(p.wb, "sens_scale_hi", "Sensitivity", f"{scol_hi}{top - 1}")
+    lr = np.linspace(*sens.liquidity_reduction, n)
+    scales = np.linspace(*SCALE_AXIS, n)
+    pgrid = premia_scale_grid(case, ev, lr, scales)
     for j, col in enumerate(cols):
-        p.formula(ws, f"{col}{top - 1}", "=" + fx.grid_axis("sens_cr_lo", "sens_cr_hi", j, n),
-                  an.cr_axis[j], "rate", GREEN)
+        p.formula(ws, f"{col}{top - 1}",
+                  "=" + fx.grid_axis("sens_scale_lo", "sens_scale_hi", j, n), float(scales[j]),
+                  "0.00x", GREEN)
+        ws[f"{col}{top - 1}"].fill = HEADER_FILL
     for i in range(n):
         r = top + i
         p.formula(ws, f"B{r}", "=" + fx.grid_axis("sens_lr_lo", "sens_lr_hi", i, n),
-                  an.lr_axis[i], "rate", GREEN)
+                  float(lr[i]), "rate", GREEN)
+        ws[f"B{r}"].fill = HEADER_FILL
         for j, col in enumerate(cols):
+            kd_cell = f"(ke_single-$B{r}-country_exposure*(crp_single-crp_dual))"
             p.formula(ws, f"{col}{r}",
-                      f"=SUMPRODUCT({c_rng}/(1+ke_single-$B{r}-country_exposure*{col}${top - 1})"
-                      f"^{t_rng})-pv_single-compliance_cost",
-                      an.premia_grid[i][j], "amount")
-    define(p.wb, "premia_grid", "Sensitivity", f"C{top}:{cols[-1]}{top + n - 1}")
-    put_text(ws, f"A{top + n + 1}", "Every cell is a native formula: SUMPRODUCT of the cash flows "
-             "with the discount factors at that cell's rate (CashFlows!D holds each exponent). "
-             "Engine: xl_corridor.discounting.dual_npv / sensitivity.grid_premia.")
+                      f"={col}${top - 1}*(SUMPRODUCT({c_rng}/(1+{kd_cell})^{t_rng})"
+                      f"{_tv_formula(kd_cell)}-pv_single)-compliance_cost",
+                      float(pgrid[i, j]), "amount")
+    pref = f"C{top}:{last}{top + n - 1}"
+    define(p.wb, "premia_grid", "Sensitivity", pref)
+    shade_negative(ws, pref)
+    _base_box(ws, pref, "$B" + str(top), "lp_single-lp_dual",
+              f"ABS(sens_lr_hi-sens_lr_lo)/{2 * (n - 1)}", f"C${top - 1}", "1",
+              f"ABS(sens_scale_hi-sens_scale_lo)/{2 * (n - 1)}")
+    note = top + n + 1
+    put_text(ws, f"A{note}", "Every cell is a native formula: SUMPRODUCT of the cash flows "
+             "with the discount factors at that cell's rate (CashFlows!D holds each exponent).",
+             NOTE)
+    put_text(ws, f"A{note + 1}", "The Checks sheet compares corner cells with the Python "
+             "engine.", NOTE)
 
     last_col = 3 + n - 1  # the grids fill columns C .. C+n-1
-    chart_col = get_column_letter(last_col + 2)  # charts one blank column to the right
+    # charts below the tables, side by side, so they cover nothing
+    at = note + 3
     _line_chart(ws, "Delta NPV by Ke dual (one line per compliance cost)", "Ke dual",
-                (3, last_col), 4, 5, 4 + n, f"{chart_col}3", "0.0%")
-    _line_chart(ws, "Delta NPV by liquidity-premium reduction (one line per country reduction)",
+                (3, last_col), 4, 5, 4 + n, f"A{at}", "0.0%")
+    _line_chart(ws, "Delta NPV by dLP (one line per cash-flow scale)",
                 "Liquidity-premium reduction", (3, last_col), top - 1, top,
-                top + n - 1, f"{chart_col}{max(top - 2, 3 + 18)}", "0.0%")  # 8 cm ~ 16 rows
+                top + n - 1, f"{get_column_letter(max(6, (last_col + 3) // 2 + 2))}{at}",
+                "0.0%")
     ws.column_dimensions["A"].width = 14
-    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["B"].width = 14
+    for col in [*cols, scol_lo, scol_hi]:
+        ws.column_dimensions[col].width = 11
     print_setup(ws, "C5", landscape=True)
+    ws.page_setup.fitToHeight = 1
     p.rows.update(premia_first=top, premia_last=top + n - 1)
+    p.premia_corners = (float(pgrid[0, 0]), float(pgrid[-1, -1]))
 
 
 #: Tornado inputs: defined name in the workbook (None: a constant 1) and label.
@@ -517,6 +675,13 @@ _TORNADO_NAMES: dict[str, tuple[str | None, str]] = {
 }
 
 
+def _tv_formula(k: str) -> str:
+    """Native PV of the Gordon terminal value at rate ``k`` (0 when terminal_growth is blank):
+    the case's last cash flow ``tv_flow`` at its exponent ``tv_t`` (CashFlows sheet)."""
+    return (f"+IF(ISNUMBER(terminal_growth),tv_flow*(1+terminal_growth)"
+            f"/({k}-terminal_growth)/(1+{k})^tv_t,0)")
+
+
 def _delta_formula(sub: Mapping[str, str], c_rng: str, t_rng: str) -> str:
     """Delta NPV in native Excel with some inputs replaced by cell references."""
 
@@ -529,7 +694,9 @@ def _delta_formula(sub: Mapping[str, str], c_rng: str, t_rng: str) -> str:
                 f"+{g('lp_' + venue)})")
 
     return (f"={g('cash_flow_scale')}*(SUMPRODUCT({c_rng}/(1+{ke('dual')})^{t_rng})"
-            f"-SUMPRODUCT({c_rng}/(1+{ke('single')})^{t_rng}))-{g('compliance_cost')}")
+            f"{_tv_formula(ke('dual'))}"
+            f"-SUMPRODUCT({c_rng}/(1+{ke('single')})^{t_rng})"
+            f"-({_tv_formula(ke('single'))[1:]}))-{g('compliance_cost')}")
 
 
 def _tornado_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None:
@@ -605,6 +772,9 @@ def _tornado_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None:
     chart.overlap = 100
     chart.title = "Tornado: change in Delta NPV"
     chart.x_axis.scaling.orientation = "maxMin"  # largest swing on top
+    chart.x_axis.tickLblPos = "low"  # input names left of the plot, never over the bars
+    chart.y_axis.number_format = "#,##0_);(#,##0)"
+    chart.y_axis.title = f"Change in Delta NPV ({case.deal.units})"
     chart.add_data(Reference(ws, min_col=13, max_col=14, min_row=5, max_row=last),
                    titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=12, min_row=first, max_row=last))
@@ -627,7 +797,7 @@ def _montecarlo_sheet(p: Plan, case: Case) -> None:
         ws.column_dimensions["A"].width = 46
         return
     put_text(ws, "A2", f"SIMULATION OUTPUT, stored as values (not formulas): seed {mc.seed}, "
-             f"{mc.n_paths:,} paths, xl_corridor.montecarlo.simulate_delta_npv. Recalculating "
+             f"{mc.n_paths:,} paths, Python engine. Recalculating "
              "the workbook does not re-run it; `xl-corridor validate` re-runs it with the same "
              "seed and compares.")
     p.formula(ws, "A3", f'=IF(inputs_edited,"{STALE}","Current: simulated from the inputs '
@@ -656,7 +826,7 @@ def _montecarlo_sheet(p: Plan, case: Case) -> None:
         ("Drift (gbm), decimal a year", sim.drift, "0.00%"),
         ("Volatility, decimal a year", sim.volatility, "0.00%"),
         ("Mean-reversion speed (ou), per year", sim.mean_reversion, "0.00"),
-        ("Long-run price / today (ou)", sim.long_run_price, "0.00"),
+        ("Long-run median price / today (ou)", sim.long_run_median, "0.00"),
         ("Period length, years", sim.period_years, "0.00"),
         ("Liquidity-premium reduction: low, mode, high", ", ".join(
             f"{x:.4%}" for x in sim.liquidity_reduction), "text"),
@@ -704,28 +874,41 @@ def _funding_sheet(p: Plan, case: Case) -> None:
     put_text(ws, "A1", "Dim Sum funding: a CNH bond swapped into USD (covered interest parity)",
              TITLE)
     header(ws, 3, ["Quantity", "Value", "Note"])
+    same = f.usd_credit_spread is not None and f.cnh_credit_spread is not None
+    cnh = ("CNH bond yield c at the issuer's credit", "=fund_cnh_rate+fund_cnh_spread",
+           f.cnh_rate + (f.cnh_credit_spread or 0.0), BLACK,
+           "r_CNH + the issuer's CNH credit spread") if same else (
+        "CNH bond yield c", "=fund_cnh_yield", f.cnh_yield, GREEN, "")
+    usd = ("USD bond yield at the same credit", "=fund_usd_rate+fund_usd_spread",
+           f.usd_rate + (f.usd_credit_spread or 0.0), BLACK,
+           "r_USD + the same issuer's USD credit spread") if same else (
+        "USD bond yield (alternative)", "=fund_usd_bond_yield", f.usd_bond_yield, GREEN,
+        "another issuer's yield measures the credit gap, not the market")
     rows = [
-        ("CNH bond yield c", "=fund_cnh_yield", f.cnh_yield, GREEN, ""),
+        cnh,
         ("USD rate r_USD", "=fund_usd_rate", f.usd_rate, GREEN, "tenor-matched"),
         ("CNH rate r_CNH", "=fund_cnh_rate", f.cnh_rate, GREEN, "tenor-matched"),
         ("Cross-currency basis x", "=fund_basis", f.basis, GREEN,
          "negative: synthetic USD costs more than cash USD"),
-        ("USD bond yield (alternative)", "=fund_usd_bond_yield", f.usd_bond_yield, GREEN, ""),
-        ("Hedged USD cost of the Dim Sum bond", "=(1+B4)*(1+B5)/(1+B6+B7)-1", an.dimsum_cost,
+        usd,
+        ("Hedged USD cost of the Dim Sum bond", "=" + fx.cip_hedged_cost("B4", "B5", "B6", "B7"),
+         an.dimsum_cost,
          BOLD, "c_USD = (1+c)(1+r_USD)/(1+r_CNH+x) - 1 (CIP forward; the spot cancels)"),
         ("Saving against the USD bond", "=B8-B9", an.dimsum_saving, BOLD,
-         "positive: the Dim Sum route is cheaper"),
+         "positive: the Dim Sum route is cheaper; at the same credit about "
+         "(USD spread - CNH spread) + basis" if same else
+         "positive: the Dim Sum route is cheaper (NOT at the same credit: see the note)"),
     ]
-    for i, (label, formula, value, font, note) in enumerate(rows):
+    for i, (label, formula, value, look, note) in enumerate(rows):
         r = 4 + i
         _label(ws, r, label)
-        p.formula(ws, f"B{r}", formula, value, "0.000%", font)
+        p.formula(ws, f"B{r}", formula, value, "0.000%", look)
         put_text(ws, f"C{r}", note)
     define(p.wb, "dimsum_cost", "Funding", "B9")
     define(p.wb, "dimsum_saving", "Funding", "B10")
     put_text(ws, "A12", "Source: W. Du, A. Tepper and A. Verdelhan, \"Deviations from covered "
-             "interest rate parity\", Journal of Finance 73 (2018) 915-957; engine "
-             "xl_corridor.funding.dimsum_hedged_cost (Excel add-in: DIMSUM_HEDGED_COST).")
+             "interest rate parity\", Journal of Finance 73 (2018) 915-957 (Excel add-in function: "
+             "DIMSUM_HEDGED_COST).")
     put_text(ws, "A13", "Exact per period for a zero-coupon bond hedged with a forward; per annum "
              "with tenor-matched rates, the standard approximation for a par bond swapped with a "
              "cross-currency swap.")
@@ -770,16 +953,15 @@ def _parity_sheet(p: Plan, case: Case) -> None:
                 "dc": "par_conversion_days"}[key]
         line(key, label, f"={name}", value, fmt, font=GREEN)
     carry = 1 + par.financing_rate * (par.settlement_days + par.conversion_days) / 365
-    line("m", "Carry factor m = 1 + r (ds + dc)/365", f"=1+{at['r']}*({at['ds']}+{at['dc']})/365",
-         carry, "0.000000")
-    line("upper", "Upper bound (HKEX rich)",
-         f"=(1+{at['c_aix']})*(1+{at['f']})*(1+{at['k']})*{at['m']}/(1-{at['c_hk']})-1",
+    line("m", "Carry factor m = 1 + r (ds + dc)/365",
+         "=" + fx.carry_factor(at["r"], at["ds"], at["dc"]), carry, "0.000000")
+    band = (at["c_aix"], at["f"], at["k"], at["m"], at["c_hk"])
+    line("upper", "Upper bound (HKEX rich)", "=" + fx.band_upper(*band),
          an.band_upper, "0.0000%", "(1+c_AIX)(1+f)(1+k)m/(1-c_HK) - 1")
-    line("lower", "Lower bound (AIX rich)",
-         f"=(1-{at['c_aix']})*(1-{at['f']})/((1+{at['c_hk']})*(1+{at['k']})*{at['m']})-1",
+    line("lower", "Lower bound (AIX rich)", "=" + fx.band_lower(*band),
          an.band_lower, "0.0000%", "(1-c_AIX)(1-f)/((1+c_HK)(1+k)m) - 1")
     line("band", "No-arbitrage band half-width", f"=MIN({at['upper']},-{at['lower']})", an.band,
-         "0.0000%", "xl_corridor.parity.arbitrage_band (add-in: DUAL_ARB_BAND)", BOLD)
+         "0.0000%", "min of the two bounds (add-in function: DUAL_ARB_BAND)", BOLD)
     define(p.wb, "arb_band", "Parity", at["band"])
     put_text(ws, f"A{row}", "Cost inputs: HKEX statutory costs are published; the AIX, migration "
              "and FX costs default to ASSUMPTIONS in xl_corridor/data/venue_costs.toml.")
@@ -829,7 +1011,7 @@ def _parity_sheet(p: Plan, case: Case) -> None:
         define(p.wb, "parity_hhi", "Parity", at["hhi"])
     define(p.wb, "parity_outside_band", "Parity", at["outside"])
     define(p.wb, "parity_phi", "Parity", at["phi"])
-    put_text(ws, f"A{row}", "Engine: xl_corridor.parity.analyze_parity. Every statistic above is "
+    put_text(ws, f"A{row}", "Every statistic above is "
              "a native formula over the daily table below.")
 
     put_text(ws, f"A{top - 1}", f"Daily sample (AIX prices in {par.aix_currency or 'AIX currency'}"
@@ -858,7 +1040,13 @@ def _parity_sheet(p: Plan, case: Case) -> None:
     chart.add_data(Reference(ws, min_col=7, max_col=9, min_row=top, max_row=last),
                    titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-    chart.x_axis.number_format = "yyyy-mm-dd"
+    chart.x_axis = DateAxis(crossAx=100)
+    chart.x_axis.number_format = "d mmm yy"
+    chart.x_axis.majorTimeUnit = "days"
+    chart.x_axis.tickLblPos = "low"
+    chart.x_axis.title = "Trading day"
+    for series in chart.series:
+        series.smooth = False  # straight segments between daily observations
     chart.height, chart.width = 9, 18
     ws.add_chart(chart, "K4")
     _parity_widths(ws)
@@ -871,16 +1059,16 @@ def _parity_widths(ws: Worksheet) -> None:
 
 
 CHECKS = [
-    ("Ke single", "ke_single", "ke_single", "xl_corridor.rates.cost_of_equity"),
-    ("Ke dual", "ke_dual", "ke_dual", "xl_corridor.rates.cost_of_equity"),
-    ("PV at Ke single", "pv_single", "pv_single", "xl_corridor.discounting.npv / xnpv"),
-    ("PV at Ke dual", "pv_dual", "pv_dual", "xl_corridor.discounting.npv / xnpv"),
+    ("Ke single", "ke_single", "ke_single", "Python engine: cost of equity"),
+    ("Ke dual", "ke_dual", "ke_dual", "Python engine: cost of equity"),
+    ("PV at Ke single", "pv_single", "pv_single", "Python engine: NPV / XNPV"),
+    ("PV at Ke dual", "pv_dual", "pv_dual", "Python engine: NPV / XNPV"),
     ("Capitalized compliance cost", "compliance_cost", "compliance_cost",
-     "xl_corridor.compliance.compliance_cost"),
-    ("Delta NPV", "delta_npv", "delta_npv", "xl_corridor.discounting.dual_npv / dual_xnpv"),
+     "Python engine: compliance cost"),
+    ("Delta NPV", "delta_npv", "delta_npv", "Python engine: dual-listing NPV"),
     ("Break-even compliance cost", "breakeven_cost", "breakeven_cost",
-     "xl_corridor.discounting.breakeven_cost"),
-    ("Pre-production capital", "capex", "capex", "xl_corridor.capital.preproduction_capital"),
+     "Python engine: break-even cost"),
+    ("Pre-production capital", "capex", "capex", "Python engine: pre-production capital"),
 ]
 
 
@@ -908,37 +1096,37 @@ def _checks_sheet(p: Plan, case: Case) -> None:
     top = an.tornado[0]
     rows += [
         ("Sensitivity, first cell", "=Sensitivity!C5", ev.sens_grid[0][0],
-         "xl_corridor.discounting.dual_npv (broadcast)"),
+         "Python engine: dual-listing NPV grid"),
         ("Sensitivity, last cell", f"=Sensitivity!{last_col}{4 + n}", ev.sens_grid[-1][-1],
-         "xl_corridor.discounting.dual_npv (broadcast)"),
-        ("Premia grid, first cell", f"=Sensitivity!C{pf}", an.premia_grid[0][0],
-         "xl_corridor.sensitivity.grid_premia"),
-        ("Premia grid, last cell", f"=Sensitivity!{last_col}{pl}", an.premia_grid[-1][-1],
-         "xl_corridor.sensitivity.grid_premia"),
+         "Python engine: dual-listing NPV grid"),
+        ("Premia grid, first cell", f"=Sensitivity!C{pf}", p.premia_corners[0],
+         "Python engine: NPV at the cell's Ke and scale"),
+        ("Premia grid, last cell", f"=Sensitivity!{last_col}{pl}", p.premia_corners[1],
+         "Python engine: NPV at the cell's Ke and scale"),
         ("Tornado, largest swing", "=tornado_top_swing", top.swing,
-         "xl_corridor.sensitivity.tornado"),
+         "Python engine: tornado"),
     ]
     if an.dimsum_cost is not None:
         rows += [("Dim Sum hedged USD cost", "=dimsum_cost", an.dimsum_cost,
-                  "xl_corridor.funding.dimsum_hedged_cost"),
+                  "Python engine: hedged Dim Sum cost"),
                  ("Dim Sum saving vs USD bond", "=dimsum_saving", an.dimsum_saving,
-                  "xl_corridor.funding.dimsum_saving")]
+                  "Python engine: Dim Sum saving")]
     if an.band is not None:
         rows.append(("No-arbitrage band", "=arb_band", an.band,
-                     "xl_corridor.parity.arbitrage_band"))
+                     "Python engine: no-arbitrage band"))
     st = an.parity
     if st is not None:
         rows.append(("Parity: share of days outside the band", "=parity_outside_band",
-                     st.share_outside_band, "xl_corridor.parity.analyze_parity"))
+                     st.share_outside_band, "Python engine: parity statistics"))
         if not np.isnan(st.phi):
             rows.append(("Parity: AR(1) phi", "=parity_phi", st.phi,
-                         "xl_corridor.parity.analyze_parity"))
+                         "Python engine: parity statistics"))
         if not np.isnan(st.herfindahl):
             rows.append(("Parity: Herfindahl index", "=parity_hhi", st.herfindahl,
-                         "xl_corridor.parity.analyze_parity"))
+                         "Python engine: parity statistics"))
     if ev.breakeven_ke is not None:
         rows.append(("Break-even Ke dual", "=breakeven_ke", ev.breakeven_ke,
-                     "xl_corridor.discounting.breakeven_ke / xbreakeven_ke"))
+                     "Python engine: break-even Ke"))
     first = row
     for label, formula, value, src in rows:
         _label(ws, row, label)
@@ -955,8 +1143,8 @@ def _checks_sheet(p: Plan, case: Case) -> None:
         p.formula(ws, f"B{row}", f"={name}", value, None, GREEN)
         p.stamp(ws, f"C{row}", value)
         p.formula(ws, f"E{row}", f'=IF(inputs_edited,"stale",B{row}=C{row})', True)
-        put_text(ws, f"F{row}", "xl_corridor.listing.dual_listing_decision" if name == "decision"
-                 else "xl_corridor.listing.listing_path")
+        put_text(ws, f"F{row}", "Python engine: decision rule" if name == "decision"
+                 else "Python engine: listing path")
         row += 1
     row += 1
     _label(ws, row, "All checks pass")
@@ -996,56 +1184,248 @@ def value_case(ev: Evaluation) -> str:
             if both_negative else "Delta NPV <= 0: the dual listing does not pay")
 
 
+#: Outcome colours of the decision cell (conditional formats: the colour follows the live cell).
+DECISION_LOOKS = (("PROCEED", GOOD_FILL, "006100"), ("WAIT", WAIT_FILL, "9C5700"),
+                  ("DO NOT PROCEED", BAD_FILL, "9C0006"))
+
+
+def _decision_colours(ws: Worksheet, ref: str) -> None:
+    """Green PROCEED, amber WAIT, red DO NOT PROCEED: by the cell's live text."""
+    for text, fill, colour in DECISION_LOOKS:
+        ws.conditional_formatting.add(ref, FormulaRule(
+            formula=[f'LEFT({ref},{len(text)})="{text}"'], stopIfTrue=True, fill=fill,
+            font=font(bold=True, size=14, color=colour)))
+
+
 def _summary_sheet(p: Plan, case: Case) -> None:
-    ev = p.evaluation
+    ev, units = p.evaluation, case.deal.units
     ws = p.wb["Summary"]
     put_text(ws, "A1", "HKEX + AIX dual listing: decision", TITLE)
-    put_text(ws, "A2", case.deal.name, BOLD)
+    put_text(ws, "A2", case.deal.name, SUBTITLE)
     put_text(ws, "A3", case.deal.issuer)
-    put_text(ws, "A4", f"Amounts in {case.deal.units}; rates as %. Valuation date "
-             f"{case.deal.valuation_date.isoformat()}.")
-    header(ws, 6, ["Item", "Value", "Note"])
-    rows: list[tuple[str, str, Any, str, str]] = [
-        ("Decision", "=" + fx.decision("delta_npv", "listing_code"), ev.decision, "text",
+    put_text(ws, "A4", f"Valuation date {case.deal.valuation_date.isoformat()}. Amounts in "
+             f"{units} (column C); rates as % a year. Negatives in parentheses.")
+    header(ws, 6, ["Item", "Value", "Units", "Note"])
+    mc = p.analytics.simulation
+    rows: list[tuple[str, str, Any, str, str, str]] = [
+        ("Decision", "=" + fx.decision("delta_npv", "listing_code"), ev.decision, "text", "",
          "PROCEED only when Delta NPV > 0 and HKEX Chapter 18 allows the listing now"),
-        ("Delta NPV", "=pv_dual-pv_single-compliance_cost", ev.delta_npv, "amount",
+        ("Delta NPV", "=pv_dual-pv_single-compliance_cost", ev.delta_npv, "amount", units,
          "PV at Ke dual - PV at Ke single - compliance cost"),
-        ("Value case alone", "=" + VALUE_CASE, value_case(ev), "text",
+        ("Value case alone", "=" + VALUE_CASE, value_case(ev), "text", "",
          "Delta NPV's sign, whatever the listing path"),
-        ("Ke, single listing (AIX only)", "=ke_single", ev.ke_single, "rate", ""),
-        ("Ke, dual listing (HKEX + AIX)", "=ke_dual", ev.ke_dual, "rate", ""),
-        ("Ke reduction", "=ke_single-ke_dual", ev.ke_single - ev.ke_dual, "rate",
+        ("Ke, single listing (AIX only)", "=ke_single", ev.ke_single, "rate", "% a year", ""),
+        ("Ke, dual listing (HKEX + AIX)", "=ke_dual", ev.ke_dual, "rate", "% a year", ""),
+        ("Ke reduction", "=ke_single-ke_dual", ev.ke_single - ev.ke_dual, "rate", "% a year",
          "Lower country and liquidity premia"),
-        ("PV of cash flows at Ke single", "=pv_single", ev.pv_single, "amount", ""),
-        ("PV of cash flows at Ke dual", "=pv_dual", ev.pv_dual, "amount", ""),
+        ("PV of cash flows at Ke single", "=pv_single", ev.pv_single, "amount", units, ""),
+        ("PV of cash flows at Ke dual", "=pv_dual", ev.pv_dual, "amount", units, ""),
         ("Value of the lower Ke (break-even compliance cost)", "=pv_dual-pv_single",
-         ev.breakeven_cost, "amount", "The most the dual listing may cost"),
-        ("Capitalized compliance cost", "=compliance_cost", ev.compliance_cost, "amount", ""),
+         ev.breakeven_cost, "amount", units, "The most the dual listing may cost"),
+        ("Capitalized compliance cost", "=compliance_cost", ev.compliance_cost, "amount", units,
+         ""),
         ("Break-even Ke dual", "=breakeven_ke",
-         ev.breakeven_ke if ev.breakeven_ke is not None else NO_BREAKEVEN_KE, "rate",
-         "Highest Ke dual at which Delta NPV = 0 (CashFlows sheet)"),
-        ("Pre-production capital I_total", "=capex", ev.capex, "amount", ""),
-        ("Recommended listing path", "=listing_path", ev.listing_path, "text", ""),
+         ev.breakeven_ke if ev.breakeven_ke is not None else _no_breakeven(case), "rate",
+         "% a year", "Highest Ke dual at which Delta NPV = 0 (CashFlows sheet)"),
+        ("Pre-production capital I_total", "=capex", ev.capex, "amount", units, ""),
+        ("Recommended listing path", "=listing_path", ev.listing_path, "text", "", ""),
     ]
-    for i, (label, formula, value, fmt, note) in enumerate(rows):
+    for i, (label, formula, value, fmt, unit, note) in enumerate(rows):
         r = 7 + i
         _label(ws, r, label)
-        p.formula(ws, f"B{r}", formula, value, fmt, BOLD if i < 2 else GREEN)
-        put_text(ws, f"C{r}", note)
+        p.formula(ws, f"B{r}", formula, value, fmt, BIG if i < 2 else GREEN)
+        put_text(ws, f"C{r}", unit)
+        put_text(ws, f"D{r}", note)
     define(p.wb, "decision", "Summary", "B7")
     define(p.wb, "delta_npv", "Summary", "B8")
     define(p.wb, "breakeven_cost", "Summary", "B15")
-    r = 7 + len(rows) + 1
-    put_text(ws, f"A{r}", "Cash flows, compliance line items and premia are those of the case "
-             "file; in the built-in example they are ILLUSTRATIVE assumptions, not forecasts.")
+    _decision_colours(ws, "B7")
+    for r in (7, 8):
+        ws[f"A{r}"].font = BIG
+        ws.row_dimensions[r].height = 22
+    shade_negative(ws, "B8")
+    path_row = 7 + len(rows) - 1
+    for r in (9, path_row):  # long texts: across Value, Units and Note, wrapped
+        ws.merge_cells(f"B{r}:D{r}")
+        ws[f"B{r}"].alignment = Alignment(wrap_text=True, vertical="top")
+        ws[f"A{r}"].alignment = Alignment(vertical="top")
+    ws.row_dimensions[path_row].height = 54
+    r = 7 + len(rows)
+    # the horizon, live (a period typed into a spare row of the Inputs table counts)
+    p.formula(ws, f"B{r}", "=COUNT(cash_flows)", len(case.cash_flows.values), "int", GREEN)
+    _label(ws, r, "Horizon: cash-flow periods")
+    put_text(ws, f"C{r}", "periods" if case.cash_flows.dates is None else "dated flows")
+    put_text(ws, f"D{r}", "Cash flows on the Inputs sheet (blank rows not counted)")
+    _label(ws, r + 1, "Horizon: compliance-cost years")
+    p.formula(ws, f"B{r + 1}", "=comp_years", case.compliance.years, "int", GREEN)
+    put_text(ws, f"C{r + 1}", "years")
+    put_text(ws, f"D{r + 1}", "Years of recurring dual-listing cost capitalized")
+    r += 2
+    if mc is not None:
+        _label(ws, r, "P(Delta NPV > 0), Monte Carlo")
+        p.formula(ws, f"B{r}", "=p_delta_npv_positive", mc.probability_positive, "0.0%", GREEN,
+                  snapshot=True)
+        put_text(ws, f"C{r}", "probability")
+        p.formula(ws, f"D{r}", f'=IF(inputs_edited,"{STALE}","SNAPSHOT: simulation output at '
+                  f'build ({mc.n_paths:,} paths, seed {mc.seed}); MonteCarlo sheet")',
+                  f"SNAPSHOT: simulation output at build ({mc.n_paths:,} paths, seed "
+                  f"{mc.seed}); MonteCarlo sheet", None, NOTE)
+        r += 1
+    elif case.simulation is not None:
+        _label(ws, r, "P(Delta NPV > 0), Monte Carlo")
+        put_text(ws, f"B{r}", "not run")
+        put_text(ws, f"D{r}", "the simulation models periodic cash flows; these are dated")
+        r += 1
+    r += 1
+    put_text(ws, f"A{r}", "Cash flows, compliance line items and premia are the case's inputs "
+             "(blue cells on the Inputs sheet); formulas black, links to other sheets green.",
+             NOTE)
     put_text(ws, f"A{r + 1}", f"Country risk premia: Damodaran dataset dated "
-             f"{reference.damodaran().vintage}. Checks sheet: live formulas vs the engine.")
+             f"{p.evaluation.damodaran_vintage}. Checks sheet: live formulas vs the Python "
+             "engine. Football field: Delta NPV range by method.", NOTE)
 
     ws.add_chart(stacked_columns(p.wb["Ke"], 4, 7, title="Cost of equity build-up", y_title="Ke",
-                                 y_format="0%", size=(8, 14)), f"A{r + 3}")
-    for col, width in zip("ABC", (50, 22, 50), strict=True):
+                                 y_format="0%", size=(8, 16)), f"A{r + 3}")
+    for col, width in zip("ABCD", (50, 24, 11, 62), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "A7", landscape=True)
+    ws.page_setup.fitToHeight = 1  # the summary is one page
+
+
+def _timeline_sheet(p: Plan, case: Case, first: int, last: int) -> None:
+    """The cash flows as a banker reads them: periods across the columns, links to the
+    CashFlows table (which stays one row per period for the formulas)."""
+    ws = p.wb.create_sheet("Timeline")
+    units = case.deal.units
+    put_text(ws, "A1", f"Cash-flow timeline ({units})", TITLE)
+    put_text(ws, "A2", "The periods across, the Inputs table's spare rows included; every cell "
+             "links to the CashFlows sheet (green).",
+             NOTE)
+    dated = case.cash_flows.dates is not None
+    lines: list[tuple[str, str, str]] = [("Period", "A", "0")]
+    if dated:
+        lines.append(("Date", "B", "date"))
+    lines += [("Exponent t (years)" if dated else "Exponent t (periods)", "D", "number"),
+              (f"Cash flow ({units})", "C", "amount"), ("Discount factor, Ke single", "E", "df"),
+              ("Discount factor, Ke dual", "F", "df"), (f"PV at Ke single ({units})", "G",
+                                                         "amount"),
+              (f"PV at Ke dual ({units})", "H", "amount")]
+    src = p.wb["CashFlows"]
+    cached = p.cached["CashFlows"]
+    n = last - first + 1  # the spare rows too: a year typed there shows here (the layout is
+    # the table's, not the case's, so an edited report lays out like its rebuild)
+    for k, (label, col, fmt) in enumerate(lines):
+        r = 4 + k
+        put_text(ws, f"A{r}", label, BOLD if k == 0 else None)
+        for i in range(n):
+            c = get_column_letter(2 + i)
+            ref = f"{col}{first + i}"
+            value = src[ref].value if col == "A" else cached.get(ref)
+            p.formula(ws, f"{c}{r}", f"=CashFlows!{ref}", value, fmt, GREEN)
+            if k == 0:
+                ws[f"{c}{r}"].font = font(bold=True, color="008000")
+                ws[f"{c}{r}"].fill = HEADER_FILL
+        if k == 0:
+            ws[f"A{r}"].fill = HEADER_FILL
+    tot = get_column_letter(2 + n)
+    put_text(ws, f"{tot}4", "Total", BOLD)
+    ws[f"{tot}4"].fill = HEADER_FILL
+    for k, (_label_text, col, fmt) in enumerate(lines):
+        total = {"C": ("=SUM(cash_flows_model)", float(sum(case.cash_flows.values))),
+                 "G": ("=pv_single", p.evaluation.pv_single),
+                 "H": ("=pv_dual", p.evaluation.pv_dual)}.get(col)
+        if total is not None:
+            p.formula(ws, f"{tot}{4 + k}", total[0], total[1], fmt, BOLD)
+    shade_negative(ws, f"B{4 + len(lines) - 4}:{tot}{3 + len(lines)}")
+    ws.column_dimensions["A"].width = 30
+    for i in range(n + 1):
+        ws.column_dimensions[get_column_letter(2 + i)].width = 10 if not dated else 11.5
+    print_setup(ws, "B5", landscape=True)
+    ws.page_setup.fitToHeight = 1
+
+
+def _football_field_sheet(p: Plan, case: Case) -> None:
+    """Delta NPV range by method on one page: a floating bar chart beside its data table of
+    live formulas (the Monte Carlo rows are the simulation's snapshot)."""
+    ev, mc, units = p.evaluation, p.analytics.simulation, case.deal.units
+    ws = p.wb.create_sheet("FootballField")
+    put_text(ws, "A1", f"Football field: Delta NPV ({units}) by method", TITLE)
+    put_text(ws, "A2", "Low and high of each method, live formulas over the sheets named; the "
+             "bars float from low to high. Base case marked by the first row.", NOTE)
+    header(ws, 4, ["Method", "Low", "High", "Source"])
+    sens, prem = p.wb["Sensitivity"], p.rows
+    sgrid = [x for row in ev.sens_grid for x in row]
+    pgrid = []
+    for row in sens.iter_rows(min_row=prem["premia_first"], max_row=prem["premia_last"],
+                              min_col=3, max_col=2 + len(ev.sens_cost)):
+        pgrid += [p.cached["Sensitivity"][c.coordinate] for c in row]
+    torn = [x for r in p.analytics.tornado for x in (r.delta_low, r.delta_high)]
+    rows: list[tuple[str, str, Any, str, Any, str, bool]] = [
+        ("Base case", "=delta_npv", ev.delta_npv, "=delta_npv", ev.delta_npv, "Summary", False),
+        ("Ke dual x compliance cost grid", "=MIN(sens_grid)", min(sgrid), "=MAX(sens_grid)",
+         max(sgrid), "Sensitivity, first grid", False),
+        ("dLP x cash-flow scale grid", "=MIN(premia_grid)", min(pgrid), "=MAX(premia_grid)",
+         max(pgrid), "Sensitivity, second grid", False),
+        ("Tornado extremes (one input -/+ shift)", "=MIN(Tornado!$E$6:$F$15)", min(torn),
+         "=MAX(Tornado!$E$6:$F$15)", max(torn), "Tornado", False),
+    ]
+    if mc is not None:
+        rows.append(("Monte Carlo P5 - P95 (SNAPSHOT)", "=MonteCarlo!$B$9", mc.p5,
+                     "=MonteCarlo!$B$11", mc.p95,
+                     f"MonteCarlo: simulation output at build, seed {mc.seed}", True))
+    header(ws, 4, ["Bar start", "Below 0", "Above 0"], col=6)
+    for i, (label, flo, lo, fhi, hi, where, snap) in enumerate(rows):
+        r = 5 + i
+        put_text(ws, f"A{r}", label, BOLD if i == 0 else None)
+        p.formula(ws, f"B{r}", flo, lo, "amount", GREEN, snapshot=snap)
+        p.formula(ws, f"C{r}", fhi, hi, "amount", GREEN, snapshot=snap)
+        put_text(ws, f"D{r}", where, NOTE)
+        # chart helpers: an invisible start, then the part below and the part above zero
+        # (stacked bars stack negatives and positives apart)
+        start = lo if lo >= 0 else (hi if hi <= 0 else 0.0)
+        below = (lo - hi) if hi <= 0 else (lo if lo < 0 else 0.0)
+        above = (hi - lo) if lo >= 0 else (hi if hi > 0 else 0.0)
+        p.formula(ws, f"F{r}", f"=IF(B{r}>=0,B{r},IF(C{r}<=0,C{r},0))", start, "amount",
+                  snapshot=snap)
+        p.formula(ws, f"G{r}", f"=IF(C{r}<=0,B{r}-C{r},IF(B{r}<0,B{r},0))", below, "amount",
+                  snapshot=snap)
+        p.formula(ws, f"H{r}", f"=IF(B{r}>=0,C{r}-B{r},IF(C{r}>0,C{r},0))", above, "amount",
+                  snapshot=snap)
+    last = 4 + len(rows)
+    shade_negative(ws, f"B5:C{last}")
+    put_text(ws, f"A{last + 1}", "Columns F-H only draw the chart (an invisible start, the part "
+             "of the bar below zero, the part above).", NOTE)
+    if mc is not None:
+        p.formula(ws, f"A{last + 2}", f'=IF(inputs_edited,"{STALE}","Monte Carlo: a snapshot of '
+                  'the build (not recalculated); the other rows are live.")',
+                  "Monte Carlo: a snapshot of the build (not recalculated); the other rows are "
+                  "live.", None, NOTE)
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.gapWidth = 60
+    chart.title = f"Delta NPV range by method ({units})"
+    chart.add_data(Reference(ws, min_col=6, max_col=8, min_row=4, max_row=last),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=5, max_row=last))
+    chart.x_axis.scaling.orientation = "maxMin"  # base case on top
+    chart.x_axis.tickLblPos = "low"
+    chart.y_axis.number_format = "#,##0_);(#,##0)"
+    chart.y_axis.title = f"Delta NPV ({units})"
+    chart.legend = None
+    start, below, above = chart.series
+    start.graphicalProperties.noFill = True
+    start.graphicalProperties.line.noFill = True
+    for ser in (below, above):
+        ser.graphicalProperties.solidFill = "1F4E79"
+        ser.graphicalProperties.line.solidFill = "1F4E79"
+    chart.height, chart.width = 9, 24
+    ws.add_chart(chart, f"A{last + 4}")
+    for col, width in zip("ABCDEFGH", (40, 12, 12, 44, 2, 10, 10, 10), strict=True):
+        ws.column_dimensions[col].width = width
+    print_setup(ws, None, landscape=True)
+    ws.page_setup.fitToHeight = 1
 
 
 def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
@@ -1082,6 +1462,15 @@ def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
     _checks_sheet(p, case)
     rules.write_rules_sheet(wb)
     _summary_sheet(p, case)
+    drivers_block(p, wb["Summary"], case, 6)
+    # new sheets last: the existing sheets keep their positions (sheetN.xml) for tools
+    # and tests that address them
+    _football_field_sheet(p, case)
+    _timeline_sheet(p, case, first, last)
+    properties(wb, f"{case.deal.name}: HKEX + AIX dual-listing decision",
+               f"{case.deal.issuer}; valuation date {case.deal.valuation_date.isoformat()}; "
+               f"amounts in {case.deal.units}")
+    gridlines_off(wb)
     return p
 
 

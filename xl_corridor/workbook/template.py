@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_corridor.case import Case, load_case
 from xl_corridor.workbook import formulas as fx
+from xl_corridor.workbook import rules
 from xl_corridor.workbook.inputs import write_inputs
 from xl_corridor.workbook.marks import TEMPLATE_KIND, TOLERANCE
 from xl_corridor.workbook.save import save_workbook
@@ -36,8 +37,10 @@ from xl_corridor.workbook.styles import (
     INPUT_FILL,
     TITLE,
     define,
+    gridlines_off,
     header,
     print_setup,
+    properties,
     put_text,
 )
 
@@ -105,23 +108,31 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
     ws["B3"].font, ws["B3"].fill, ws["B3"].number_format = BLUE, INPUT_FILL, "0.0E+00"
     define(wb, "tol", "Model", "B3")
     put_text(ws, "D3", "Timing shift")
-    ws["E3"] = '=IF(timing="mid",0.5,IF(timing="begin",1,0))'
+    ws["E3"] = "=" + fx.TIMING_SHIFT
     define(wb, "timing_shift", "Model", "E3")
-    header(ws, 5, ["Quantity", "UDF (add-in)", "Native Excel", "Check", "Units"])
+    # Labels in A, UDF results in C, native formulas in D, checks in E, units in F.
+    header(ws, 5, ["Quantity", "", "UDF (add-in)", "Native Excel", "Check", "Units"])
     r = MODEL_ROWS
     rows: list[tuple[str, str | None, str | None, str | None, str, str]] = [
         ("Ke, single listing", "=CORRIDOR_KE(rf,beta,mrp,crp_single,lp_single,country_exposure)",
-         "=rf+beta*mrp+country_exposure*crp_single+lp_single", None, "rate", "decimal"),
+         "=" + fx.cost_of_equity("rf", "beta", "mrp", "country_exposure", "crp_single",
+                                 "lp_single"), None, "rate", "decimal"),
         ("Ke, dual listing", "=CORRIDOR_KE(rf,beta,mrp,crp_dual,lp_dual,country_exposure)",
-         "=rf+beta*mrp+country_exposure*crp_dual+lp_dual", None, "rate", "decimal"),
-        ("Annual compliance cost (model currency)", None, "=SUMPRODUCT(comp_amounts,comp_fx)",
-         "", "amount", "units"),
+         "=" + fx.cost_of_equity("rf", "beta", "mrp", "country_exposure", "crp_dual", "lp_dual"),
+         None, "rate", "decimal"),
+        ("Annual incremental compliance cost (model currency)", None,
+         "=SUMPRODUCT(comp_amounts,comp_fx,comp_incr)", "", "amount", "units"),
         ("Capitalized compliance cost",
          "=COMPLIANCE_COST(comp_amounts,comp_years,comp_rate,comp_growth,comp_one_off,comp_fx,"
-         "comp_tax)",
-         f"=comp_one_off+(1-comp_tax)*D{r['annual_cost']}*IF(comp_growth=comp_rate,"
+         "comp_tax,comp_incr,comp_cost_basis,comp_listing_expenses,comp_include_listing,"
+         "terminal_growth)",
+         "=comp_one_off+IF(comp_include_listing,comp_listing_expenses,0)"
+         f"+(1-comp_tax)*D{r['annual_cost']}"
+         '*IF(comp_cost_basis="today",1+comp_growth,1)*(IF(comp_growth=comp_rate,'
          "comp_years/(1+comp_rate),"
-         "(1-((1+comp_growth)/(1+comp_rate))^comp_years)/(comp_rate-comp_growth))",
+         "(1-((1+comp_growth)/(1+comp_rate))^comp_years)/(comp_rate-comp_growth))"
+         "+IF(ISNUMBER(terminal_growth),(1+comp_growth)^(comp_years-1)*(1+terminal_growth)"
+         "/(comp_rate-terminal_growth)/(1+comp_rate)^comp_years,0))",
          None, "amount", "units"),
         ("PV of cash flows at Ke single", None,
          "=" + fx.timed_npv(f"D{r['ke_single']}"), "", "amount",
@@ -140,19 +151,23 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
          "=" + fx.timed_npv(f"C{r['breakeven_ke']}")
          + f"-D{r['pv_single']}-D{r['compliance_cost']}",
          # No break-even exists when no lower Ke recovers the cost: DUAL_BREAKEVEN_KE then shows
-         # its message; the check says so in words (AND over E6:E18 ignores text).
-         "=IFERROR(" + fx.within(f"ABS(D{r['breakeven_ke']})", f"D{r['pv_single']}")
-         + f',"{NO_BREAKEVEN_KE}")', "rate", "decimal"),
+         # its message as an error, and the check says so in words.
+         f'=IF(ISERROR(C{r["breakeven_ke"]}),IF(ERROR.TYPE(C{r["breakeven_ke"]})=5,'
+         f'"{fx.ADDIN_NOT_LOADED}","{NO_BREAKEVEN_KE}"),IF(ISNUMBER(C{r["breakeven_ke"]}),'
+         f'ABS(D{r["breakeven_ke"]})<=tol*MAX(1,ABS(D{r["pv_single"]})),'
+         '"refused: see the UDF cell"))', "rate", "decimal"),
         ("Pre-production capital I_total",
          "=CORRIDOR_CAPEX(capex_exploration,capex_feasibility,capex_infrastructure,"
          "capex_regulatory,capex_contingency)",
          "=(capex_exploration+capex_feasibility+capex_infrastructure+capex_regulatory)"
          "*(1+capex_contingency)", None, "amount", "units"),
         ("Recommended listing path", "=LISTING_PATH(reporting_code,resource_category,dfs_complete)",
-         None, f"=ISTEXT(C{r['listing_path']})", "text", ""),
-        ("Decision", f'=IF(C{r["delta_npv"]}>0,"PROCEED","DO NOT PROCEED")',
-         f'=IF(D{r["delta_npv"]}>0,"PROCEED","DO NOT PROCEED")',
-         f"=C{r['decision']}=D{r['decision']}", "text", ""),
+         "=listing_path_native",
+         "=" + fx.text_check(f"C{r['listing_path']}", f"D{r['listing_path']}"), "text", ""),
+        ("Decision (value and eligibility)",
+         "=" + fx.decision(f"C{r['delta_npv']}", fx.path_code_of(f"C{r['listing_path']}")),
+         "=" + fx.decision(f"D{r['delta_npv']}", "listing_code_native"),
+         f"=EXACT(C{r['decision']},D{r['decision']})", "text", ""),
     ]
     for i, (label, udf, native, check, kind, unit) in enumerate(rows):
         row = 6 + i
@@ -163,7 +178,7 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
                 ws[f"{col}{row}"].number_format = FMT[kind]
                 ws[f"{col}{row}"].font = BLACK
         if check is None:
-            check = "=" + fx.check(f"C{row}", f"D{row}")
+            check = "=" + fx.udf_check(f"C{row}", f"D{row}")
         if check:
             ws[f"E{row}"] = check
         if unit == "units":
@@ -182,7 +197,11 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
                    f"<=tol*MAX(1,SUMPRODUCT(ABS(C{ntop}:{cols[-1]}{nlast})))")
     ws[f"A{g + 1}"] = "All checks pass"
     extra = list(EXTRA_ROWS.values())
-    ws[f"E{g + 1}"] = f"=AND(E6:E{g},E{min(extra)}:E{max(extra)})"
+    # Every check TRUE (or the legitimate "no break-even Ke"); words such as "add-in not
+    # loaded" or "refused" count as not passing, since AND() alone would skip text.
+    main, more = f"E6:E{g}", f"E{min(extra)}:E{max(extra)}"
+    ws[f"E{g + 1}"] = (f'=AND(COUNTIF({main},TRUE)+COUNTIF({main},"{NO_BREAKEVEN_KE}")'
+                       f"=COUNTA({main}),COUNTIF({more},TRUE)=COUNTA({more}))")
     ws[f"A{g + 1}"].font = BOLD
     define(wb, "checks_ok", "Model", f"E{g + 1}")
 
@@ -221,6 +240,14 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
                          "fx_ccy,0)))")
         ws[f"H{row}"].font, ws[f"H{row}"].number_format = GREEN, "0.000000"
     define(wb, "comp_fx", "Model", f"H6:H{6 + TEMPLATE_ITEM_ROWS - 1}")
+    # per-item 1 (incremental: only because of the dual listing) or 0 (baseline); blank: 1
+    put_text(ws, "I5", "Incremental", BOLD)
+    for i in range(TEMPLATE_ITEM_ROWS):
+        row = 6 + i
+        src = item_first + i
+        ws[f"I{row}"] = f'=IF(Inputs!$D${src}="",1,IF(Inputs!$D${src},1,0))'
+        ws[f"I{row}"].font, ws[f"I{row}"].number_format = GREEN, "0"
+    define(wb, "comp_incr", "Model", f"I6:I{6 + TEMPLATE_ITEM_ROWS - 1}")
 
     for name, row in (("ke_single_udf", r["ke_single"]), ("ke_dual_udf", r["ke_dual"]),
                       ("compliance_cost_udf", r["compliance_cost"]),
@@ -240,22 +267,25 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
     top = min(e.values()) - 2
     put_text(ws, f"A{top}", "Parity band, Dim Sum funding, premia sensitivity: UDF vs native",
              BOLD)
-    header(ws, top + 1, ["Quantity", "UDF (add-in)", "Native Excel", "Check", "Units"])
-    m = ("(1+par_conversion_fee)"
-         "*(1+par_financing_rate*(par_settlement_days+par_conversion_days)/365)")
-    hedged = "(1+fund_cnh_yield)*(1+fund_usd_rate)/(1+fund_cnh_rate+fund_basis)-1"
+    header(ws, top + 1, ["Quantity", "", "UDF (add-in)", "Native Excel", "Check", "Units"])
+    carry = "(" + fx.carry_factor("par_financing_rate", "par_settlement_days",
+                                  "par_conversion_days") + ")"
+    band = ("par_cost_aix", "par_fx_spread", "par_conversion_fee", carry, "par_cost_hk")
+    # at the same issuer credit when both spreads are given (rate + spread), else the yields
+    cnh = "IF(ISNUMBER(fund_cnh_spread),fund_cnh_rate+fund_cnh_spread,fund_cnh_yield)"
+    usd = "IF(ISNUMBER(fund_usd_spread),fund_usd_rate+fund_usd_spread,fund_usd_bond_yield)"
+    hedged = fx.cip_hedged_cost(cnh, "fund_usd_rate", "fund_cnh_rate", "fund_basis")
     rows = [
         ("arb_band", "No-arbitrage band half-width (HKEX vs AIX)",
          "=DUAL_ARB_BAND(par_cost_hk,par_cost_aix,par_conversion_fee,par_fx_spread,"
          "par_financing_rate,par_settlement_days,par_conversion_days)",
-         f"=MIN((1+par_cost_aix)*(1+par_fx_spread)*{m}/(1-par_cost_hk)-1,"
-         f"1-(1-par_cost_aix)*(1-par_fx_spread)/((1+par_cost_hk)*{m}))", "0.0000%"),
+         f"=MIN({fx.band_upper(*band)},-({fx.band_lower(*band)}))", "0.0000%"),
         ("dimsum_cost", "Dim Sum bond: hedged USD cost (CIP)",
-         "=DIMSUM_HEDGED_COST(fund_cnh_yield,fund_usd_rate,fund_cnh_rate,fund_basis)",
+         f"=DIMSUM_HEDGED_COST({cnh},fund_usd_rate,fund_cnh_rate,fund_basis)",
          f"={hedged}", "0.000%"),
         ("dimsum_saving", "Dim Sum saving against a USD bond",
-         "=DIMSUM_SAVING(fund_cnh_yield,fund_usd_rate,fund_cnh_rate,fund_usd_bond_yield,"
-         "fund_basis)", f"=fund_usd_bond_yield-({hedged})", "0.000%"),
+         f"=DIMSUM_SAVING({cnh},fund_usd_rate,fund_cnh_rate,{usd},fund_basis)",
+         f"={usd}-({hedged})", "0.000%"),
     ]
     for key, label, udf, native, fmt in rows:
         row = e[key]
@@ -264,7 +294,7 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
             ws[f"{col}{row}"] = formula
             ws[f"{col}{row}"].number_format = fmt
             ws[f"{col}{row}"].font = BLACK
-        ws[f"E{row}"] = "=" + fx.check(f"C{row}", f"D{row}")
+        ws[f"E{row}"] = "=" + fx.udf_check(f"C{row}", f"D{row}")
         put_text(ws, f"F{row}", "decimal")
 
     n, ptop = GRID_STEPS, PREMIA_TOP
@@ -313,8 +343,27 @@ def template_workbook(case: Case | None = None) -> Workbook:
                         cf_rows=TEMPLATE_CF_ROWS, item_rows=TEMPLATE_ITEM_ROWS,
                         fx_rows=TEMPLATE_FX_ROWS, with_dates=False)
     _model_sheet(wb, refs)
+    _listing_sheet(wb)
+    rules.write_rules_sheet(wb)
     wb.active = 1
+    properties(wb, "xl-corridor template: HKEX + AIX dual-listing model",
+               "Inputs (blue) and add-in functions beside native formulas")
+    gridlines_off(wb)
     return wb
+
+
+def _listing_sheet(wb: Workbook) -> None:
+    """The listing path in native lookups over the Rules sheet: LISTING_PATH's cross-check."""
+    ws = wb.create_sheet("Listing")
+    put_text(ws, "A1", "Listing path in native Excel (cross-check of LISTING_PATH)", TITLE)
+    cells, steps = rules.listing_block(ws, 3)
+    for _, ref, formula in steps:
+        ws[ref] = formula
+    define(wb, "listing_code_native", "Listing", cells.code)
+    define(wb, "listing_path_native", "Listing", cells.reason)
+    ws.column_dimensions["A"].width = 40
+    ws.column_dimensions["B"].width = 110
+    print_setup(ws, None, landscape=True)
 
 
 def build_template(path: str | os.PathLike[str]) -> Path:
