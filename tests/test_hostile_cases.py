@@ -165,7 +165,7 @@ def test_batch_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     twin.write_text(TEXT, "utf-8")
     assert main(["batch", str(good), str(twin), "--out-dir", str(out)]) == 1
     assert "would overwrite the one for" in capsys.readouterr().err
-    assert sorted(p.name for p in out.iterdir()) == ["good.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == ["good.xlsx", "portfolio.xlsx"]
 
 
 # --- formula injection ----------------------------------------------------------------------

@@ -150,3 +150,55 @@ def test_empty_or_not_a_list_is_refused():
         plan_portfolio([])
     with pytest.raises(CorridorInputError, match=r"^results: expected a non-empty list"):
         portfolio_table({"name": "x"})
+
+
+# --- the batch writes it, and it validates like a report -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def batch_dir(tmp_path_factory):
+    from xl_corridor.cli import main
+
+    folder = tmp_path_factory.mktemp("batch")
+    text = EXAMPLE.read_text(encoding="utf-8")
+    # the second case: no [valuation] section (per share left blank), another name
+    start, end = text.index("\n[valuation]"), text.index("\n[sources]")
+    other = text[:start] + text[end:]
+    other = other.replace('name = "Jiaxin', 'name = "Without shares, Jiaxin', 1)
+    cases = [folder / "case0.toml", folder / "case1.toml"]
+    cases[0].write_text(text, encoding="utf-8")
+    cases[1].write_text(other, encoding="utf-8")
+    (folder / "parity_sample.csv").write_bytes((EXAMPLE.parent / "parity_sample.csv").read_bytes())
+    assert main(["batch", *map(str, cases), "--out-dir", str(folder / "out")]) == 0
+    return folder / "out"
+
+
+def test_batch_writes_the_comparison_with_public_share_count(batch_dir, capsys):
+    wb = load_workbook(batch_dir / "portfolio.xlsx")
+    assert wb.properties.category == PORTFOLIO_KIND
+    ws = wb["Portfolio"]
+    assert ws["M5"].value == JX_SHARES_POST and ws["O5"].value == JX_OFFER_PRICE
+    assert ws["M6"].value is None  # the second case has no [valuation]
+    case = load_case(_variants()[0])
+    ev = evaluate(case)
+    # per share in HK$: Delta NPV (HKD m) x 1e6 / 439,228,800 shares
+    assert ws["N5"].value == "=I5*T5/M5" and ws["T5"].value == 1_000_000
+    plan = plan_portfolio(
+        [result_from_evaluation("x", ev, shares_outstanding=JX_SHARES_POST,
+                                share_price=JX_OFFER_PRICE, currency_per_unit=1e6)])
+    assert plan.cached["Portfolio"]["N5"] == pytest.approx(ev.delta_npv * 1e6 / JX_SHARES_POST)
+
+
+def test_batch_comparison_validates_and_a_tampered_one_fails(batch_dir, tmp_path, soffice):
+    from xl_corridor.cli import main
+
+    good = batch_dir / "portfolio.xlsx"
+    assert main(["validate", str(good)]) == 0
+    wb = load_workbook(good)
+    wb["Portfolio"]["I5"] = "=E5-D5"  # Delta NPV without the compliance cost
+    wb.save(tmp_path / "formula.xlsx")
+    wb = load_workbook(good)
+    wb["Portfolio"]["D6"] = wb["Portfolio"]["D6"].value * 2  # a PV changed by hand
+    wb.save(tmp_path / "value.xlsx")
+    assert main(["validate", str(tmp_path / "formula.xlsx")]) == 1
+    assert main(["validate", str(tmp_path / "value.xlsx")]) == 1

@@ -82,6 +82,8 @@ def test_premia_grid_band_and_dimsum_udf_calls() -> None:
         assert ws[f"E{row}"].value.startswith(("=IF(ISERROR(C", "=SUMPRODUCT(ABS("))
     # every check must be TRUE: words ("add-in not loaded") count as not passing
     assert ws["E19"].value.startswith("=AND(COUNTIF(E6:E18,TRUE)")
+    # ... and the valuation block's (issue 15)
+    assert ws["E19"].value.endswith(",COUNTIF(E72:E79,TRUE)=COUNTA(E72:E79))")
 
 
 @pytest.mark.slow

@@ -11,7 +11,9 @@ typos) go to stderr as ``FILE: warning: field: problem`` and do not change the e
 Outputs are ``.xlsx`` only. ``report`` without ``--out`` writes the case file's name with
 ``.xlsx`` in the working directory (``NAME-report.xlsx`` for a workbook case), as ``batch`` does
 in ``--out-dir``. ``batch`` prints a table of case, decision, Delta NPV (with units) and output;
-its progress is a bar on a terminal and one plain stderr line per case elsewhere (CI logs).
+its progress is a bar on a terminal and one plain stderr line per case elsewhere (CI logs). It
+also writes ``portfolio.xlsx`` in ``--out-dir``, the comparison of the cases
+(``xl_corridor.workbook.portfolio``), and prints its table.
 
 Outside input is checked before any parser opens it (``xl_corridor.validate.safety``): size,
 zip bombs, XML entity declarations, absurd sheets, encrypted files. Reports are written to a hidden
@@ -267,7 +269,9 @@ def _batch(args: argparse.Namespace) -> int:
         raise _Refused(f"{out_dir}: is not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     failed: list[str] = []
-    claimed: dict[Path, str] = {}
+    portfolio_path = out_dir / PORTFOLIO_NAME
+    claimed: dict[Path, str] = {portfolio_path: "the batch comparison workbook"}
+    results: list[dict[str, Any]] = []
     rows: list[tuple[str, ...]] = [("case", "decision", "Delta NPV", "output")]
     plain = not sys.stderr.isatty()
     total = len(args.cases)
@@ -284,6 +288,7 @@ def _batch(args: argparse.Namespace) -> int:
             result = _write_report(loaded, target)
             row = (case, result.decision, _delta(result.delta_npv, result.units),
                    str(result.path))
+            results.append(_portfolio_row(loaded, result))
         except _Refused as exc:
             failed.append(str(exc))
         except Exception as exc:  # one broken case must not stop the others
@@ -300,16 +305,56 @@ def _batch(args: argparse.Namespace) -> int:
             _err(f"[{n}/{total}] {case}: failed")
     for line in _table(rows):
         print(line)
+    if results:
+        try:
+            _write_portfolio(results, portfolio_path, force=args.force)
+        except _Refused as exc:
+            failed.append(str(exc))
     if failed:
         _err(f"{len(failed)} of {total} case(s) failed:")
         for message in failed:
             for line in message.splitlines():
                 _err(f"  {line}")
-    done = total - len(failed)
-    print(f"{done} report(s) written to {out_dir}; {len(failed)} failed")
+    done = len(results)
+    print(f"{done} report(s) written to {out_dir}; {total - done} failed")
     if not failed:
         return 0
     return 1 if done else 2
+
+
+#: The comparison workbook ``batch`` writes in ``--out-dir`` beside the reports.
+PORTFOLIO_NAME = "portfolio.xlsx"
+
+
+def _portfolio_row(case: Any, result: Any) -> dict[str, Any]:
+    """One row of the comparison workbook from a written report (shares and prices from the
+    case's [valuation] section, P(Delta NPV > 0) from its Monte Carlo, when it has them)."""
+    from xl_corridor.workbook.portfolio import result_from_evaluation
+
+    v, mc = case.valuation, result.analytics.simulation
+    return result_from_evaluation(
+        case.deal.name, result.evaluation, units=case.deal.units,
+        p_positive=None if mc is None else float(mc.probability_positive),
+        shares_outstanding=None if v is None else v.shares_outstanding,
+        share_price=None if v is None else v.share_price,
+        currency_per_unit=None if v is None else v.currency_per_unit)
+
+
+def _write_portfolio(results: list[dict[str, Any]], out: Path, *, force: bool) -> None:
+    """Write the batch comparison workbook and print its table."""
+    from xl_corridor.workbook.portfolio import build_portfolio, portfolio_table
+
+    _target(out, force=force)
+    try:
+        print()
+        print(portfolio_table(results))
+        path = build_portfolio(results, out)
+    except CorridorInputError as exc:
+        raise _Refused(f"{out}: comparison workbook not written: {exc}") from None
+    except OSError as exc:
+        raise _Refused(f"{out}: cannot write the comparison workbook "
+                       f"({exc.strerror or exc})") from None
+    print(f"comparison workbook: {path}")
 
 
 _FORCE_HELP = ("replace an existing output even if xl-corridor did not write it (without "
@@ -360,7 +405,10 @@ def _parser() -> argparse.ArgumentParser:
         "batch", help="many reports, with a progress bar",
         description="One report per case, named after the case file, in --out-dir. A bad case "
                     "does not stop the others; every failure is listed on stderr at the end. "
-                    "Prints a table (case, decision, Delta NPV with units, output). Progress: a "
+                    "Prints a table (case, decision, Delta NPV with units, output), then writes "
+                    "--out-dir/portfolio.xlsx, one row per case (decision, Delta NPV, per share, "
+                    "break-evens, P(Delta NPV > 0), critical mass), and prints that table; "
+                    "`xl-corridor validate` checks it like a report. Progress: a "
                     "bar on a terminal, one plain line per case on stderr otherwise (CI logs). "
                     "Exit 0 if all reports were written, 1 if some cases failed, 2 if none was "
                     "written.")

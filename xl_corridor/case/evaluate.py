@@ -26,6 +26,7 @@ from xl_corridor.case.schema import (
     ParityDay,
     Sensitivity,
     Simulation,
+    Valuation,
 )
 from xl_corridor.engine import _checks as ck
 from xl_corridor.engine import (
@@ -38,6 +39,7 @@ from xl_corridor.engine import (
     parity,
     rates,
     reference,
+    valuation,
 )
 from xl_corridor.engine import sensitivity as sens_engine
 from xl_corridor.errors import CorridorInputError
@@ -373,6 +375,80 @@ class Analytics:
     band_upper: float | None
     band: float | None
     parity: parity.ParityResult | None
+    valuation: ValuationResult | None = None
+
+
+#: The critical-mass grid of the Valuation sheet: rows are these multiples of the case's
+#: compliance cost, columns these cuts in Ke (decimals). Display axes, not inputs.
+GRID_COST_MULTIPLES = (0.5, 1.0, 1.5, 2.0)
+GRID_CUTS = (0.005, 0.01, 0.015, 0.02, 0.03, 0.04)
+
+
+@dataclass(frozen=True)
+class ValuationResult:
+    """The engine's answers for the Valuation sheet (:mod:`xl_corridor.engine.valuation`).
+
+    ``offer``: amounts in currency (not the case's units), shares in shares. ``per_share``:
+    currency per share. ``to_mcap``, ``uplift``: decimals. ``critical_mass``, ``benefit``,
+    ``cost_after``, the ``timing`` values and ``grid``: the case's units; ``critical_mass`` is
+    None when no size pays (pv_dual <= pv_single, or pv_single <= 0).
+    """
+
+    offer: valuation.OfferEconomics
+    per_share: float
+    to_mcap: float
+    uplift: float
+    critical_mass: float | None
+    benefit: float
+    cost_after: float
+    timing: valuation.ListingTiming
+    grid_costs: tuple[float, ...]
+    grid: tuple[tuple[float, ...], ...]
+
+
+def value(case: Case, ev: Evaluation, label: str = "case") -> ValuationResult | None:
+    """Run the valuation engine for a case's ``[valuation]`` section (None without one):
+    offer economics, Delta NPV per share and against market value, the Gordon uplift, the
+    critical mass and its grid, and list now vs after the DFS (binomial tree)."""
+    v: Valuation | None = case.valuation
+    if v is None:
+        return None
+    names = {k: f"valuation.{k}" for k in Valuation.model_fields}
+    names.update(shares_pre="valuation.shares_outstanding", fees="valuation.listing_expenses",
+                 shares_outstanding="valuation.shares_outstanding",
+                 share_price="valuation.share_price", ke_dual="valuation.growth",
+                 ke_single="valuation.growth", success_probability=(
+                     "valuation.dfs_success_probability"),
+                 volatility="valuation.dfs_volatility", risk_free="market.rf",
+                 steps="valuation.tree_steps")
+    scale = v.currency_per_unit
+    pre = v.shares_outstanding - v.new_shares - v.greenshoe
+    offer = _engine(label, names, valuation.offer_economics, pre, v.new_shares, v.offer_price,
+                    v.price_day1, greenshoe=v.greenshoe, fees=v.listing_expenses * scale)
+    delta = ev.delta_npv * scale
+    per_share = _engine(label, names, valuation.dual_npv_per_share, delta, v.shares_outstanding)
+    to_mcap = _engine(label, names, valuation.dual_npv_to_market_cap, delta,
+                      v.shares_outstanding, v.share_price)
+    uplift = _engine(label, names, valuation.dual_price_uplift, ev.ke_dual, ev.ke_single,
+                     v.growth)
+    mass = (float(valuation.critical_mass_from_pv(ev.pv_single, ev.pv_dual, ev.compliance_cost))
+            if ev.pv_single > 0 and ev.compliance_cost >= 0 else math.nan)
+    cost_after = ev.compliance_cost if v.cost_after_dfs is None else v.cost_after_dfs
+    benefit = ev.pv_dual - ev.pv_single
+    timing = _engine(label, {**names, "cost_now": "compliance.items"},
+                     valuation.listing_timing, benefit, ev.compliance_cost, cost_after,
+                     v.dfs_success_probability, v.years_to_dfs, v.dfs_volatility,
+                     case.market.rf, v.forgone_yield, steps=v.tree_steps)
+    costs = tuple(m * ev.compliance_cost for m in GRID_COST_MULTIPLES)
+    grid = _engine(label, {"compliance_costs": "compliance.items"}, valuation.critical_mass_grid,
+                   list(costs), list(GRID_CUTS), ev.ke_single)
+    return ValuationResult(
+        offer=offer, per_share=float(per_share), to_mcap=float(to_mcap), uplift=float(uplift),
+        critical_mass=None if math.isnan(mass) else mass, benefit=float(benefit),
+        cost_after=float(cost_after),
+        timing=valuation.ListingTiming(*(x if isinstance(x, str) else float(x)
+                                         for x in timing)),
+        grid_costs=costs, grid=tuple(tuple(float(x) for x in r) for r in np.asarray(grid)))
 
 
 #: Tornado inputs, in the order of :func:`xl_corridor.engine.sensitivity.delta_npv_from_inputs`.
@@ -526,5 +602,5 @@ def _analyze(case: Case, ev: Evaluation, label: str) -> Analytics:
         premia_grid=tuple(tuple(float(x) for x in r) for r in np.asarray(grid)),
         tornado_base=float(model(base)), tornado=tuple(rows), simulation=mc,
         dimsum_cost=hedged, dimsum_saving=saving, band_lower=lower, band_upper=upper,
-        band=band, parity=stats,
+        band=band, parity=stats, valuation=value(case, ev, label),
     )

@@ -254,7 +254,7 @@ def _problems(errors: Sequence[Any]) -> list[tuple[str, str]]:
         elif "input" in err and kind != "value_error":
             msg = f"{msg}, got {show(err['input'])}"
         path = field_path(loc)
-        if msg.startswith(("dates:", "sources:", "csv:")):  # model validators name a field
+        if msg.startswith(("dates:", "sources:", "csv:", "new_shares:")):  # validators name a field
             sub, msg = msg.split(": ", 1)
             path = f"{path}.{sub}" if path else sub
         out.append((path, msg))

@@ -290,6 +290,40 @@ class Kept:
     __hash__ = None  # type: ignore[assignment]
 
 
+class Valuation(_Model):
+    """The banker's valuation layer (Valuation sheet): shares, the offer, the DFS timing.
+
+    Shares in shares; prices in the deal currency per share; ``listing_expenses`` and
+    ``cost_after_dfs`` in the deal's amount units; ``currency_per_unit``: currency units in one
+    amount unit (1e6 when amounts are in HKD m); rates decimal.
+    """
+
+    shares_outstanding: Num = Field(gt=0, description="shares after the offer")
+    share_price: Num = Field(gt=0, description="market price per share (market value)")
+    currency_per_unit: Num = Field(gt=0, description="currency per amount unit, e.g. 1e6")
+    new_shares: Num = Field(ge=0)
+    greenshoe: Num = Field(default=0.0, ge=0)
+    offer_price: Num = Field(gt=0)
+    listing_expenses: Num = Field(ge=0)
+    price_day1: Num = Field(gt=0)
+    growth: Num = 0.0
+    dfs_success_probability: Num = Field(ge=0, le=1)
+    years_to_dfs: Num = Field(gt=0, le=20)
+    dfs_volatility: Num = Field(gt=0, le=2)
+    cost_after_dfs: Num | None = Field(default=None, ge=0,
+                                       description="None: the case's compliance cost")
+    forgone_yield: Num = Field(default=0.0, ge=0, le=1)
+    tree_steps: Int = Field(default=50, ge=1, le=200)
+
+    @model_validator(mode="after")
+    def _shares_add_up(self) -> Valuation:
+        if self.new_shares + self.greenshoe >= self.shares_outstanding:
+            raise ValueError(
+                f"new_shares: expected new_shares + greenshoe below shares_outstanding "
+                f"({self.shares_outstanding:.10g}), got {self.new_shares + self.greenshoe:.10g}")
+        return self
+
+
 class Case(_Model):
     """One deal's inputs, validated. Build with :func:`load_case`.
 
@@ -311,6 +345,7 @@ class Case(_Model):
     simulation: Simulation | None = None
     funding: Funding | None = None
     parity: Parity | None = None
+    valuation: Valuation | None = None
     sources: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="before")

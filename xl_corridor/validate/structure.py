@@ -67,6 +67,9 @@ class WorkbookKind:
     name: str
     category: str
     build: Callable[[Any, Any], Expected]  # (case, the workbook being validated)
+    #: reads the builder's inputs from the workbook: (label, openpyxl workbook) -> inputs,
+    #: raising CorridorInputError; None: the case on its Inputs sheet
+    inputs: Callable[[str, Any], Any] | None = None
 
 
 _KINDS: dict[str, WorkbookKind] = {}

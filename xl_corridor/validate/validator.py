@@ -28,7 +28,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from xl_corridor.case import CaseError, evaluate, load_case
-from xl_corridor.errors import show
+from xl_corridor.errors import CorridorInputError, show
 from xl_corridor.validate import libreoffice as _lo
 from xl_corridor.validate import safety as _safety
 from xl_corridor.validate import structure as _structure_mod
@@ -238,11 +238,19 @@ def _template_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
 @functools.cache
 def _register_builtin() -> None:
     from xl_corridor.workbook.marks import REPORT_KIND, TEMPLATE_KIND
+    from xl_corridor.workbook.portfolio import (
+        PORTFOLIO_KIND,
+        portfolio_expected,
+        portfolio_results,
+    )
 
     _structure_mod.register(_structure_mod.WorkbookKind("report", REPORT_KIND,
                                                         _report_expected))
     _structure_mod.register(_structure_mod.WorkbookKind("template", TEMPLATE_KIND,
                                                         _template_expected))
+    _structure_mod.register(_structure_mod.WorkbookKind(
+        "portfolio", PORTFOLIO_KIND, portfolio_expected,
+        inputs=lambda label, wb: portfolio_results(wb)))
 
 
 def _structure_kinds() -> dict[str, _structure_mod.WorkbookKind]:
@@ -282,8 +290,9 @@ def _structure(job: _Job) -> str:
         return f"{job.path}: cannot be opened as a workbook ({type(exc).__name__}: {exc})"
     try:
         try:
-            case = load_case(workbook_case_dict(str(job.path), wb))
-        except CaseError as exc:
+            case = (kind.inputs(str(job.path), wb) if kind.inputs is not None
+                    else load_case(workbook_case_dict(str(job.path), wb)))
+        except CorridorInputError as exc:
             job.failures.append(Failure("Inputs", "valid inputs", str(exc), "inputs rejected"))
             return ""
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
@@ -492,6 +501,7 @@ def _validate_template(job: _Job, udfs: ModuleType | None) -> ValidationResult:
         MODEL_ROWS,
         NO_BREAKEVEN_KE,
         PREMIA_TOP,
+        VALUATION_ROWS,
     )
 
     if udfs is None:
@@ -525,6 +535,10 @@ def _validate_template(job: _Job, udfs: ModuleType | None) -> ValidationResult:
     expected_errors = (
         {f"MODEL!C{r['breakeven_ke']}", f"MODEL!D{r['breakeven_ke']}"} if no_root else set()
     )
+    an = analyze(case, ev)
+    if an.valuation is not None and an.valuation.critical_mass is None:
+        # no project size pays: DUAL_CRITICAL_MASS_CF names the reason, the check says so
+        expected_errors.add(f"MODEL!C{VALUATION_ROWS['critical_mass']}")
     for ref, v in cells.items():
         checked += 1
         if isinstance(v, XlError) and ref.upper() not in expected_errors:
@@ -542,7 +556,6 @@ def _validate_template(job: _Job, udfs: ModuleType | None) -> ValidationResult:
     for i in range(GRID_STEPS):
         for j in range(GRID_STEPS):
             expected[f"{chr(ord('C') + j)}{GRID_TOP + i}"] = ev.sens_grid[i][j]
-    an = analyze(case, ev)
     for key, value in (("arb_band", an.band), ("dimsum_cost", an.dimsum_cost),
                        ("dimsum_saving", an.dimsum_saving)):
         if value is not None:
@@ -552,6 +565,18 @@ def _validate_template(job: _Job, udfs: ModuleType | None) -> ValidationResult:
             expected[f"{chr(ord('C') + j)}{PREMIA_TOP + i}"] = value
     for row in CHECK_ROWS:
         expected[f"E{row}"] = True
+    val = an.valuation
+    if val is not None and case.valuation is not None:  # the valuation block (issue 15)
+        v = VALUATION_ROWS
+        for key, value in (("npv_per_share", val.per_share), ("npv_to_mcap", val.to_mcap),
+                           ("price_uplift", val.uplift), ("dilution", val.offer.dilution),
+                           ("money_left", val.offer.money_left),
+                           ("critical_mass", val.critical_mass),
+                           ("wait_value", val.timing.difference)):
+            if value is not None:
+                expected[f"C{v[key]}"] = value
+        expected[f"D{v['timing']}"] = val.timing.timing
+        expected.update({f"E{row}": True for row in v.values()})
     if no_root:
         expected[f"E{r['breakeven_ke']}"] = NO_BREAKEVEN_KE
         got = cells.get(f"MODEL!C{r['breakeven_ke']}")

@@ -39,6 +39,10 @@ __all__ = [
     "capitalized_cost",
     "timed_npv",
     "within",
+    "critical_mass",
+    "npv_per_share",
+    "price_uplift",
+    "money_left",
 ]
 
 #: Exponent shift of a period's cash flow: end 0, mid 0.5, begin 1 (:func:`engine.discounting.npv`).
@@ -213,3 +217,29 @@ def decision(delta: str, path: str) -> str:
             f'IF({delta}<=0,"{listing.DECISION_REJECT}",'
             f'IF(ISERROR({path}),"NO ANSWER: the listing inputs are not recognised",'
             f'IF({path}="DUAL_ELIGIBLE","{listing.DECISION_PROCEED}",{wait}))))')
+
+
+# --- the valuation layer (:mod:`xl_corridor.engine.valuation`)
+
+def npv_per_share(delta_npv: str, currency_per_unit: str, shares: str) -> str:
+    """Delta NPV (amount units) in currency per share
+    (:func:`engine.valuation.dual_npv_per_share`)."""
+    return f"{delta_npv}*{currency_per_unit}/{shares}"
+
+
+def price_uplift(ke_single: str, ke_dual: str, growth: str) -> str:
+    """(ks - g)/(kd - g) - 1, the Gordon price uplift
+    (:func:`engine.valuation.dual_price_uplift`)."""
+    return f"({ke_single}-{growth})/({ke_dual}-{growth})-1"
+
+
+def money_left(new_shares: str, price_day1: str, offer_price: str) -> str:
+    """N_new x (P_day1 - P_offer) (:func:`engine.valuation.offer_money_left`)."""
+    return f"{new_shares}*({price_day1}-{offer_price})"
+
+
+def critical_mass(pv_single: str, pv_dual: str, cost: str, no_size: str) -> str:
+    """C / (PV_dual/PV_single - 1), or the text ``no_size`` when no size pays
+    (:func:`engine.valuation.critical_mass_from_pv`)."""
+    return (f"IF(AND({pv_single}>0,{pv_dual}>{pv_single}),{cost}/({pv_dual}/{pv_single}-1),"
+            f"{excel_text(no_size)})")

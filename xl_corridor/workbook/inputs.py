@@ -41,7 +41,7 @@ class Scalar:
     name: str
     label: str
     path: str
-    kind: Literal["text", "date", "rate", "number", "int", "amount", "bool", "timing"]
+    kind: Literal["text", "date", "rate", "number", "int", "amount", "bool", "timing", "shares"]
     unit: str = ""
 
 
@@ -178,11 +178,41 @@ OPTIONAL_SCALARS: dict[str, tuple[Scalar, ...]] = {
         Scalar("par_conversion_days", "Migration days", "parity.conversion_days", "number",
                "days"),
     ),
+    "valuation": (
+        Scalar("val_shares", "Shares outstanding after the offer", "valuation.shares_outstanding",
+               "shares", "shares"),
+        Scalar("val_share_price", "Share price (market value)", "valuation.share_price",
+               "number", "currency per share"),
+        Scalar("val_ccy_per_unit", "Currency per amount unit (1e6 for millions)",
+               "valuation.currency_per_unit", "shares", "currency"),
+        Scalar("offer_new_shares", "Offer: new shares", "valuation.new_shares", "shares",
+               "shares"),
+        Scalar("offer_greenshoe", "Offer: greenshoe shares issued", "valuation.greenshoe",
+               "shares", "shares"),
+        Scalar("offer_price", "Offer price", "valuation.offer_price", "number",
+               "currency per share"),
+        Scalar("offer_fees", "Listing expenses", "valuation.listing_expenses", "amount",
+               "units"),
+        Scalar("offer_price_day1", "First-day closing price", "valuation.price_day1", "number",
+               "currency per share"),
+        Scalar("val_growth", "Gordon growth (price-uplift cross-check)", "valuation.growth",
+               "rate", "decimal"),
+        Scalar("dfs_p", "P(DFS succeeds)", "valuation.dfs_success_probability", "rate",
+               "decimal"),
+        Scalar("dfs_years", "Years to the DFS", "valuation.years_to_dfs", "number", "years"),
+        Scalar("dfs_volatility", "Volatility of the benefit", "valuation.dfs_volatility", "rate",
+               "decimal a year"),
+        Scalar("dfs_cost_after_input", "Compliance cost if listing after the DFS (blank: now's)",
+               "valuation.cost_after_dfs", "amount", "units"),
+        Scalar("dfs_forgone_yield", "Benefit given up while waiting",
+               "valuation.forgone_yield", "rate", "decimal a year"),
+    ),
 }
 # may be left blank in a workbook (the case default applies)
 OPTIONAL_BLANK = ("par_source", "par_aix_currency", "comp_years", "comp_rate",
                   "comp_tax_jurisdiction", "terminal_growth", "fund_cnh_yield",
-                  "fund_usd_bond_yield", "fund_usd_spread", "fund_cnh_spread")
+                  "fund_usd_bond_yield", "fund_usd_spread", "fund_cnh_spread",
+                  "dfs_cost_after_input")
 # note written beside an input filled from its case default (see _drop_defaults)
 DEFAULT_NOTE = "default: "
 # new defined name -> its name in workbooks written before it was renamed
@@ -253,8 +283,8 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
         v = cell.value
         if s.kind == "date" and isinstance(v, dt.datetime):
             v = v.date()
-        elif s.kind in ("rate", "number", "amount") and isinstance(v, int) and not isinstance(
-                v, bool):
+        elif s.kind in ("rate", "number", "amount", "shares") and isinstance(
+                v, int) and not isinstance(v, bool):
             v = float(v)
         note = cell.offset(column=2).value
         if isinstance(note, str) and note.startswith(DEFAULT_NOTE):
@@ -335,6 +365,8 @@ def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
     })
     if "sensitivity" in data:
         data["sensitivity"]["steps"] = grid_rows
+    if "valuation" in data and "dfs_nodes" in wb.defined_names:  # the tree's laid-out size
+        data["valuation"]["tree_steps"] = len(named_cells(wb, "dfs_nodes")) - 1
     _drop_defaults(data, defaulted)
     data["sources"] = sources
     return data
@@ -414,6 +446,7 @@ OPTIONAL_TITLES = {
     "compliance": "Compliance: cost basis, listing expenses, tax jurisdiction, terminal value",
     "funding": "Dim Sum funding (decimals a year)",
     "parity": "Cross-venue parity: no-arbitrage band costs (decimals of value, per side)",
+    "valuation": "Valuation: shares, the offer, and when to list (the DFS timing)",
 }
 
 

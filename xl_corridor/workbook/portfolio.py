@@ -16,6 +16,7 @@ an :class:`xl_corridor.case.Evaluation`.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -50,6 +51,8 @@ __all__ = [
     "RESULT_FIELDS",
     "PortfolioPlan",
     "build_portfolio",
+    "portfolio_expected",
+    "portfolio_results",
     "plan_portfolio",
     "portfolio_table",
     "result_from_evaluation",
@@ -72,6 +75,7 @@ RESULT_FIELDS: dict[str, tuple[bool, str]] = {
     "p_positive": (False, "P(Delta NPV > 0) from the simulation, decimal (None: not run)"),
     "shares_outstanding": (False, "shares after the offer, > 0"),
     "share_price": (False, "price per share, > 0, in the amounts' currency per share"),
+    "currency_per_unit": (False, "currency in one amount unit, > 0 (1e6 for HKD m; default 1)"),
 }
 
 # Columns of the Portfolio sheet: (letter, heading, width, number format).
@@ -95,6 +99,7 @@ COLUMNS = [
     ("Q", "Ke cut", 10, "rate"),
     ("R", "Critical mass (PV at Ke single)", 16, "amount"),
     ("S", "PV / critical mass", 12, "0.00"),
+    ("T", "Currency per amount unit", 12, "#,##0"),
 ]
 FIRST_ROW = 5
 NO_SIZE = "no size pays"
@@ -116,6 +121,7 @@ class _Case:
     p_positive: float | None
     shares: float | None
     price: float | None
+    per_unit: float
     per_share: float | None
     to_mcap: float | None
     critical_mass: float | None  # None: no size pays
@@ -175,12 +181,18 @@ def _case(i: int, r: Mapping[str, Any]) -> _Case:
         )
     shares = _number(i, r, "shares_outstanding", optional=True)
     price = _number(i, r, "share_price", optional=True)
+    per_unit = _number(i, r, "currency_per_unit", optional=True)
+    if per_unit is None:
+        per_unit = 1.0
+    elif not per_unit > 0:
+        raise CorridorInputError(f"{where}.currency_per_unit",
+                                 f"expected a number above 0 (1e6 for millions), got {per_unit}")
     per_share = to_mcap = None
     try:
         if shares is not None:
-            per_share = valuation.dual_npv_per_share(delta, shares)
+            per_share = valuation.dual_npv_per_share(delta * per_unit, shares)
             if price is not None:
-                to_mcap = valuation.dual_npv_to_market_cap(delta, shares, price)
+                to_mcap = valuation.dual_npv_to_market_cap(delta * per_unit, shares, price)
     except CorridorInputError as exc:
         raise CorridorInputError(f"{where}.{exc.argument}", exc.problem) from None
     p_pos = _number(i, r, "p_positive", optional=True)
@@ -201,6 +213,7 @@ def _case(i: int, r: Mapping[str, Any]) -> _Case:
         p_positive=p_pos,
         shares=shares,
         price=price,
+        per_unit=per_unit,
         per_share=per_share,
         to_mcap=to_mcap,
         critical_mass=None if math.isnan(mass) else float(mass),
@@ -215,6 +228,7 @@ def result_from_evaluation(
     p_positive: float | None = None,
     shares_outstanding: float | None = None,
     share_price: float | None = None,
+    currency_per_unit: float | None = None,
 ) -> dict[str, Any]:
     """One portfolio row from an :class:`xl_corridor.case.Evaluation` (read by attribute).
 
@@ -243,6 +257,7 @@ def result_from_evaluation(
         "p_positive": p_positive,
         "shares_outstanding": shares_outstanding,
         "share_price": share_price,
+        "currency_per_unit": currency_per_unit,
     }
     out.update({k: v for k, v in extra.items() if v is not None})
     return out
@@ -307,13 +322,14 @@ def plan_portfolio(results: Sequence[Mapping[str, Any]]) -> PortfolioPlan:
         formula(ws, f"J{r}", f"=E{r}-D{r}", c.breakeven_cost, "amount")
         _put(ws, f"K{r}", "no root" if c.breakeven_ke is None else c.breakeven_ke, "rate")
         _put(ws, f"L{r}", "not run" if c.p_positive is None else c.p_positive, "0.0%")
+        _put(ws, f"T{r}", c.per_unit, "#,##0")
         if c.shares is not None:
             _put(ws, f"M{r}", c.shares, "#,##0")
-            formula(ws, f"N{r}", f"=I{r}/M{r}", c.per_share, "0.0000")
+            formula(ws, f"N{r}", f"=I{r}*T{r}/M{r}", c.per_share, "0.0000")
         if c.price is not None:
             _put(ws, f"O{r}", c.price, "0.00")
             if c.shares is not None:
-                formula(ws, f"P{r}", f"=I{r}/(M{r}*O{r})", c.to_mcap, "0.00%")
+                formula(ws, f"P{r}", f"=I{r}*T{r}/(M{r}*O{r})", c.to_mcap, "0.00%")
         formula(ws, f"Q{r}", f"=G{r}-H{r}", c.ke_single - c.ke_dual, "rate")
         formula(
             ws,
@@ -455,6 +471,55 @@ def build_portfolio(results: Sequence[Mapping[str, Any]], path: str | os.PathLik
     """
     plan = plan_portfolio(results)
     return save_workbook(plan.wb, path, kind=PORTFOLIO_KIND, cached=plan.cached)
+
+
+#: Where each result field sits on the Portfolio sheet (the blue cells it is rebuilt from), and
+#: the text shown for a field left out.
+_SOURCE = {"name": "A", "decision": "B", "units": "C", "pv_single": "D", "pv_dual": "E",
+           "compliance_cost": "F", "ke_single": "G", "ke_dual": "H", "breakeven_ke": "K",
+           "p_positive": "L", "shares_outstanding": "M", "share_price": "O",
+           "currency_per_unit": "T"}
+_LEFT_OUT = {"breakeven_ke": "no root", "p_positive": "not run"}
+
+
+def portfolio_results(wb: Any) -> list[dict[str, Any]]:
+    """The results a comparison workbook was built from, read back from its Portfolio sheet's
+    value cells (one row per case from row :data:`FIRST_ROW` to the first blank case name).
+
+    Raises
+    ------
+    CorridorInputError
+        Naming ``Portfolio`` when the workbook has no Portfolio sheet or no case row.
+    """
+    if "Portfolio" not in wb.sheetnames:
+        raise CorridorInputError("Portfolio", "expected a Portfolio sheet")
+    ws = wb["Portfolio"]
+    out: list[dict[str, Any]] = []
+    for r in range(FIRST_ROW, ws.max_row + 1):
+        if ws[f"A{r}"].value in (None, ""):
+            break
+        row: dict[str, Any] = {}
+        for key, col in _SOURCE.items():
+            v = ws[f"{col}{r}"].value
+            if v is None or (key in _LEFT_OUT and v == _LEFT_OUT[key]):
+                continue
+            row[key] = float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+        out.append(row)
+    if not out:
+        raise CorridorInputError("Portfolio", f"expected a case in row {FIRST_ROW}, found none")
+    return out
+
+
+def portfolio_expected(results: Sequence[Mapping[str, Any]], wb: Any = None) -> Any:
+    """What the builder writes for ``results``, for the validator
+    (:class:`xl_corridor.validate.structure.Expected`): no cell is editable; a changed value
+    shows as Checks' engine column disagreeing with the rebuild."""
+    from xl_corridor.validate.structure import Expected
+
+    plan = plan_portfolio(results)
+    raw = io.BytesIO()
+    plan.wb.save(raw)
+    return Expected(raw.getvalue(), plan.cached, frozenset(), frozenset(), plan)
 
 
 def _fmt(v: float | None, kind: str) -> str:

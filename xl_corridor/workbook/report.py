@@ -40,6 +40,7 @@ from xl_corridor.case.evaluate import (
 from xl_corridor.engine import discounting
 from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook import rules
+from xl_corridor.workbook import valuation_sheet as val_sheet
 from xl_corridor.workbook.drivers_block import drivers_block
 from xl_corridor.workbook.fingerprint import STALE, write_fingerprint
 from xl_corridor.workbook.inputs import (
@@ -1072,6 +1073,14 @@ CHECKS = [
 ]
 
 
+def _engine_words(src: str) -> str:
+    """The Checks sheet's source column in words: no module paths in a client's report."""
+    if not src.startswith("xl_corridor."):
+        return src
+    name = src.split(" ")[0].rsplit(".", 1)[-1].replace("_", " ")
+    return f"Python engine: {name}"
+
+
 STALE_CHECKS = ("STALE: inputs edited since the build. The live formulas are current; the "
                 "engine column is the build's. Re-run xl-corridor report to refresh it")
 
@@ -1127,6 +1136,7 @@ def _checks_sheet(p: Plan, case: Case) -> None:
     if ev.breakeven_ke is not None:
         rows.append(("Break-even Ke dual", "=breakeven_ke", ev.breakeven_ke,
                      "Python engine: break-even Ke"))
+    rows += val_sheet.check_rows(p)
     first = row
     for label, formula, value, src in rows:
         _label(ws, row, label)
@@ -1135,16 +1145,17 @@ def _checks_sheet(p: Plan, case: Case) -> None:
         p.formula(ws, f"D{row}", f"=B{row}-C{row}", 0.0, "0.0E+00", snapshot=True)
         p.formula(ws, f"E{row}", f'=IF(inputs_edited,"stale",{fx.check(f"B{row}", f"C{row}")})',
                   True)
-        put_text(ws, f"F{row}", src)
+        put_text(ws, f"F{row}", _engine_words(src))
         row += 1
-    for label, name, value in (("Decision", "decision", ev.decision),
-                               ("Listing path", "listing_path", ev.listing_path)):
+    for label, name, value, src in (
+            ("Decision", "decision", ev.decision, "Python engine: decision rule"),
+            ("Listing path", "listing_path", ev.listing_path, "Python engine: listing path"),
+            *val_sheet.text_check_rows(p)):
         _label(ws, row, label)
         p.formula(ws, f"B{row}", f"={name}", value, None, GREEN)
         p.stamp(ws, f"C{row}", value)
         p.formula(ws, f"E{row}", f'=IF(inputs_edited,"stale",B{row}=C{row})', True)
-        put_text(ws, f"F{row}", "Python engine: decision rule" if name == "decision"
-                 else "Python engine: listing path")
+        put_text(ws, f"F{row}", _engine_words(src))
         row += 1
     row += 1
     _label(ws, row, "All checks pass")
@@ -1230,6 +1241,9 @@ def _summary_sheet(p: Plan, case: Case) -> None:
         ("Pre-production capital I_total", "=capex", ev.capex, "amount", units, ""),
         ("Recommended listing path", "=listing_path", ev.listing_path, "text", "", ""),
     ]
+    # appended: the rows above never move; valuation rows carry their units in the label
+    rows += [(label, formula, value, fmt, "", note)
+             for label, formula, value, fmt, note in val_sheet.summary_rows(p, case)]
     for i, (label, formula, value, fmt, unit, note) in enumerate(rows):
         r = 7 + i
         _label(ws, r, label)
@@ -1459,6 +1473,8 @@ def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
         _parity_sheet(p, case)
     if case.funding is not None:
         _funding_sheet(p, case)
+    if case.valuation is not None:
+        val_sheet.valuation_sheet(p, case)
     _checks_sheet(p, case)
     rules.write_rules_sheet(wb)
     _summary_sheet(p, case)

@@ -23,6 +23,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_corridor.case import Case, load_case
+from xl_corridor.case.schema import Valuation
 from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook import rules
 from xl_corridor.workbook.inputs import write_inputs
@@ -71,7 +72,17 @@ GRID_STEPS = 7
 # Further analytics below the native grid: one UDF call each, beside its native cross-check.
 EXTRA_ROWS = {"arb_band": 44, "dimsum_cost": 45, "dimsum_saving": 46, "premia_grid": 47}
 PREMIA_TOP = 51  # first row of the UDF premia grid; native premia grid 10 rows below
-# Model rows holding a check cell in column E (MODEL_ROWS["grid"] + 1: all checks pass)
+# The valuation block (issue 15) below the premia grids, when the case has [valuation]: one
+# UDF call each beside its native cross-check. Helper cells of the native tree in column I.
+VALUATION_ROWS = {
+    "npv_per_share": 72, "npv_to_mcap": 73, "price_uplift": 74, "dilution": 75,
+    "money_left": 76, "critical_mass": 77, "wait_value": 78, "timing": 79,
+}
+#: Binomial tree steps of the template's DUAL_WAIT_VALUE and its native cross-check (the case
+#: file's default, which a template's inputs read back to).
+TEMPLATE_TREE_STEPS: int = Valuation.model_fields["tree_steps"].default
+# Model rows holding a check cell in column E (MODEL_ROWS["grid"] + 1: all checks pass); the
+# valuation rows check only in a template whose case has [valuation] (the example has).
 CHECK_ROWS = tuple(
     row for key, row in MODEL_ROWS.items() if key not in ("annual_cost", "pv_single", "pv_dual")
 ) + (MODEL_ROWS["grid"] + 1,) + tuple(EXTRA_ROWS.values())
@@ -200,8 +211,12 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
     # Every check TRUE (or the legitimate "no break-even Ke"); words such as "add-in not
     # loaded" or "refused" count as not passing, since AND() alone would skip text.
     main, more = f"E6:E{g}", f"E{min(extra)}:E{max(extra)}"
+    vals = list(VALUATION_ROWS.values())
+    valuation = f"E{min(vals)}:E{max(vals)}"
     ws[f"E{g + 1}"] = (f'=AND(COUNTIF({main},TRUE)+COUNTIF({main},"{NO_BREAKEVEN_KE}")'
-                       f"=COUNTA({main}),COUNTIF({more},TRUE)=COUNTA({more}))")
+                       f"=COUNTA({main}),COUNTIF({more},TRUE)=COUNTA({more})"
+                       + (f",COUNTIF({valuation},TRUE)=COUNTA({valuation}))"
+                          if "val_shares" in wb.defined_names else ")"))
     ws[f"A{g + 1}"].font = BOLD
     define(wb, "checks_ok", "Model", f"E{g + 1}")
 
@@ -229,6 +244,8 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
     define(wb, "sens_grid", "Model", ref)
 
     _analytics_block(ws, r)
+    if "val_shares" in wb.defined_names:  # the case has [valuation]
+        _valuation_block(ws, r)
 
     # per-item FX to the model currency, for COMPLIANCE_COST's fx_rates (1 for empty rows)
     item_first = int(refs["items_first"])
@@ -330,6 +347,92 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
         for col in cols:
             ws[f"{col}{ptop + i}"].number_format = FMT["amount"]
     define(ws.parent, "premia_grid", "Model", ref)
+
+
+def _valuation_block(ws: Worksheet, r: Mapping[str, int]) -> None:
+    """Per share, offer economics, critical mass and the value of waiting for the DFS: the
+    valuation UDFs beside native formulas (the tree summed over an array of its nodes)."""
+    v = VALUATION_ROWS
+    top = min(v.values()) - 2
+    put_text(ws, f"A{top}", "Valuation: per share, the offer, critical mass, when to list "
+             "(inputs: the valuation block of the Inputs sheet)", BOLD)
+    header(ws, top + 1, ["Quantity", "UDF (add-in)", "Native Excel", "Check", "Units"])
+    n = TEMPLATE_TREE_STEPS
+    k = "{" + ",".join(str(j) for j in range(n + 1)) + "}"
+    benefit, cost = f"D{r['breakeven_cost']}", f"D{r['compliance_cost']}"
+    after = "IF(ISNUMBER(dfs_cost_after_input),dfs_cost_after_input,{})"
+    # helper cells of the native tree (column I, labels in H)
+    helpers = [
+        ("u", f"EXP(dfs_volatility*SQRT(dfs_years/{n}))", "0.000000"),
+        ("q", f"(((1+rf)/(1+dfs_forgone_yield))^(dfs_years/{n})-1/I{top + 2})"
+              f"/(I{top + 2}-1/I{top + 2})", "0.000000"),
+        ("Cost after the DFS", after.format(cost), FMT["amount"]),
+        ("Value now", f"dfs_p*{benefit}-{cost}", FMT["amount"]),
+        ("Value after the DFS", f"dfs_p*(1+rf)^-dfs_years*SUMPRODUCT(BINOMDIST({k},{n},"
+         f"I{top + 3},FALSE),(({benefit}*I{top + 2}^(2*{k}-{n})-I{top + 4})>0)"
+         f"*({benefit}*I{top + 2}^(2*{k}-{n})-I{top + 4}))", FMT["amount"]),
+    ]
+    put_text(ws, f"H{top + 1}", f"Native tree, {n} steps", BOLD)
+    for i, (label, formula, fmt) in enumerate(helpers):
+        put_text(ws, f"H{top + 2 + i}", label)
+        ws[f"I{top + 2 + i}"] = "=" + formula
+        ws[f"I{top + 2 + i}"].number_format = fmt
+        ws[f"I{top + 2 + i}"].font = GREEN
+    now, wait = f"I{top + 5}", f"I{top + 6}"
+    c = {key: f"C{row}" for key, row in r.items()}
+    d = {key: f"D{row}" for key, row in r.items()}
+    new = "(offer_new_shares+offer_greenshoe)"
+    args = (f"{c['breakeven_cost']},{c['compliance_cost']},{after.format(c['compliance_cost'])},"
+            f"dfs_p,dfs_years,dfs_volatility,rf,dfs_forgone_yield,{n}")
+    rows = [
+        ("npv_per_share", "Delta NPV per share",
+         f"=DUAL_NPV_PER_SHARE({c['delta_npv']}*val_ccy_per_unit,val_shares)",
+         "=" + fx.npv_per_share(d["delta_npv"], "val_ccy_per_unit", "val_shares"), "0.0000",
+         "currency per share"),
+        ("npv_to_mcap", "Delta NPV / market value",
+         f"=DUAL_NPV_TO_MCAP({c['delta_npv']}*val_ccy_per_unit,val_shares,val_share_price)",
+         f"={d['delta_npv']}*val_ccy_per_unit/(val_shares*val_share_price)", "0.00%",
+         "decimal"),
+        ("price_uplift", "Price uplift from the lower Ke (Gordon)",
+         f"=DUAL_PRICE_UPLIFT({c['ke_dual']},{c['ke_single']},val_growth)",
+         "=" + fx.price_uplift(d["ke_single"], d["ke_dual"], "val_growth"), "0.00%", "decimal"),
+        ("dilution", "Offer dilution of existing holders",
+         "=OFFER_DILUTION(val_shares-offer_new_shares-offer_greenshoe,offer_new_shares,"
+         "offer_greenshoe)", f"={new}/val_shares", "0.00%", "decimal"),
+        ("money_left", "Money left on the table (Ritter & Welch 2002)",
+         "=OFFER_MONEY_LEFT(offer_new_shares,offer_price,offer_price_day1,offer_greenshoe)",
+         "=" + fx.money_left(new, "offer_price_day1", "offer_price"), "#,##0", "currency"),
+        ("critical_mass", "Critical mass (PV at Ke single that pays)",
+         f"=DUAL_CRITICAL_MASS_CF(cash_flows,{c['ke_single']}-{c['ke_dual']},"
+         f"{c['compliance_cost']},{c['ke_single']},timing)",
+         "=" + fx.critical_mass(d["pv_single"], d["pv_dual"], d["compliance_cost"],
+                                "no size pays"), FMT["amount"], "units"),
+        ("wait_value", "Value of waiting for the DFS (after - now)",
+         f"=DUAL_WAIT_VALUE({args})", f"={wait}-{now}", FMT["amount"], "units"),
+        ("timing", "Better timing", f"=DUAL_LIST_TIMING({args})",
+         f'=IF(AND({wait}>{now},{wait}>0),"WAIT_FOR_DFS",IF({now}>0,"LIST_NOW","DO_NOT_LIST"))',
+         "@", ""),
+    ]
+    for key, label, udf, native, fmt, unit in rows:
+        row = v[key]
+        put_text(ws, f"A{row}", label)
+        for col, formula in (("C", udf), ("D", native)):
+            ws[f"{col}{row}"] = formula
+            ws[f"{col}{row}"].number_format = fmt
+            ws[f"{col}{row}"].font = BLACK
+        if key == "timing":  # the UDF's text starts with the code, then both values
+            ws[f"E{row}"] = (f'=IF(ISERROR(C{row}),IF(ERROR.TYPE(C{row})=5,'
+                             f'"{fx.ADDIN_NOT_LOADED}","UDF error: see the UDF cell"),'
+                             f'EXACT(LEFT(C{row},LEN(D{row})+1),D{row}&":"))')
+        elif key == "critical_mass":  # no size pays: the UDF names it, the native says it
+            ws[f"E{row}"] = (f"=IF(ISNUMBER(D{row}),{fx.udf_check(f'C{row}', f'D{row}')},"
+                             f"ISERROR(C{row}))")
+        else:
+            ws[f"E{row}"] = "=" + fx.udf_check(f"C{row}", f"D{row}")
+        if unit == "units":
+            ws[f"F{row}"] = "=units"
+        else:
+            put_text(ws, f"F{row}", unit)
 
 
 def template_workbook(case: Case | None = None) -> Workbook:
