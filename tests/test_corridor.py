@@ -520,14 +520,14 @@ def test_report_recalculated_by_libreoffice_equals_the_engine(tmp_path, soffice)
     assert summary["B12"].value == pytest.approx(engine.breakevens["critical_investment"],
                                                  rel=1e-9)
     assert summary["B13"].value == pytest.approx(engine.breakevens["gain_needed"], rel=1e-9)
-    assert first["MonteCarlo"]["B14"].value == "current"
+    assert first["MonteCarlo"]["B17"].value == "current"
 
     second = load_workbook(out[1], data_only=True)
     moved = co.corridor_entry(inputs | {"pd": 0.045})
     assert second["Summary"]["B4"].value == pytest.approx(moved["ce"], rel=1e-9)
     assert second["Summary"]["B12"].value == pytest.approx(
         moved.breakevens["critical_investment"], rel=1e-9)
-    assert second["MonteCarlo"]["B14"].value.startswith("STALE")
+    assert second["MonteCarlo"]["B17"].value.startswith("STALE")
 
 
 def test_packaged_example_is_the_worked_example():

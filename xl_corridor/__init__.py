@@ -9,6 +9,19 @@ import typing as _typing
 
 from xl_corridor.engine.capital import preproduction_capital
 from xl_corridor.engine.compliance import compliance_cost, growing_annuity_factor
+from xl_corridor.engine.corridor import (
+    CorridorMonteCarlo,
+    CorridorResult,
+    corridor_ce,
+    corridor_delta_v,
+    corridor_entry,
+    corridor_montecarlo,
+    corridor_sensitivity,
+    hk_cost_of_equity,
+    logistics_netback,
+    route_value,
+    route_wacc,
+)
 from xl_corridor.engine.discounting import (
     breakeven_cost,
     breakeven_ke,
@@ -100,6 +113,11 @@ _LAZY = {
     "ValidationResult": "xl_corridor.validate.validator",
     "validate_workbook": "xl_corridor.validate.validator",
     "validate_workbooks": "xl_corridor.validate.validator",
+    "CorridorCase": "xl_corridor.corridor_case",
+    "CorridorRun": "xl_corridor.corridor_case",
+    "load_corridor_case": "xl_corridor.corridor_case",
+    "run_corridor_case": "xl_corridor.corridor_case",
+    "build_corridor_report": "xl_corridor.workbook.corridor_report",
 }
 
 
@@ -199,4 +217,21 @@ __all__ = [
     "offer_proceeds",
     "phase_forecast",
     "wait_value",
+    # the corridor entry model (issue 14; docs/corridor_model.md)
+    "CorridorCase",
+    "CorridorMonteCarlo",
+    "CorridorResult",
+    "CorridorRun",
+    "build_corridor_report",
+    "corridor_ce",
+    "corridor_delta_v",
+    "corridor_entry",
+    "corridor_montecarlo",
+    "corridor_sensitivity",
+    "hk_cost_of_equity",
+    "load_corridor_case",
+    "logistics_netback",
+    "route_value",
+    "route_wacc",
+    "run_corridor_case",
 ]

@@ -254,8 +254,11 @@ def run_corridor_case(case: CorridorCase, label: str = "<case>") -> CorridorRun:
     return CorridorRun(case, inputs, result, sens, mc)
 
 
-def load_corridor_case(source: str | Path | Mapping[str, Any]) -> CorridorCase:
+def load_corridor_case(source: str | Path | Mapping[str, Any],
+                       label: str | None = None) -> CorridorCase:
     """Load and validate a corridor case (a path, TOML text or a mapping) and run it once.
+
+    ``label`` names the source in messages (default: the path, ``<text>`` or ``<dict>``).
 
     Raises
     ------
@@ -272,23 +275,26 @@ def load_corridor_case(source: str | Path | Mapping[str, Any]) -> CorridorCase:
     <dict>: deal: required field is missing
     """
     if isinstance(source, Mapping):
-        label, data = "<dict>", dict(source)
+        label_default, data = "<dict>", dict(source)
     else:
         path = Path(source) if isinstance(source, Path) or "\n" not in str(source) else None
         if path is None:
-            label, text = "<text>", str(source)
+            label_default, text = "<text>", str(source)
         else:
-            label = str(path)
+            label_default = str(path)
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                raise CaseError(label, "", f"cannot read the file ({exc})") from None
+                raise CaseError(label or label_default, "", f"cannot read the file ({exc})") \
+                    from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise CaseError(label, "", f"not valid TOML ({exc})") from None
+            raise CaseError(label or label_default, "", f"not valid TOML ({exc})") from None
         except RecursionError:
-            raise CaseError(label, "", "not valid TOML (nested too deeply)") from None
+            raise CaseError(label or label_default, "", "not valid TOML (nested too deeply)") \
+                from None
+    label = label or label_default
     try:
         case = CorridorCase.model_validate(data)
     except ValidationError as exc:

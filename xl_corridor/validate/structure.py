@@ -62,14 +62,19 @@ class Expected:
 
 @dataclass(frozen=True)
 class WorkbookKind:
-    """A kind of workbook: its name, its ``docProps/core.xml`` category and its builder."""
+    """A kind of workbook: its name, its ``docProps/core.xml`` category and its builder.
+
+    ``read`` reads the case back from the workbook being validated (label, workbook) and
+    raises :class:`xl_corridor.case.CaseError` for rejected inputs; None: the listing Inputs
+    sheet (:func:`xl_corridor.workbook.inputs.workbook_case_dict`).
+    """
 
     name: str
     category: str
     build: Callable[[Any, Any], Expected]  # (case, the workbook being validated)
     #: reads the builder's inputs from the workbook: (label, openpyxl workbook) -> inputs,
-    #: raising CorridorInputError; None: the case on its Inputs sheet
-    inputs: Callable[[str, Any], Any] | None = None
+    #: raising CorridorInputError; None: the listing case on its Inputs sheet
+    read: Callable[[str, Any], Any] | None = None
 
 
 _KINDS: dict[str, WorkbookKind] = {}

@@ -226,23 +226,45 @@ def _report_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
 
 
 def _template_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
+    from xl_corridor.workbook.corridor_report import corridor_sheet_input_cells
     from xl_corridor.workbook.inputs import input_cells
     from xl_corridor.workbook.template import template_workbook
 
     wb = template_workbook(case)
     raw = io.BytesIO()
     wb.save(raw)
-    return _structure_mod.Expected(raw.getvalue(), {}, input_cells(wb), frozenset())
+    editable = input_cells(wb) | corridor_sheet_input_cells(wb)
+    return _structure_mod.Expected(raw.getvalue(), {}, editable, frozenset())
+
+
+def _corridor_read(label: str, wb: Any) -> Any:
+    from xl_corridor.corridor_case import load_corridor_case
+    from xl_corridor.workbook.corridor_inputs import corridor_case_dict
+
+    return load_corridor_case(corridor_case_dict(label, wb), label=label)
+
+
+def _corridor_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
+    from xl_corridor.workbook.corridor_report import plan_corridor_report
+
+    book = plan_corridor_report(case)
+    raw = io.BytesIO()
+    book.wb.save(raw)
+    return _structure_mod.Expected(raw.getvalue(), book.cached, book.inputs, book.snapshot,
+                                   book)
 
 
 @functools.cache
 def _register_builtin() -> None:
-    from xl_corridor.workbook.marks import REPORT_KIND, TEMPLATE_KIND
+    from xl_corridor.workbook.marks import CORRIDOR_REPORT_KIND, REPORT_KIND, TEMPLATE_KIND
     from xl_corridor.workbook.portfolio import (
         PORTFOLIO_KIND,
         portfolio_expected,
         portfolio_results,
     )
+
+    _structure_mod.register(_structure_mod.WorkbookKind("corridor report", CORRIDOR_REPORT_KIND,
+                                                        _corridor_expected, _corridor_read))
 
     _structure_mod.register(_structure_mod.WorkbookKind("report", REPORT_KIND,
                                                         _report_expected))
@@ -250,7 +272,7 @@ def _register_builtin() -> None:
                                                         _template_expected))
     _structure_mod.register(_structure_mod.WorkbookKind(
         "portfolio", PORTFOLIO_KIND, portfolio_expected,
-        inputs=lambda label, wb: portfolio_results(wb)))
+        read=lambda label, wb: portfolio_results(wb)))
 
 
 def _structure_kinds() -> dict[str, _structure_mod.WorkbookKind]:
@@ -267,6 +289,10 @@ def _capped(failures: Sequence[Failure]) -> tuple[Failure, ...]:
     rest = len(failures) - _structure_mod.MAX_FINDINGS
     return (*failures[:_structure_mod.MAX_FINDINGS],
             Failure("...", "", f"{rest:,} more", "further differences not listed"))
+
+
+def _listing_read(label: str, wb: Any) -> Any:
+    return load_case(workbook_case_dict(label, wb))
 
 
 def _structure(job: _Job) -> str:
@@ -290,8 +316,7 @@ def _structure(job: _Job) -> str:
         return f"{job.path}: cannot be opened as a workbook ({type(exc).__name__}: {exc})"
     try:
         try:
-            case = (kind.inputs(str(job.path), wb) if kind.inputs is not None
-                    else load_case(workbook_case_dict(str(job.path), wb)))
+            case = (kind.read or _listing_read)(str(job.path), wb)
         except CorridorInputError as exc:
             job.failures.append(Failure("Inputs", "valid inputs", str(exc), "inputs rejected"))
             return ""
@@ -593,8 +618,39 @@ def _validate_template(job: _Job, udfs: ModuleType | None) -> ValidationResult:
             failures.append(Failure(f"Model!{ref}", want, got,
                                     "differs from a direct engine call" if not ref.startswith("E")
                                     else "cross-check does not hold"))
+    c_checked, c_failures = _template_corridor(job, cells)
+    checked += c_checked
+    failures.extend(c_failures)
     return ValidationResult(job.path, "template", "failed" if failures else "valid",
                             _capped(failures), checked=checked)
+
+
+def _template_corridor(job: _Job, cells: dict[str, Any]) -> tuple[int, list[Failure]]:
+    """The corridor sheet (issue 14): each CORRIDOR_ function cell equals the engine for the
+    sheet's own inputs, and each native cross-check holds."""
+    from formulas.tokens.operand import XlError
+    from openpyxl import load_workbook
+
+    from xl_corridor.workbook.corridor_report import CORRIDOR_SHEET, corridor_sheet_expected
+
+    wb = load_workbook(job.path)
+    try:
+        if CORRIDOR_SHEET not in wb.sheetnames:
+            return 0, []
+        try:
+            expected = corridor_sheet_expected(wb)
+        except CaseError as exc:
+            return 1, [Failure(CORRIDOR_SHEET, "valid inputs", str(exc), "inputs rejected")]
+    finally:
+        wb.close()
+    out: list[Failure] = []
+    for ref, want in expected.items():
+        got = _excel_value(cells.get(ref.upper()))
+        if isinstance(got, XlError) or not _close(got, want):
+            col = ref.split("!")[1][0]
+            out.append(Failure(ref, want, got, "differs from a direct engine call"
+                               if col != "E" else "cross-check does not hold"))
+    return len(expected), out
 
 
 def _template_cached(job: _Job, cells: dict[str, Any]) -> list[Failure]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -34,6 +35,12 @@ from xl_corridor.corridor_case import (
 from xl_corridor.engine import corridor as co
 from xl_corridor.engine.corridor_debt import _defaults
 from xl_corridor.workbook import formulas as fx
+from xl_corridor.workbook.corridor_inputs import (
+    corridor_input_cells,
+    input_name,
+    unit_of,
+    write_corridor_inputs,
+)
 from xl_corridor.workbook.marks import CORRIDOR_REPORT_KIND, TOLERANCE
 from xl_corridor.workbook.save import save_workbook
 from xl_corridor.workbook.styles import (
@@ -60,21 +67,8 @@ NEVER_PAYS = "never pays"
 SHIFTED = tuple(dict.fromkeys(n for shifts in co.SENSITIVITY_SHIFTS.values() for n, _ in shifts))
 
 
-def _name(field: str) -> str:
-    return "CORR_" + field.upper()
-
-
-def _unit(case: CorridorCase, field: str) -> str:
-    kind = co.INPUTS[field].kind if field in co.INPUTS else ""
-    if kind in ("rate", "premium", "fraction", "basis", "carry"):
-        return "decimal"
-    if kind in ("amount", "positive"):
-        return case.deal.units
-    if kind in ("years", "whole"):
-        return "years"
-    return {"price": f"{case.deal.currency} per unit", "freight": f"{case.deal.currency} per unit",
-            "rail": f"{case.deal.currency} per unit", "border": f"{case.deal.currency} per unit",
-            "transit_days": "days", "carry_rate": "decimal"}.get(field, "")
+_name = input_name
+_unit = unit_of
 
 
 class _Book:
@@ -83,9 +77,11 @@ class _Book:
     def __init__(self) -> None:
         self.wb = Workbook()
         self.cached: dict[str, dict[str, Any]] = {}
-        self.checks: list[tuple[str, str, float]] = []  # label, cell ref, engine value
+        self.checks: list[tuple[str, str, float | str]] = []  # label, cell ref, engine value
         self.model_rows: dict[str, int] = {}
         self.scenarios: list[tuple[str, str, dict[str, tuple[str, float]]]] = []
+        self.inputs: frozenset[str] = frozenset()
+        self.snapshot: frozenset[str] = frozenset()
 
     def sheet(self, title: str) -> Worksheet:
         if self.wb.worksheets[0].title == "Sheet":
@@ -104,52 +100,20 @@ class _Book:
         if value is not None:
             self.cached[ws.title][ref] = value
 
-    def check(self, label: str, ws: Worksheet, ref: str, engine_value: float) -> None:
-        self.checks.append((label, f"'{ws.title}'!{ref}", float(engine_value)))
+    def check(self, label: str, ws: Worksheet, ref: str, engine_value: float | str) -> None:
+        """Compare ``ref`` with the engine on the Checks sheet (a text result must match)."""
+        value = engine_value if isinstance(engine_value, str) else float(engine_value)
+        self.checks.append((label, f"'{ws.title}'!{ref}", value))
 
 
 # --------------------------------------------------------------------------- Inputs
 
 
-def _inputs_sheet(b: _Book, run: CorridorRun) -> dict[str, str]:
-    """Blue inputs with units and sources; a defined name per input. Returns field -> name."""
-    case = run.case
-    ws = b.sheet("Inputs")
-    put_text(ws, "A1", f"Inputs: {case.deal.name}", TITLE)
-    put_text(ws, "A2", f"{case.deal.sponsor}; {case.deal.country}; money in {case.deal.units}. "
-                       "Blue cells are inputs; ILLUSTRATIVE marks invented numbers.")
-    header(ws, 4, ["Input", "Value", "Unit", "Source"])
-    defaults = _defaults()
-    names: dict[str, str] = {}
-    row = 5
-    for section in SECTIONS:
-        put_text(ws, f"A{row}", section.replace("_", " ").title(), BOLD)
-        row += 1
-        data = getattr(case, section).model_dump()
-        for field, value in data.items():
-            if field in ("operating_cf", "volume"):
-                continue
-            source = case.sources.get(field, "")
-            if value is None:  # a sourced default
-                key = co.INPUTS[field].source_key
-                value = float(defaults[key]["value"])
-                source = f"default: {defaults[key]['source']} ({defaults[key]['date']})"
-            put_text(ws, f"A{row}", f"{section}.{field}")
-            cell = ws[f"B{row}"]
-            cell.value = value
-            cell.font, cell.fill = BLUE, INPUT_FILL
-            kind = co.INPUTS[field].kind if field in co.INPUTS else "amount"
-            cell.number_format = "0" if kind == "whole" else "0.0000" if _unit(
-                case, field) == "decimal" else "#,##0.000"
-            put_text(ws, f"C{row}", _unit(case, field))
-            put_text(ws, f"D{row}", source)
-            define(b.wb, _name(field), "Inputs", f"B{row}")
-            names[field] = _name(field)
-            row += 1
-    for col, width in zip("ABCD", (34, 14, 12, 90), strict=True):
-        ws.column_dimensions[col].width = width
+def _inputs_sheet(b: _Book, run: CorridorRun) -> None:
+    """Blue inputs with units and sources (:mod:`xl_corridor.workbook.corridor_inputs`)."""
+    ws = write_corridor_inputs(b.wb, run.case)
+    b.cached[ws.title] = {}
     print_setup(ws, "B5")
-    return names
 
 
 # --------------------------------------------------------------------------- cash flows
@@ -165,13 +129,13 @@ def _cash_flow_sheet(b: _Book, run: CorridorRun) -> str:
                        "transit_days / 365 (volume x price in the model's money units).")
     nb = "CORR_PRICE-CORR_FREIGHT-CORR_RAIL-CORR_BORDER-CORR_PRICE*CORR_CARRY_RATE*" \
          "CORR_TRANSIT_DAYS/365"
-    put_text(ws, "A3", "Netback per unit")
+    put_text(ws, "A3", f"Netback, {case.deal.currency} per unit")
     netback = float(co.logistics_netback(**{k: getattr(case.logistics, k) for k in (
         "price", "freight", "rail", "border", "transit_days", "carry_rate")}))
     b.formula(ws, "B3", "=" + nb, netback, "#,##0.00")
     define(b.wb, "CORR_NETBACK", "CashFlows", "B3")
     b.check("Netback per unit", ws, "B3", netback)
-    header(ws, 5, ["Year", "Operating CF", "Volume", "FCF"])
+    header(ws, 5, ["Year", f"Operating CF, {case.deal.units}", "Volume", f"FCF, {case.deal.units}"])
     op = case.project.operating_cf
     vol = case.project.volume
     fcf = run.inputs["fcf"]
@@ -192,7 +156,9 @@ def _cash_flow_sheet(b: _Book, run: CorridorRun) -> str:
         b.check(f"FCF year {i + 1}", ws, f"D{r}", float(fcf[i]))
     last = 5 + len(op)
     define(b.wb, "CORR_FCF", "CashFlows", f"D6:D{last}")
-    for col, width in zip("ABCD", (10, 14, 12, 14), strict=True):
+    define(b.wb, "CORR_OPERATING_CF", "CashFlows", f"B6:B{last}")
+    define(b.wb, "CORR_VOLUME", "CashFlows", f"C6:C{last}" if len(vol) > 1 else "C6")
+    for col, width in zip("ABCD", (24, 20, 12, 16), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "A6")
     return f"CashFlows!$D$6:$D${last}"
@@ -301,7 +267,8 @@ def _model_sheet(b: _Book, run: CorridorRun) -> dict[str, str]:
     put_text(ws, "A1", "Corridor entry model: direct route (D) vs Hong Kong route (H)", TITLE)
     put_text(ws, "A2", "Column B is the case; each further column moves the inputs in rows "
                        f"{FIRST_SHIFT_ROW}-{FIRST_SHIFT_ROW + len(SHIFTED) - 1} for the "
-                       "sensitivity (shares clipped to [0, 1]). Formulas: docs/corridor_model.md.")
+                       "sensitivity (shares clipped to [0, 1]). Formulas: docs/corridor_model.md. "
+                       f"Money in {run.case.deal.units}.")
     put_text(ws, "A4", "Scenario", BOLD)
     put_text(ws, "A5", "Variable", BOLD)
     scen: list[tuple[str, str, dict[str, tuple[str, float]]]] = [("", "case", {})]
@@ -346,8 +313,14 @@ def _model_sheet(b: _Book, run: CorridorRun) -> dict[str, str]:
                 b.check(f"Model: {key}", ws, f"B{rows[key]}", run.result.values[key])
     ws.column_dimensions["A"].width = 44
     for c in range(len(scen)):
-        ws.column_dimensions[get_column_letter(2 + c)].width = 15
+        ws.column_dimensions[get_column_letter(2 + c)].width = 17
     print_setup(ws, "B6", landscape=True)
+    # three pages wide, one tall: readable. No print titles: a whole-column defined name is
+    # refused by the validator's pre-flight (xl_corridor/validate/safety.py).
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 3, 1
+    for c in range(len(scen)):
+        ws[f"{get_column_letter(2 + c)}4"].alignment = Alignment(wrap_text=True)
+    ws.row_dimensions[4].height = 30
     out = {key: f"Model!$B${r}" for key, r in rows.items()}
     for key in ("ce", "delta_v", "wacc_direct", "wacc_hk", "wacc_gap_bp"):
         define(b.wb, _name(key), "Model", f"B{rows[key]}")
@@ -387,7 +360,8 @@ def _breakeven_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str]) -> dict[s
         put_text(ws, f"C{row}", meaning)
         refs[key] = f"Breakevens!$B${row}"
 
-    line(4, "max_setup_budget", "Largest HK set-up budget",
+    units = run.case.deal.units
+    line(4, "max_setup_budget", f"Largest HK set-up budget, {units}",
          f"={m['gross_gain']}-{m['pv_running']}", be["max_setup_budget"], "amount",
          "HK one-off cost at which Delta V = 0 (negative: no budget makes the route pay)")
     line(5, "insurance_breakeven_premium", "Insurance break-even premium",
@@ -399,17 +373,18 @@ def _breakeven_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str]) -> dict[s
          "The Dim Sum tranche saves money while the basis is above this")
     # enforcement gain needed: V(w*) = V_D + (C_0 + PV running)(1+WACC_D)^delay / p_exec
     n = len(fcf)
-    put_text(ws, "A10", "Rate at which the HK route breaks even (IRR of -V* then FCF)")
+    put_text(ws, "A10", "Rate at which the HK route breaks even (IRR of -V* then FCF, "
+                        "column G)")
     target = (f"={m['value_direct']}+(CORR_HK_ONE_OFF+{m['pv_running']})*"
               f"(1+{m['wacc_direct']})^CORR_DELAY_YEARS/MAX(CORR_P_EXEC,1E-300)")
-    put_text(ws, "A11", "V* (value the HK route needs)")
+    put_text(ws, "A11", f"V* (value the HK route needs), {units}")
     b.formula(ws, "B11", target, None, FMT["amount"])
-    b.formula(ws, "A12", "=-B11")
+    header(ws, 21, [f"IRR flows, {run.case.deal.units}"], col=7)
+    b.formula(ws, "G22", "=-B11", None, FMT["amount"])
     for i in range(n):
-        b.formula(ws, f"{get_column_letter(2 + i)}12", f"=INDEX(CORR_FCF,{i + 1})", float(fcf[i]))
-    last_col = get_column_letter(1 + n)
+        b.formula(ws, f"G{23 + i}", f"=INDEX(CORR_FCF,{i + 1})", float(fcf[i]), FMT["amount"])
     put_text(ws, "A13", "w* (break-even WACC of the HK route)")
-    b.formula(ws, "B13", f"=IRR(A12:{last_col}12,{m['wacc_hk']})", None, "0.000000%")
+    b.formula(ws, "B13", f"=IRR(G22:G{22 + n},{m['wacc_hk']})", None, "0.000000%")
     slope = "((1-CORR_TAX_RATE)*(CORR_SENIOR_WEIGHT_HK+CORR_GREEN_WEIGHT_HK))"
     gain = f"({m['enforcement_gain_used']}+({m['wacc_hk']}-B13)/{slope})"
     gn = be["gain_needed"]
@@ -424,44 +399,49 @@ def _breakeven_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str]) -> dict[s
     put_text(ws, "A17", "K (fixed listing and green costs as WACC at size 1)")
     b.formula(ws, "B17", f"=CORR_LISTING_ANNUAL_COST/CORR_INVESTMENT+(1-CORR_TAX_RATE)*"
                          f"{m['green_fixed']}", None, "0.000000%")
-    put_text(ws, "A18", "F (HK one-off + PV running)")
+    put_text(ws, "A18", f"F (HK one-off + PV running), {units}")
     b.formula(ws, "B18", f"=CORR_HK_ONE_OFF+{m['pv_running']}", None, FMT["amount"])
 
     def dv(x: str) -> str:
         return (f"EXP({x})*CORR_P_EXEC*(NPV({m['wacc_hk']}-$B$17+$B$17/EXP({x}),CORR_FCF)-"
                 f"{m['value_direct']})/(1+{m['wacc_direct']})^CORR_DELAY_YEARS-$B$18")
 
-    put_text(ws, "A19", "Delta V at 1e-9 and 1e9 times the size")
-    b.formula(ws, "B19", "=" + dv("LN(1E-9)"))
-    b.formula(ws, "C19", "=" + dv("LN(1E9)"))
-    header(ws, 21, ["Step", "lo", "hi", "mid", "Delta V(mid)"])
+    put_text(ws, "A19", f"Delta V at 1e-9 and 1e9 times the size, {units}")
+    b.formula(ws, "B19", "=" + dv("LN(1E-9)"), None, "0.000E+00")
+    b.formula(ws, "C19", "=" + dv("LN(1E9)"), None, "0.000E+00")
+    header(ws, 21, ["Step", "lo = ln(size)", "hi = ln(size)", "mid",
+                    f"Delta V(mid), {run.case.deal.units}"])
     top = 22
     for i in range(BISECTION_STEPS):
         r = top + i
         ws[f"A{r}"] = i + 1
         if i == 0:
-            b.formula(ws, f"B{r}", "=LN(1E-9)")
-            b.formula(ws, f"C{r}", "=LN(1E9)")
+            b.formula(ws, f"B{r}", "=LN(1E-9)", None, "0.000000")
+            b.formula(ws, f"C{r}", "=LN(1E9)", None, "0.000000")
         else:
             same = f"((E{r - 1}>0)=($B$19>0))"
-            b.formula(ws, f"B{r}", f"=IF({same},D{r - 1},B{r - 1})")
-            b.formula(ws, f"C{r}", f"=IF({same},C{r - 1},D{r - 1})")
-        b.formula(ws, f"D{r}", f"=(B{r}+C{r})/2")
-        b.formula(ws, f"E{r}", "=" + dv(f"D{r}"))
+            b.formula(ws, f"B{r}", f"=IF({same},D{r - 1},B{r - 1})", None, "0.000000")
+            b.formula(ws, f"C{r}", f"=IF({same},C{r - 1},D{r - 1})", None, "0.000000")
+        b.formula(ws, f"D{r}", f"=(B{r}+C{r})/2", None, "0.000000")
+        b.formula(ws, f"E{r}", "=" + dv(f"D{r}"), None, "#,##0.000")
     last = top + BISECTION_STEPS - 1
     ci = be["critical_investment"]
-    line(8, "critical_investment", "Critical deal size (investment)",
+    line(8, "critical_investment", f"Critical deal size (investment), {units}",
          f'=IF(B19>=0,0,IF((B19>0)=(C19>0),"{NEVER_PAYS}",EXP(D{last})*CORR_INVESTMENT))',
          ci if math.isfinite(ci) else NEVER_PAYS, "amount",
          "Below this investment (FCF scaled alike) the HK route does not pay")
+    words = {"gain_needed": NO_BREAKEVEN, "critical_investment": NEVER_PAYS}
     for key in ("max_setup_budget", "insurance_breakeven_premium", "dimsum_breakeven_basis",
                 "gain_needed", "critical_investment"):
-        if math.isfinite(be[key]):
-            row = int(refs[key].rsplit("$", 1)[1])
-            b.check(f"Break-even: {key}", ws, f"B{row}", be[key])
+        row = int(refs[key].rsplit("$", 1)[1])
+        b.check(f"Break-even: {key}", ws, f"B{row}",
+                be[key] if math.isfinite(be[key]) else words.get(key, NO_BREAKEVEN))
     ws.column_dimensions["A"].width = 52
     ws.column_dimensions["B"].width = 16
-    ws.column_dimensions["C"].width = 70
+    for col, width in zip("CDEFG", (16, 12, 20, 4, 18), strict=True):
+        ws.column_dimensions[col].width = width
+    for row in range(4, 9):  # the meaning runs over the empty cells to its right
+        ws[f"C{row}"].alignment = Alignment(indent=1)
     print_setup(ws, "A4")
     return refs
 
@@ -498,38 +478,57 @@ def _sensitivity_sheet(b: _Book, run: CorridorRun) -> None:
 
 
 def _montecarlo_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str]) -> None:
+    """Simulation settings (blue inputs) and the engine's results as a labelled snapshot."""
     ws = b.sheet("MonteCarlo")
     mc = run.montecarlo
     put_text(ws, "A1", "Monte Carlo of C_e: value snapshot", TITLE)
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 16
+    for col in "CD":
+        ws.column_dimensions[col].width = 12
+    ws.column_dimensions["E"].width = 40
+    print_setup(ws, None)
     if mc is None:
         put_text(ws, "A3", "No [simulation.uncertain] inputs in the case: no simulation run.")
         return
     put_text(ws, "A2", f"Engine snapshot (not formulas): {mc.n_paths:,} paths, seed {mc.seed}, "
                        "numpy Generator(PCG64), triangular draws. Rerun `xl-corridor report` "
                        "after changing inputs.")
-    rows = [("Paths", mc.n_paths), ("Seed", mc.seed), ("C_e mean", mc.ce_mean),
-            ("C_e standard deviation", mc.ce_std), ("C_e 5th percentile", mc.ce_p5),
-            ("C_e median", mc.ce_p50), ("C_e 95th percentile", mc.ce_p95),
-            ("P(C_e > 0)", mc.prob_positive), ("Delta V mean", mc.delta_v_mean),
-            ("C_e of the case when simulated", run.result.values["ce"])]
-    for i, (label, value) in enumerate(rows):
-        put_text(ws, f"A{4 + i}", label)
-        ws[f"B{4 + i}"] = value
-        ws[f"B{4 + i}"].number_format = "0" if label in ("Paths", "Seed") else (
-            "#,##0.000" if "Delta" in label else "0.0000%")
-    snap = 4 + len(rows) - 1
+    header(ws, 4, ["Setting", "Value"])
+    for r, (label, setting, name) in enumerate((("Paths", mc.n_paths, "CORR_MC_PATHS"),
+                                                ("Seed", mc.seed, "CORR_MC_SEED")), start=5):
+        put_text(ws, f"A{r}", label)
+        ws[f"B{r}"] = setting
+        ws[f"B{r}"].font, ws[f"B{r}"].fill = BLUE, INPUT_FILL
+        ws[f"B{r}"].number_format = "0"
+        define(b.wb, name, "MonteCarlo", f"B{r}")
+    header(ws, 8, ["Result (snapshot)", "Value"])
+    rows = [("C_e mean", mc.ce_mean, "0.00%"), ("C_e standard deviation", mc.ce_std, "0.00%"),
+            ("C_e 5th percentile", mc.ce_p5, "0.00%"), ("C_e median", mc.ce_p50, "0.00%"),
+            ("C_e 95th percentile", mc.ce_p95, "0.00%"),
+            ("P(C_e > 0)", mc.prob_positive, "0.0%"),
+            (f"Delta V mean, {run.case.deal.units}", mc.delta_v_mean, "#,##0.0"),
+            ("C_e of the case when simulated", run.result.values["ce"], "0.0000%")]
+    for i, (label, value, fmt) in enumerate(rows):
+        put_text(ws, f"A{9 + i}", label)
+        ws[f"B{9 + i}"] = value
+        ws[f"B{9 + i}"].number_format = fmt
+    snap = 9 + len(rows) - 1
     put_text(ws, f"A{snap + 1}", "Status")
     b.formula(ws, f"B{snap + 1}",
               f'=IF(ABS({m["ce"]}-B{snap})>1E-12,"STALE: inputs changed since the simulation",'
               '"current")', "current")
-    header(ws, snap + 3, ["Uncertain input", "low", "mode", "high"])
+    top = snap + 3
+    header(ws, top, ["Uncertain input", "low", "mode", "high", "Unit"])
     for i, (name, (lo, mode, hi)) in enumerate(mc.uncertain.items()):
-        r = snap + 4 + i
+        r = top + 1 + i
         put_text(ws, f"A{r}", name)
         for c, v in zip("BCD", (lo, mode, hi), strict=True):
             ws[f"{c}{r}"] = v
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 44
+            ws[f"{c}{r}"].font, ws[f"{c}{r}"].fill = BLUE, INPUT_FILL
+            ws[f"{c}{r}"].number_format = "0.0000"
+        put_text(ws, f"E{r}", unit_of(run.case, name))
+    define(b.wb, "CORR_MC_UNCERTAIN", "MonteCarlo", f"A{top + 1}:D{top + len(mc.uncertain)}")
 
 
 # --------------------------------------------------------------------------- summary, checks
@@ -544,7 +543,9 @@ def _summary_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str],
     put_text(ws, "A2", f"{run.case.deal.sponsor}; {run.case.deal.country}; money in "
                        f"{run.case.deal.units}. C_e = Delta V / investment "
                        "(docs/corridor_model.md)")
-    lines = [("C_e", "ce", "0.00%"), ("Delta V", "delta_v", FMT["amount"]),
+    units = run.case.deal.units
+    lines = [("C_e (Delta V per unit invested)", "ce", "0.00%"),
+             (f"Delta V, {units}", "delta_v", FMT["amount"]),
              ("WACC direct", "wacc_direct", "0.000%"), ("WACC Hong Kong", "wacc_hk", "0.000%"),
              ("WACC gap, bp", "wacc_gap_bp", "0.00")]
     for i, (label, key, fmt) in enumerate(lines):
@@ -555,17 +556,19 @@ def _summary_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str],
                "The Hong Kong route does not pay at this size")
     b.formula(ws, "B9", f'=IF({m["ce"]}>0,"The Hong Kong route adds value",'
                         f'"The Hong Kong route does not pay at this size")', verdict)
-    labels = [("Largest HK set-up budget", "max_setup_budget", FMT["amount"]),
-              ("Critical deal size (investment)", "critical_investment", FMT["amount"]),
+    labels = [(f"Largest HK set-up budget, {units}", "max_setup_budget", FMT["amount"]),
+              (f"Critical deal size (investment), {units}", "critical_investment",
+               FMT["amount"]),
               ("Enforcement gain needed", "gain_needed", "0.000%"),
-              ("Insurance break-even premium", "insurance_breakeven_premium", "0.000%"),
+              ("Insurance break-even premium, a year", "insurance_breakeven_premium",
+               "0.000%"),
               ("Dim Sum break-even basis", "dimsum_breakeven_basis", "0.000%")]
     for i, (label, key, fmt) in enumerate(labels):
         put_text(ws, f"A{11 + i}", label)
         value = run.result.breakevens[key]
         b.formula(ws, f"B{11 + i}", f"={be[key]}", value if math.isfinite(value) else None, fmt)
     # WACC by tranche, both routes: the waterfall's data and its chart
-    header(ws, 18, ["Tranche", "Direct", "Hong Kong"])
+    header(ws, 18, ["Tranche (share of WACC)", "Direct", "Hong Kong"])
     for i, tranche in enumerate(("equity", "senior", "policy", "dimsum", "green")):
         r = 19 + i
         put_text(ws, f"A{r}", tranche)
@@ -581,10 +584,40 @@ def _summary_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str],
     ws.add_chart(stacked_columns(ws, 19, 23, title="WACC by tranche: direct vs Hong Kong",
                                  y_title="contribution to WACC", y_format="0.0%", size=(9, 14)),
                  "E3")
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 40
-    ws.column_dimensions["C"].width = 14
-    print_setup(ws, None)
+    _drivers_block(b, ws, run, 27)
+    ws.column_dimensions["A"].width = 40
+    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["C"].width = 16
+    ws.column_dimensions["D"].width = 16
+    print_setup(ws, None, landscape=True)
+
+
+def _drivers_block(b: _Book, ws: Worksheet, run: CorridorRun, top: int) -> None:
+    """What drives C_e: C_e with all the inputs of each corridor variable moved together
+    (live links to the Model sheet's sensitivity columns)."""
+    rows = b.model_rows
+    col_of = {(s[0], s[1]): get_column_letter(2 + i) for i, s in enumerate(b.scenarios)}
+    ce_row = rows["ce"]
+    put_text(ws, f"A{top - 1}", "What drives C_e: each corridor variable moved (all its "
+                                "inputs together; Sensitivity sheet for each input)")
+    header(ws, top, ["Variable", "C_e, weaker", "C_e, case", "C_e, stronger",
+                     "Inputs moved (toward stronger)"])
+    names = {"I_m": "I_m: mainland scale", "S_hk": "S_hk: Hong Kong execution",
+             "R_ca": "R_ca: country risk"}
+    every = {r["variable"]: r for r in run.sensitivity if r["input"] == "all"}
+    for i, (var, shifts) in enumerate(co.SENSITIVITY_SHIFTS.items()):
+        r = top + 1 + i
+        moved = ", ".join(f"{n} {size:+g}" if co._DIRECTION.get(n, 1.0) > 0 else
+                          f"{n} {-size:+g}" for n, size in shifts)
+        put_text(ws, f"A{r}", names.get(var, var))
+        put_text(ws, f"E{r}", moved)
+        ws[f"E{r}"].alignment = Alignment(indent=1)
+        for c, side in (("B", "down"), ("D", "up")):
+            b.formula(ws, f"{c}{r}", f"=Model!{col_of[(var, f'all {side}')]}{ce_row}",
+                      every[var][f"ce_{side}"], "0.00%")
+        b.formula(ws, f"C{r}", f"=Model!B{ce_row}", every[var]["ce_base"], "0.00%")
+    put_text(ws, f"A{top + 4}", "Stronger: more mainland scale (I_m), better Hong Kong execution "
+                                "(S_hk), more country risk (R_ca); shares kept in [0, 1].")
 
 
 def _checks_sheet(b: _Book) -> None:
@@ -595,29 +628,30 @@ def _checks_sheet(b: _Book) -> None:
     for i, (label, ref, value) in enumerate(b.checks):
         r = 5 + i
         put_text(ws, f"A{r}", label)
-        b.formula(ws, f"B{r}", f"={ref}", value)
+        b.formula(ws, f"B{r}", f"={ref}", value, "#,##0.000000000")
         ws[f"C{r}"] = value
-        b.formula(ws, f"D{r}", f"=IFERROR(ABS(B{r}-C{r}),1E+300)", 0.0, "0.0E+00")
+        ws[f"C{r}"].number_format = "#,##0.000000000"
+        b.formula(ws, f"D{r}", f"=IF(ISTEXT(C{r}),IF(B{r}=C{r},0,1E+300),"
+                               f"IFERROR(ABS(B{r}-C{r}),1E+300))", 0.0, "0.0E+00")
         b.formula(ws, f"E{r}", f'=IF({fx.within(f"D{r}", f"C{r}", repr(TOLERANCE))},"OK","FAIL")',
                   "OK")
+        ws[f"E{r}"].alignment = Alignment(horizontal="center")
     last = 4 + len(b.checks)
     put_text(ws, "G4", "All checks", BOLD)
     b.formula(ws, "G5", f'=IF(COUNTIF(E5:E{last},"OK")={len(b.checks)},"OK","FAIL")', "OK")
     define(b.wb, "CORR_CHECKS", "Checks", "G5")
     ws.column_dimensions["A"].width = 40
-    for col in "BCD":
-        ws.column_dimensions[col].width = 16
+    for col in "BC":
+        ws.column_dimensions[col].width = 20
+    ws.column_dimensions["D"].width = 12
     print_setup(ws, "A5")
 
 
-def build_corridor_report(case: CorridorCase | str | os.PathLike[str] | Mapping[str, Any],
-                          path: str | os.PathLike[str]) -> Path:
-    """Write the corridor report for ``case`` (a loaded case, a TOML path, or a mapping).
-
-    Returns the path written. The workbook recalculates in Excel or LibreOffice with no add-in.
-    """
-    if not isinstance(case, CorridorCase):
-        case = load_corridor_case(case if isinstance(case, Mapping) else Path(case))
+def plan_corridor_report(case: CorridorCase) -> _Book:
+    """The corridor report in memory: ``.wb`` the workbook, ``.cached`` sheet -> cell -> the
+    engine's value of each formula cell, ``.snapshot`` the cells holding stored engine output
+    (the Checks sheet's engine column, the Monte Carlo results), ``.inputs`` the editable
+    cells. The validator rebuilds a report this way from its own inputs and compares."""
     run = run_corridor_case(case)
     b = _Book()
     _inputs_sheet(b, run)
@@ -628,7 +662,26 @@ def build_corridor_report(case: CorridorCase | str | os.PathLike[str] | Mapping[
     _montecarlo_sheet(b, run, m)
     _summary_sheet(b, run, m, be)
     _checks_sheet(b)
-    return save_workbook(b.wb, path, kind=CORRIDOR_REPORT_KIND, cached=b.cached)
+    b.inputs = corridor_input_cells(b.wb)
+    snapshot = {f"Checks!C{5 + i}" for i in range(len(b.checks))}
+    if run.montecarlo is not None:
+        snapshot |= {f"MonteCarlo!{c.coordinate}" for row in b.wb["MonteCarlo"].iter_rows()
+                     for c in row if c.value is not None} - b.inputs
+    b.snapshot = frozenset(snapshot)
+    return b
+
+
+def build_corridor_report(case: CorridorCase | str | os.PathLike[str] | Mapping[str, Any],
+                          path: str | os.PathLike[str]) -> Path:
+    """Write the corridor report for ``case`` (a loaded case, a TOML path, or a mapping).
+
+    Returns the path written. The workbook recalculates in Excel or LibreOffice with no add-in.
+    """
+    if not isinstance(case, CorridorCase):
+        case = load_corridor_case(case if isinstance(case, Mapping) else Path(case))
+    b = plan_corridor_report(case)
+    return save_workbook(b.wb, path, kind=CORRIDOR_REPORT_KIND, cached=b.cached,
+                         input_refs=b.inputs)
 
 
 # --------------------------------------------------------------------------- template sheet
@@ -842,3 +895,89 @@ def corridor_sheet_layout(case: CorridorCase) -> dict[str, Any]:
         model[key] = model_top + len(MODEL_ROWS) + j
     return {"inputs": inputs, "netback": netback, "fcf_top": fcf_top, "model_top": model_top,
             "model": model, "helpers": model_top}
+
+
+def corridor_sheet_input_cells(wb: Workbook) -> frozenset[str]:
+    """The template corridor sheet's editable cells (``Corridor!B7``...): each input's value and
+    source, and the cash-flow inputs (operating CF; the volume in its first row, or every row
+    when it is given per year). Empty when ``wb`` has no corridor sheet."""
+    if CORRIDOR_SHEET not in wb.sheetnames:
+        return frozenset()
+    ws = wb[CORRIDOR_SHEET]
+    layout = corridor_sheet_layout(_template_case())
+    cells = {f"{CORRIDOR_SHEET}!{c}{r}" for r in layout["inputs"].values() for c in "BD"}
+    top = layout["fcf_top"]
+    n = len(_template_case().project.operating_cf)
+    for r in range(top, top + n):
+        cells.add(f"{CORRIDOR_SHEET}!B{r}")
+        v = ws[f"C{r}"].value
+        if not (isinstance(v, str) and v.startswith("=")):
+            cells.add(f"{CORRIDOR_SHEET}!C{r}")
+    return frozenset(cells)
+
+
+def corridor_sheet_case(wb: Any) -> CorridorCase:
+    """The corridor case the template's corridor sheet holds (its blue cells over the example
+    case's deal and simulation). Raises ``CaseError`` for inputs the model refuses."""
+    from xl_corridor.workbook.corridor_inputs import DEFAULT_MARK
+
+    ws = wb[CORRIDOR_SHEET]
+    base = _template_case()
+    layout = corridor_sheet_layout(base)
+    defaults = _defaults()
+    data = base.model_dump()
+    data["sources"] = {}
+    for section in SECTIONS:
+        for field_name in list(data[section]):
+            row = layout["inputs"].get(field_name)
+            if row is None:
+                continue
+            value = ws[f"B{row}"].value
+            source = str(ws[f"D{row}"].value or "")
+            if source.startswith(DEFAULT_MARK) and field_name in co.INPUTS and isinstance(
+                    value, int | float) and math.isclose(
+                    float(value), float(defaults[co.INPUTS[field_name].source_key]["value"]),
+                    rel_tol=1e-14):
+                data[section][field_name] = None
+                continue
+            if isinstance(value, float) and value.is_integer() and field_name in (
+                    "debt_years", "hk_cost_years"):
+                value = int(value)
+            elif isinstance(value, int) and not isinstance(value, bool) and field_name not in (
+                    "debt_years", "hk_cost_years"):
+                value = float(value)
+            data[section][field_name] = value
+    top = layout["fcf_top"]
+    n = len(base.project.operating_cf)
+
+    def num(v: Any) -> Any:
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+    data["project"]["operating_cf"] = [num(ws[f"B{top + i}"].value) for i in range(n)]
+    vol = [ws[f"C{top + i}"].value for i in range(n)]
+    single = n > 1 and isinstance(vol[1], str) and vol[1].startswith("=")
+    data["project"]["volume"] = [num(vol[0])] if single else [num(v) for v in vol]
+    return load_corridor_case(data, label=f"{CORRIDOR_SHEET} sheet")
+
+
+def corridor_sheet_expected(wb: Any) -> dict[str, Any]:
+    """What the template's corridor sheet must evaluate to (``Corridor!C12`` -> value): each
+    CORRIDOR_ function cell the engine's value for the sheet's own inputs, each check "OK"."""
+    case = corridor_sheet_case(wb)
+    run = run_corridor_case(case)
+    layout = corridor_sheet_layout(case)
+    values = _core_values(run, {})
+    out: dict[str, Any] = {}
+    for key in UDF_ROWS:
+        out[f"{CORRIDOR_SHEET}!C{layout['model'][key]}"] = values[key]
+        out[f"{CORRIDOR_SHEET}!E{layout['model'][key]}"] = "OK"
+    for key, _, _, _ in EXTRA_UDF_ROWS:
+        if key in run.result.breakevens:
+            out[f"{CORRIDOR_SHEET}!C{layout['model'][key]}"] = run.result.breakevens[key]
+        out[f"{CORRIDOR_SHEET}!E{layout['model'][key]}"] = "OK"
+    nb = layout["netback"]
+    lg = case.logistics
+    out[f"{CORRIDOR_SHEET}!C{nb}"] = float(co.logistics_netback(
+        lg.price, lg.freight, lg.rail, lg.border, lg.transit_days, lg.carry_rate))
+    out[f"{CORRIDOR_SHEET}!E{nb}"] = "OK"
+    return out

@@ -614,8 +614,8 @@ def input_cells(wb: Any) -> frozenset[str]:
 def _normal(v: Any) -> str:
     if isinstance(v, bool):
         return repr(v)
-    if isinstance(v, int | float):
-        return repr(float(v))
+    if isinstance(v, int | float):  # 15 digits: openpyxl writes floats with fewer than repr
+        return repr(float(f"{float(v):.15g}"))
     if isinstance(v, dt.datetime) and v.time() == dt.time(0):
         return v.date().isoformat()
     if isinstance(v, dt.date):

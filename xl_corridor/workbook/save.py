@@ -145,6 +145,7 @@ def save_workbook(
     *,
     kind: str,
     cached: Mapping[str, Mapping[str, Any]] | None = None,
+    input_refs: frozenset[str] | None = None,
 ) -> Path:
     """Save ``wb`` atomically and deterministically, with cached formula results.
 
@@ -153,6 +154,8 @@ def save_workbook(
     engine's value; each is written into the formula cell's ``<v>``. The workbook also asks
     Excel for a full recalculation on load, so Excel never trusts these values blindly.
     Written to a temporary file in the target folder, then moved into place (``os.replace``).
+    ``input_refs``: the editable cells whose values are fingerprinted (default: the listing
+    Inputs sheet's, :func:`xl_corridor.workbook.inputs.input_cells`).
     """
     from openpyxl.packaging.custom import StringProperty
 
@@ -165,8 +168,9 @@ def save_workbook(
         if prop in props.names:
             del props[prop]
     props.append(StringProperty(name=CONTENT_HASH_PROPERTY, value=_PLACEHOLDER.decode()))
-    if "Inputs" in wb.sheetnames:
-        props.append(StringProperty(name=INPUTS_HASH_PROPERTY, value=inputs_fingerprint(wb)))
+    if "Inputs" in wb.sheetnames or input_refs is not None:
+        props.append(StringProperty(name=INPUTS_HASH_PROPERTY,
+                                    value=inputs_fingerprint(wb, input_refs)))
     wb.properties.creator = "xl-corridor"
     wb.properties.lastModifiedBy = "xl-corridor"
     wb.properties.category = kind

@@ -448,6 +448,9 @@ def template_workbook(case: Case | None = None) -> Workbook:
     _model_sheet(wb, refs)
     _listing_sheet(wb)
     rules.write_rules_sheet(wb)
+    from xl_corridor.workbook.corridor_report import add_corridor_sheet
+
+    add_corridor_sheet(wb)  # issue 14: the corridor entry model with the CORRIDOR_ functions
     wb.active = 1
     properties(wb, "xl-corridor template: HKEX + AIX dual-listing model",
                "Inputs (blue) and add-in functions beside native formulas")
