@@ -557,7 +557,7 @@ def test_template_corridor_sheet_functions_equal_native_formulas_and_engine(tmp_
     path = tmp_path / "template.xlsx"
     wb.save(path)
     errors: dict[str, str] = {}
-    v._register_udfs(errors)
+    v._register_udfs(udf, errors)
     with v._quiet_formulas():
         cells = v._solution_cells(formulas.ExcelModel().loads(str(path)).finish().calculate())
     assert errors == {}

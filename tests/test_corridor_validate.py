@@ -9,6 +9,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import corridor_udfs
 import pytest
 
 from xl_corridor.corridor_case import load_corridor_case
@@ -81,7 +82,8 @@ def results(tmp_path_factory: pytest.TempPathFactory, soffice: str):
     wb["Inputs"][dest] = 0.045
     wb.save(files["edited"])
     names = list(files)
-    out = dict(zip(names, validate_workbooks([files[n] for n in names]), strict=True))
+    results = validate_workbooks([files[n] for n in names], udfs=corridor_udfs)
+    out = dict(zip(names, results, strict=True))
     out["ce_row"] = ce_row  # type: ignore[assignment]
     out["files"] = files  # type: ignore[assignment]
     return out
@@ -143,13 +145,13 @@ def test_template_corridor_sheet_evaluated_by_the_validator(tmp_path, monkeypatc
     wb[CORRIDOR_SHEET][f"B{layout['inputs']['pd']}"] = 0.045
     wb.save(path)
     assert corridor_sheet_case(load_workbook(path)).senior.pd == 0.045
-    result = validate_workbook(path)
+    result = validate_workbook(path, udfs=corridor_udfs)
     assert result.status == "valid", [str(f) for f in result.failures]
 
     # a CORRIDOR_CE that is off by 1bp is caught in its cell and by the native cross-check
     real = corridor_udfs.CORRIDOR_CE
     monkeypatch.setattr(corridor_udfs, "CORRIDOR_CE", lambda *a: real(*a) + 1e-4)
-    bad = validate_workbook(path)
+    bad = validate_workbook(path, udfs=corridor_udfs)
     row = layout["model"]["ce"]
     cells = {(f.cell, f.problem) for f in bad.failures}
     assert bad.exit_code == 1

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 import zipfile
-import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,7 +34,7 @@ MAX_SECONDS = 10.0
 MAX_RSS_MB = 500.0
 
 # One child per file runs `validate` and `report` through the CLI's main(), times each and
-# prints its own peak RSS (KiB on Linux). Any exception escaping main() is recorded as a crash.
+# prints its own peak RSS (KiB). Any exception escaping main() is recorded as a crash.
 _MEASURE = """
 import contextlib, io, json, sys, time, traceback
 t0 = time.perf_counter()
@@ -51,9 +50,18 @@ for args in json.loads(sys.argv[1]):
             err.write(traceback.format_exc())
     runs.append([code, err.getvalue(), time.perf_counter() - t0])
     t0 = time.perf_counter()
-# VmHWM: this process's own peak (ru_maxrss would include the parent's, inherited at fork)
-hwm = next(int(ln.split()[1]) for ln in open("/proc/self/status") if ln.startswith("VmHWM"))
-print(json.dumps({"runs": runs, "rss_kib": hwm}))
+def peak_kib():
+    # VmHWM: this process's own peak. ru_maxrss keeps the high-water mark of the process it was
+    # forked from across exec on Linux, so a large test runner would be counted here.
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"runs": runs, "rss_kib": peak_kib()}))
 """
 
 BILLION_LAUGHS = (
@@ -291,7 +299,18 @@ def test_hostile_workbook_count(hostile) -> None:
     assert len(hostile) == 26
 
 
-@pytest.mark.slow
+def test_preflight_refuses_every_hostile_workbook(hostile) -> None:
+    """The fast tier: each file refused in-process by the pre-flight, its message naming the
+    file and the problem (the subprocess runs below, marked slow, check the CLI's exit code,
+    time and memory)."""
+    for name, (path, phrase) in hostile.items():
+        with pytest.raises(_safety.UnsafeInputError) as info:
+            _safety.check_workbook(path)
+        message = str(info.value)
+        assert message.startswith(f"{path}: ") and phrase in message, (name, message)
+
+
+@pytest.mark.slow  # one CLI subprocess per hostile file
 @pytest.mark.parametrize("command", ["validate", "report"])
 def test_hostile_workbooks_refused(hostile, outcomes, command: str) -> None:
     results, out = outcomes
@@ -309,6 +328,7 @@ def test_hostile_workbooks_refused(hostile, outcomes, command: str) -> None:
     assert not list(out.iterdir())  # nothing written, no temporary files
 
 
+@pytest.mark.slow  # reads the subprocess runs above
 def test_bounds_measured(outcomes) -> None:
     results, _ = outcomes
     worst_time = max(r[2] for r in results.values())
@@ -316,12 +336,6 @@ def test_bounds_measured(outcomes) -> None:
     assert worst_time < MAX_SECONDS and worst_rss < MAX_RSS_MB
     print(f"\nhostile workbooks: {len(results)} runs, slowest {worst_time:.2f} s, "
           f"peak RSS {worst_rss:.0f} MB")
-
-
-def test_genuine_workbooks_pass_preflight(hostile) -> None:
-    folder = hostile["empty"][0].parent
-    for name in ("good_report", "good_template", "plain"):
-        _safety.check_workbook(folder / f"{name}.xlsx")
 
 
 def test_defusedxml_is_the_second_line_of_defence(hostile, monkeypatch) -> None:
@@ -368,9 +382,3 @@ def test_span() -> None:
     assert _safety._span("Inputs!$3:$4") == 2 * 16384
     assert _safety._span("'Inputs'!$B$5:$B$34") == 30
     assert _safety._span("A1") == 0
-
-
-def test_zlib_is_what_inflates(tmp_path: Path) -> None:
-    """The bombs above are real: 40 MiB of zeros really deflate to under 100 KB."""
-    data = zlib.compress(bytes(40 * 1024 * 1024), 9)
-    assert len(data) < 100 * 1024

@@ -76,11 +76,6 @@ def test_compliance_cost_scales_with_items_and_is_monotone_in_years(items, n, r,
     assert xc.compliance_cost(items, n + 1, r, g) >= base
 
 
-@given(rates, st.floats(-2, 4), st.floats(0, 0.2), st.floats(0, 0.2), st.floats(0, 0.1))
-def test_cost_of_equity_is_additive(rf, beta, mrp, crp, lp):
-    assert xc.cost_of_equity(rf, beta, mrp, crp, lp) == pytest.approx(rf + beta * mrp + crp + lp)
-
-
 def test_grid_is_the_outer_combination():
     cf = [-100.0, 20.0, 30.0, 40.0, 50.0, 60.0]
     kd = np.linspace(0.08, 0.12, 5)[:, None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import corridor_udfs
 import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
@@ -89,7 +90,7 @@ def test_premia_grid_band_and_dimsum_udf_calls() -> None:
 def test_template_validates_with_udfs_registered() -> None:
     from xl_corridor.validate.validator import validate_workbook
 
-    result = validate_workbook(COMMITTED)
+    result = validate_workbook(COMMITTED, udfs=corridor_udfs)
     assert result.ok, [str(f) for f in result.failures][:5]
 
 
@@ -103,7 +104,7 @@ def test_premia_udf_grid_equals_engine() -> None:
     from xl_corridor.validate.validator import _register_udfs, _solution_cells
     from xl_corridor.workbook.template import PREMIA_TOP
 
-    _register_udfs({})
+    _register_udfs(corridor_udfs, {})
     cells = _solution_cells(formulas.ExcelModel().loads(str(COMMITTED)).finish().calculate())
     got = np.array([[float(np.asarray(cells[f"MODEL!{c}{PREMIA_TOP + i}"]).reshape(-1)[0])
                      for c in "CDEFGHI"] for i in range(7)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import corridor_udfs
 import pytest
 from hostile_corpus import REPORT_TAMPERS, rewrite_parts, sheet_part, sub, with_openpyxl
 
@@ -33,7 +34,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, soffice: str):
         "xl/workbook.xml": sub(r'\s*fullCalcOnLoad="1"', "")})
     files["pristine"] = pristine
     names = list(files)
-    results = validate_workbooks([files[n] for n in names])
+    results = validate_workbooks([files[n] for n in names], udfs=corridor_udfs)
     return dict(zip(names, results, strict=True))
 
 
@@ -58,7 +59,7 @@ def test_pristine_report_is_valid(corpus) -> None:
     assert corpus["pristine"].exit_code == 0, corpus["pristine"].failures
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # evaluates the template with `formulas`
 def test_template_tampering_and_editing(tmp_path: Path) -> None:
     pristine = build_template(tmp_path / "t.xlsx")
     edited = with_openpyxl(pristine, tmp_path / "edited.xlsx",
@@ -67,7 +68,7 @@ def test_template_tampering_and_editing(tmp_path: Path) -> None:
                            lambda wb: setattr(wb["Model"], "sheet_state", "hidden"))
     extra = with_openpyxl(pristine, tmp_path / "extra.xlsx", lambda wb: wb.create_sheet(
         "X").__setitem__("A1", '=WEBSERVICE("http://example.invalid")'))
-    ok, hid, ext = validate_workbooks([edited, hidden, extra])
+    ok, hid, ext = validate_workbooks([edited, hidden, extra], udfs=corridor_udfs)
     assert ok.exit_code == 0, ok.failures
     assert hid.exit_code == 1 and any(f.cell == "Model" for f in hid.failures)
     assert ext.exit_code == 1 and any(f.cell == "X!A1" for f in ext.failures)

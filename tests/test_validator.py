@@ -10,6 +10,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import corridor_udfs
 import pytest
 
 from xl_corridor.validate.validator import validate_workbook, validate_workbooks
@@ -66,7 +67,8 @@ def batch(tmp_path_factory: pytest.TempPathFactory, soffice: str):
     wb["Inputs"]["B9"] = 0.05
     wb.save(files["edited"])
     names = list(files)
-    return dict(zip(names, validate_workbooks([files[n] for n in names]), strict=True))
+    results = validate_workbooks([files[n] for n in names], udfs=corridor_udfs)
+    return dict(zip(names, results, strict=True))
 
 
 @pytest.mark.parametrize("name", ["example", "mid_g_eq_r", "dated", "terminal"])
@@ -103,6 +105,26 @@ def test_tampered_formula_is_caught_after_recalculation(batch) -> None:
     assert any(c.startswith("Summary!B8") for c, _ in problems)
 
 
+def test_validator_receives_the_udf_module_and_never_imports_it(tmp_path: Path) -> None:
+    # corridor_udfs imports the package; the validator importing it back would be a hidden loop.
+    import ast
+
+    import xl_corridor.validate as package
+
+    for source in Path(package.__file__).parent.glob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        imports = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+        names = {a.name for n in imports for a in n.names}
+        names |= {n.module for n in imports if isinstance(n, ast.ImportFrom) and n.module}
+        assert "corridor_udfs" not in names, source.name
+        assert "import_module" not in source.read_text(encoding="utf-8"), source.name
+    from xl_corridor.workbook.template import build_template
+
+    path = build_template(tmp_path / "t.xlsx")
+    with pytest.raises(ValueError, match="pass udfs=corridor_udfs"):
+        validate_workbook(path)
+
+
 def test_unusable_inputs(tmp_path: Path) -> None:
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"not a zip")
@@ -118,7 +140,7 @@ def test_unusable_inputs(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_template_evaluates_with_registered_udfs(tmp_path: Path) -> None:
     path = build_template(tmp_path / "t.xlsx")
-    result = validate_workbook(path)
+    result = validate_workbook(path, udfs=corridor_udfs)
     assert result.status == "valid", [str(f) for f in result.failures]
     assert result.kind == "template"
 
@@ -130,12 +152,12 @@ def test_tampered_template_is_caught(tmp_path: Path) -> None:
     _edit_sheet(path, "xl/worksheets/sheet2.xml",
                 r"<f>rf\+beta\*mrp\+country_exposure\*crp_single\+lp_single</f>",
                 "<f>rf+beta*mrp+country_exposure*crp_single</f>")
-    result = validate_workbook(path)
+    result = validate_workbook(path, udfs=corridor_udfs)
     assert result.exit_code == 1
     assert "Model!E6" in {f.cell for f in result.failures}
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # evaluates the template with `formulas`
 def test_template_with_no_break_even_ke_is_valid_and_says_so(tmp_path: Path) -> None:
     # Cash flows that are all outflows: no lower Ke recovers the compliance cost, so
     # DUAL_BREAKEVEN_KE shows its message (#VALUE!) and the check cell says so in words.
@@ -150,7 +172,7 @@ def test_template_with_no_break_even_ke_is_valid_and_says_so(tmp_path: Path) -> 
             if isinstance(cell.value, (int, float)):
                 cell.value = -abs(cell.value)
     wb.save(path)
-    result = validate_workbook(path)
+    result = validate_workbook(path, udfs=corridor_udfs)
     assert result.ok, result.failures
     check = f"=IF(ISERROR(C{MODEL_ROWS['breakeven_ke']})"
     assert str(wb["Model"][f"E{MODEL_ROWS['breakeven_ke']}"].value).startswith(check)

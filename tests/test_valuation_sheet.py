@@ -9,6 +9,7 @@ import math
 import tomllib
 from pathlib import Path
 
+import corridor_udfs
 import pytest
 from openpyxl import load_workbook
 
@@ -161,7 +162,7 @@ def test_template_valuation_block_validates_and_a_broken_native_fails(tmp_path):
     from xl_corridor.workbook.template import VALUATION_ROWS, build_template
 
     path = build_template(tmp_path / "t.xlsx")
-    result = validate_workbook(path)
+    result = validate_workbook(path, udfs=corridor_udfs)
     assert result.ok, result.failures
     wb = load_workbook(path)
     ws = wb["Model"]
@@ -169,7 +170,7 @@ def test_template_valuation_block_validates_and_a_broken_native_fails(tmp_path):
     assert ws[f"C{VALUATION_ROWS['timing']}"].value.startswith("=DUAL_LIST_TIMING(")
     ws[f"D{VALUATION_ROWS['wait_value']}"] = "=0"  # the native cross-check broken
     wb.save(tmp_path / "broken.xlsx")
-    broken = validate_workbook(tmp_path / "broken.xlsx")
+    broken = validate_workbook(tmp_path / "broken.xlsx", udfs=corridor_udfs)
     assert broken.status == "failed"
     assert any(f.cell.endswith(f"E{VALUATION_ROWS['wait_value']}") or "D78" in f.cell
                for f in broken.failures), broken.failures

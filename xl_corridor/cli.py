@@ -205,10 +205,12 @@ def _example(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    import corridor_udfs  # the Excel functions templates call: imported here, at the edge
+
     from xl_corridor.validate.validator import validate_workbooks
 
-    try:
-        results = validate_workbooks(args.files)  # one LibreOffice run for all the reports
+    try:  # one LibreOffice run for all the reports
+        results = validate_workbooks(args.files, udfs=corridor_udfs)
     except LibreOfficeError as exc:
         for file in args.files:
             _err(f"{file}: {exc}")

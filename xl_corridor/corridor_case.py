@@ -289,7 +289,8 @@ def load_corridor_case(source: str | Path | Mapping[str, Any],
                 raise CaseError(label or label_default, "", f"cannot read the file ({exc})") \
                     from None
         try:
-            _safety.check_case_text(label or label_default, text)  # bounded size and key depth, before tomllib
+            # bounded size and key depth, before tomllib
+            _safety.check_case_text(label or label_default, text)
         except _safety.UnsafeInputError as exc:
             raise CaseError(label or label_default, "", exc.problem) from None
         try:

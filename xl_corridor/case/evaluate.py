@@ -94,7 +94,11 @@ def sensitivity(case: Case, core: Mapping[str, Any] | None = None) -> Sensitivit
     if (sens is not None and sens.ke_dual is not None and sens.compliance_cost is not None
             and sens.liquidity_reduction is not None and sens.country_reduction is not None):
         return sens
-    ev = core if core is not None else _core(case, "case")
+    if core is None:
+        done = evaluate(case)  # kept with the case: no second run of the engine
+        core = {"ke_dual": done.ke_dual, "compliance_cost": done.compliance_cost,
+                "crp_single": done.crp_single}
+    ev = core
     if sens is None:
         sens = Sensitivity()
 
@@ -282,8 +286,13 @@ def evaluate(case: Case) -> Evaluation:
     listing path and the sensitivity grid.
 
     Every number comes from an ``xl_corridor`` engine function; nothing is recomputed here.
+    Computed once per case: :func:`~xl_corridor.case.load_case` has already run it, and the
+    result is kept with the case.
     """
-    return _evaluate(case, "case")
+    if case._kept.evaluation is None:
+        case._kept.evaluation = _evaluate(case, "case")
+    result: Evaluation = case._kept.evaluation
+    return result
 
 
 def _evaluate(case: Case, label: str) -> Evaluation:
@@ -480,11 +489,19 @@ def analyze(case: Case, ev: Evaluation | None = None) -> Analytics:
     (:func:`xl_corridor.engine.sensitivity.tornado`), the Monte Carlo
     (:func:`xl_corridor.engine.montecarlo.simulate_delta_npv`), the parity statistics
     (:func:`xl_corridor.engine.parity.analyze_parity`) and Dim Sum funding
-    (:func:`xl_corridor.engine.funding.dimsum_hedged_cost`)."""
-    return _analyze(case, ev if ev is not None else evaluate(case), "case")
+    (:func:`xl_corridor.engine.funding.dimsum_hedged_cost`).
+
+    Computed once per case (kept with it) unless ``ev`` is another evaluation than the case's.
+    """
+    if ev is not None and ev is not evaluate(case):
+        return _analyze(case, ev, "case")
+    if case._kept.analytics is None:
+        case._kept.analytics = _analyze(case, evaluate(case), "case")
+    result: Analytics = case._kept.analytics
+    return result
 
 
-def _analyze(case: Case, ev: Evaluation, label: str, *, check_only: bool = False) -> Analytics:
+def _analyze(case: Case, ev: Evaluation, label: str) -> Analytics:
     cf = case.cash_flows
     sens = sensitivity(case, {"ke_dual": ev.ke_dual, "compliance_cost": ev.compliance_cost,
                               "crp_single": ev.crp_single})
@@ -534,8 +551,7 @@ def _analyze(case: Case, ev: Evaluation, label: str, *, check_only: bool = False
                      cost_share=sim.cost_share,
                      premia_price_correlation=sim.premia_price_correlation,
                      period_years=sim.period_years, overrun_sigma=sim.overrun_sigma,
-                     timing=cf.timing, n_paths=min(sim.n_paths, 16) if check_only
-                     else sim.n_paths, seed=sim.seed, bins=sim.bins)
+                     timing=cf.timing, n_paths=sim.n_paths, seed=sim.seed, bins=sim.bins)
 
     hedged = saving = None
     if case.funding is not None:

@@ -39,8 +39,8 @@ def load_case(source: str | Path | Mapping[str, Any]) -> Case:
     Returns
     -------
     Case
-        The validated case. The engine has been run on it once, so :func:`evaluate` will not
-        raise.
+        The validated case. The engine has been run on it once and its results are kept with
+        it, so :func:`evaluate` and :func:`analyze` return them without running it again.
 
     Raises
     ------
@@ -61,7 +61,8 @@ def load_case(source: str | Path | Mapping[str, Any]) -> Case:
     _preflight(_safety.check_case_limits, label, case)  # text a cell can hold, bounded sizes
     ev = _evaluate(case, label)  # surface engine-level problems now, with field paths
     case = _load_parity_sample(case, label, base)
-    _analyze(case, ev, label, check_only=True)
+    # kept with the case: a report reads them instead of running the engine again
+    case._kept.evaluation, case._kept.analytics = ev, _analyze(case, ev, label)
     return case
 
 

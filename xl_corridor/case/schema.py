@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     Strict,
     StrictBool,
     field_validator,
@@ -284,6 +285,23 @@ class Parity(_Model):
         return self
 
 
+class Kept:
+    """The engine's results kept with a case (:class:`~xl_corridor.case.evaluate.Evaluation`,
+    :class:`~xl_corridor.case.evaluate.Analytics`); never part of the case's equality, since
+    they follow from its inputs."""
+
+    __slots__ = ("evaluation", "analytics")
+
+    def __init__(self) -> None:
+        self.evaluation: Any = None
+        self.analytics: Any = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Kept)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class Valuation(_Model):
     """The banker's valuation layer (Valuation sheet): shares, the offer, the DFS timing.
 
@@ -319,7 +337,14 @@ class Valuation(_Model):
 
 
 class Case(_Model):
-    """One deal's inputs, validated. Build with :func:`load_case`."""
+    """One deal's inputs, validated. Build with :func:`load_case`.
+
+    The engine's results for the case are kept with it once computed
+    (:func:`xl_corridor.case.evaluate` and :func:`xl_corridor.case.analyze` read them back), so
+    one report evaluates the case once; :meth:`model_copy` gives a copy without them.
+    """
+
+    _kept: Kept = PrivateAttr(default_factory=Kept)
 
     deal: Deal
     market: Market
@@ -360,6 +385,12 @@ class Case(_Model):
         """FX rates to the model currency, with the model currency itself at 1."""
         return {self.deal.currency: 1.0, **self.compliance.fx_rates}
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Case:
+        """A copy; the engine's results are not carried over (an update may change them)."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy._kept = Kept()
+        return copy
+
 
 
 
@@ -369,5 +400,3 @@ def case_value(case: Case, path: str) -> Any:
     for part in path.split("."):
         obj = obj[int(part)] if part.isdigit() else getattr(obj, part)
     return obj
-
-

@@ -16,9 +16,11 @@ The bounds here are the product's policy, stated once:
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +28,24 @@ import numpy.typing as npt
 from xl_corridor.errors import CorridorInputError, show
 
 FloatArray = npt.NDArray[np.float64]
+
+if TYPE_CHECKING:  # types for callers, used in the public functions' overloads
+    from typing import TypeAlias
+
+    import pandas as pd
+
+    #: an elementwise argument that is not pandas: a number, a (nested) list, an ndarray; plain
+    #: numbers give a float, anything else an ndarray
+    Vec: TypeAlias = float | npt.NDArray[Any] | Sequence[float] | Sequence[Sequence[float]]
+    #: a series consumed along its length (cash flows, line items): pandas is read by position
+    Flows: TypeAlias = (float | npt.NDArray[Any] | Sequence[float] | Sequence[Sequence[float]]
+                        | pd.Series[float])
+    #: pandas in, the same pandas type out (see :func:`elementwise`)
+    Frame = TypeVar("Frame", pd.Series[float], pd.DataFrame)
+    #: the timing convention of a periodic cash-flow series
+    Timing: TypeAlias = Literal["end", "mid", "begin"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 MAX_AMOUNT = 1e15
 # Python ints beyond this do not round-trip through a float; they take the full path.
@@ -273,6 +293,61 @@ def scalar_or_array(x: FloatArray) -> Any:
     return float(x) if np.ndim(x) == 0 else x
 
 
+def _is_pandas(x: Any) -> bool:
+    """A pandas object, told without importing pandas ("pandas" from pandas 3, "pandas.core..."
+    before)."""
+    module = type(x).__module__
+    return module == "pandas" or module.startswith("pandas.")
+
+
+_PLAIN = frozenset({float, int, bool, str, list, tuple, np.ndarray, np.float64, type(None)})
+
+
+def _has_pandas(values: Iterable[Any]) -> bool:
+    """Any pandas object among ``values`` (the common types are told apart without a call)."""
+    for v in values:
+        if type(v) not in _PLAIN and _is_pandas(v):
+            return True
+    return False
+
+
+def elementwise(*, series: tuple[str, ...] = ()) -> Callable[[_F], _F]:
+    """Let an engine function take pandas and give back pandas, as empyrical does.
+
+    Every argument not named in ``series`` is elementwise (it broadcasts like numpy). A pandas
+    Series or DataFrame given to an elementwise argument is computed on its values, and the
+    result, when it has that argument's shape, comes back as the same pandas type with its index
+    (and columns); the first such argument lends its labels, pairing is by position as in numpy.
+    ``series`` arguments (cash flows, line items, dates) are consumed along their length: pandas
+    there is read by position and lends no labels. Without pandas the call goes straight through.
+    """
+
+    def decorate(fn: _F) -> _F:
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not _has_pandas(args) and not (kwargs and _has_pandas(kwargs.values())):
+                return fn(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
+            like = None
+            for name, value in bound.arguments.items():
+                if _is_pandas(value):
+                    if like is None and name not in series:
+                        like = value
+                    bound.arguments[name] = value.to_numpy()
+            result = fn(*bound.args, **bound.kwargs)
+            if like is None or np.shape(result) != like.shape:
+                return result
+            if like.ndim == 1:
+                return type(like)(result, index=like.index, name=like.name)
+            return type(like)(result, index=like.index, columns=like.columns)
+
+        return cast(_F, wrapper)
+
+    return decorate
+
+
 TIMINGS = ("end", "mid", "begin")
 
 
@@ -286,3 +361,9 @@ def timing(name: str, value: Any) -> float:
     if not isinstance(value, str) or value.strip().lower() not in TIMINGS:
         raise CorridorInputError(name, f"expected one of 'end', 'mid', 'begin', got {show(value)}")
     return _SHIFTS[value.strip().lower()]
+
+
+def timing_word(name: str, value: Any) -> Timing:
+    """The timing word checked and in lower case ("END" -> "end"), as the overloads type it."""
+    timing(name, value)
+    return cast("Timing", value.strip().lower())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -85,6 +85,27 @@ def terminal_factor(years: Any, discount_rate: Any, growth: Any, terminal_growth
     return ck.scalar_or_array((1.0 + g) ** (n - 1.0) * (1.0 + gt) / (r - gt) / (1.0 + r) ** n)
 
 
+@overload
+def growing_annuity_factor(years: float, discount_rate: float, growth: float = ...) -> float: ...  # type: ignore[overload-overlap]
+
+
+@overload
+def growing_annuity_factor(  # type: ignore[overload-overlap]
+    years: float | ck.Frame,
+    discount_rate: float | ck.Frame,
+    growth: float | ck.Frame = ...,
+) -> ck.Frame: ...
+
+
+@overload
+def growing_annuity_factor(
+    years: ck.Vec,
+    discount_rate: ck.Vec,
+    growth: ck.Vec = ...,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=())
 def growing_annuity_factor(years: Any, discount_rate: Any, growth: Any = 0.0) -> Any:
     """Present value of 1 a year, growing at ``growth``, paid at each year end for ``years``.
 
@@ -130,6 +151,61 @@ def growing_annuity_factor(years: Any, discount_rate: Any, growth: Any = 0.0) ->
     return ck.scalar_or_array(ratio / (1.0 + r))
 
 
+@overload
+def compliance_cost(  # type: ignore[overload-overlap]
+    annual_costs: ck.Flows,
+    years: float,
+    discount_rate: float,
+    growth: float = ...,
+    one_off: float = ...,
+    fx_rates: ck.Flows = ...,
+    tax_rate: float = ...,
+    *,
+    incremental: Any = ...,
+    cost_basis: str = ...,
+    listing_expenses: float = ...,
+    include_listing_expenses: bool = ...,
+    terminal_growth: float | None = ...,
+) -> float: ...
+
+
+@overload
+def compliance_cost(  # type: ignore[overload-overlap]
+    annual_costs: ck.Flows,
+    years: float | ck.Frame,
+    discount_rate: float | ck.Frame,
+    growth: float | ck.Frame = ...,
+    one_off: float | ck.Frame = ...,
+    fx_rates: ck.Flows = ...,
+    tax_rate: float | ck.Frame = ...,
+    *,
+    incremental: Any = ...,
+    cost_basis: str = ...,
+    listing_expenses: float | ck.Frame = ...,
+    include_listing_expenses: bool = ...,
+    terminal_growth: float | ck.Frame | None = ...,
+) -> ck.Frame: ...
+
+
+@overload
+def compliance_cost(
+    annual_costs: ck.Flows,
+    years: ck.Vec,
+    discount_rate: ck.Vec,
+    growth: ck.Vec = ...,
+    one_off: ck.Vec = ...,
+    fx_rates: ck.Flows = ...,
+    tax_rate: ck.Vec = ...,
+    *,
+    incremental: Any = ...,
+    cost_basis: str = ...,
+    listing_expenses: ck.Vec = ...,
+    include_listing_expenses: bool = ...,
+    terminal_growth: ck.Vec | None = ...,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('annual_costs', 'fx_rates', 'incremental'))
 def compliance_cost(
     annual_costs: Any,
     years: Any,

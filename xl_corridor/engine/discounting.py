@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -273,6 +273,37 @@ def _pv_tv(name: str, k: FloatArray, cf: FloatArray, t: FloatArray,
     return _tv(cf[-1], k, g, name) * np.exp(-np.log1p(k) * t[-1])
 
 
+@overload
+def npv(  # type: ignore[overload-overlap]
+    rate: float,
+    cash_flows: ck.Flows,
+    *,
+    timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
+) -> float: ...
+
+
+@overload
+def npv(  # type: ignore[overload-overlap]
+    rate: float | ck.Frame,
+    cash_flows: ck.Flows,
+    *,
+    timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
+) -> ck.Frame: ...
+
+
+@overload
+def npv(
+    rate: ck.Vec,
+    cash_flows: ck.Flows,
+    *,
+    timing: ck.Timing = ...,
+    terminal_growth: ck.Vec | None = ...,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows',))
 def npv(rate: Any, cash_flows: Any, *, timing: str = "end",
         terminal_growth: Any = None) -> Any:
     """Net present value of periodic cash flows, Excel's NPV convention by default.
@@ -407,6 +438,19 @@ def _same_length(cf: FloatArray, serials: FloatArray) -> None:
         )
 
 
+@overload
+def xnpv(rate: float, cash_flows: ck.Flows, dates: Any) -> float: ...
+
+
+@overload
+def xnpv(rate: float | ck.Frame, cash_flows: ck.Flows, dates: Any) -> ck.Frame: ...
+
+
+@overload
+def xnpv(rate: ck.Vec, cash_flows: ck.Flows, dates: Any) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows', 'dates'))
 def xnpv(rate: Any, cash_flows: Any, dates: Any) -> Any:
     """Net present value of dated cash flows, as Excel's XNPV.
 
@@ -449,6 +493,43 @@ def xnpv(rate: Any, cash_flows: Any, dates: Any) -> Any:
     return ck.scalar_or_array(_present_value("rate", k, cf, _xnpv_exponents("dates", serials)))
 
 
+@overload
+def dual_npv(  # type: ignore[overload-overlap]
+    cash_flows: ck.Flows,
+    ke_dual: float,
+    ke_single: float,
+    compliance_cost: float,
+    *,
+    timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
+) -> float: ...
+
+
+@overload
+def dual_npv(  # type: ignore[overload-overlap]
+    cash_flows: ck.Flows,
+    ke_dual: float | ck.Frame,
+    ke_single: float | ck.Frame,
+    compliance_cost: float | ck.Frame,
+    *,
+    timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
+) -> ck.Frame: ...
+
+
+@overload
+def dual_npv(
+    cash_flows: ck.Flows,
+    ke_dual: ck.Vec,
+    ke_single: ck.Vec,
+    compliance_cost: ck.Vec,
+    *,
+    timing: ck.Timing = ...,
+    terminal_growth: ck.Vec | None = ...,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows',))
 def dual_npv(
     cash_flows: Any, ke_dual: Any, ke_single: Any, compliance_cost: Any, *, timing: str = "end",
     terminal_growth: Any = None,
@@ -516,6 +597,37 @@ def dual_npv(
     )
 
 
+@overload
+def dual_xnpv(
+    cash_flows: ck.Flows,
+    dates: Any,
+    ke_dual: float,
+    ke_single: float,
+    compliance_cost: float,
+) -> float: ...
+
+
+@overload
+def dual_xnpv(
+    cash_flows: ck.Flows,
+    dates: Any,
+    ke_dual: float | ck.Frame,
+    ke_single: float | ck.Frame,
+    compliance_cost: float | ck.Frame,
+) -> ck.Frame: ...
+
+
+@overload
+def dual_xnpv(
+    cash_flows: ck.Flows,
+    dates: Any,
+    ke_dual: ck.Vec,
+    ke_single: ck.Vec,
+    compliance_cost: ck.Vec,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows', 'dates'))
 def dual_xnpv(
     cash_flows: Any, dates: Any, ke_dual: Any, ke_single: Any, compliance_cost: Any
 ) -> Any:
@@ -571,6 +683,40 @@ def dual_xnpv(
     )
 
 
+@overload
+def breakeven_cost(  # type: ignore[overload-overlap]
+    cash_flows: ck.Flows,
+    ke_dual: float,
+    ke_single: float,
+    *,
+    timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
+) -> float: ...
+
+
+@overload
+def breakeven_cost(  # type: ignore[overload-overlap]
+    cash_flows: ck.Flows,
+    ke_dual: float | ck.Frame,
+    ke_single: float | ck.Frame,
+    *,
+    timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
+) -> ck.Frame: ...
+
+
+@overload
+def breakeven_cost(
+    cash_flows: ck.Flows,
+    ke_dual: ck.Vec,
+    ke_single: ck.Vec,
+    *,
+    timing: ck.Timing = ...,
+    terminal_growth: ck.Vec | None = ...,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows',))
 def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str = "end",
                    terminal_growth: Any = None) -> Any:
     """The largest compliance cost at which Delta NPV >= 0 (Excel: DUAL_BREAKEVEN_COST).
@@ -620,6 +766,37 @@ def breakeven_cost(cash_flows: Any, ke_dual: Any, ke_single: Any, *, timing: str
     )
 
 
+@overload
+def breakeven_ke(  # type: ignore[overload-overlap]
+    cash_flows: ck.Flows,
+    ke_single: float,
+    compliance_cost: float,
+    *,
+    timing: ck.Timing = ...,
+) -> float: ...
+
+
+@overload
+def breakeven_ke(  # type: ignore[overload-overlap]
+    cash_flows: ck.Flows,
+    ke_single: float | ck.Frame,
+    compliance_cost: float | ck.Frame,
+    *,
+    timing: ck.Timing = ...,
+) -> ck.Frame: ...
+
+
+@overload
+def breakeven_ke(
+    cash_flows: ck.Flows,
+    ke_single: ck.Vec,
+    compliance_cost: ck.Vec,
+    *,
+    timing: ck.Timing = ...,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows',))
 def breakeven_ke(
     cash_flows: Any, ke_single: Any, compliance_cost: Any, *, timing: str = "end"
 ) -> Any:
@@ -723,6 +900,34 @@ def _breakeven_rate(
     return ck.scalar_or_array(result.reshape(ks_b.shape))
 
 
+@overload
+def xbreakeven_ke(
+    cash_flows: ck.Flows,
+    dates: Any,
+    ke_single: float,
+    compliance_cost: float,
+) -> float: ...
+
+
+@overload
+def xbreakeven_ke(
+    cash_flows: ck.Flows,
+    dates: Any,
+    ke_single: float | ck.Frame,
+    compliance_cost: float | ck.Frame,
+) -> ck.Frame: ...
+
+
+@overload
+def xbreakeven_ke(
+    cash_flows: ck.Flows,
+    dates: Any,
+    ke_single: ck.Vec,
+    compliance_cost: ck.Vec,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=('cash_flows', 'dates'))
 def xbreakeven_ke(cash_flows: Any, dates: Any, ke_single: Any, compliance_cost: Any) -> Any:
     """The largest Ke dual below ke_single at which the dated Delta NPV is zero.
 

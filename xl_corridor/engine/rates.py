@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from xl_corridor.engine import _checks as ck
 
 __all__ = ["cost_of_equity", "country_risk_premium", "ke_in_currency"]
 
 
+@overload
+def cost_of_equity(  # type: ignore[overload-overlap]
+    rf: float,
+    beta: float,
+    mrp: float,
+    country_premium: float,
+    liquidity_premium: float,
+    country_exposure: float = ...,
+) -> float: ...
+
+
+@overload
+def cost_of_equity(  # type: ignore[overload-overlap]
+    rf: float | ck.Frame,
+    beta: float | ck.Frame,
+    mrp: float | ck.Frame,
+    country_premium: float | ck.Frame,
+    liquidity_premium: float | ck.Frame,
+    country_exposure: float | ck.Frame = ...,
+) -> ck.Frame: ...
+
+
+@overload
+def cost_of_equity(
+    rf: ck.Vec,
+    beta: ck.Vec,
+    mrp: ck.Vec,
+    country_premium: ck.Vec,
+    liquidity_premium: ck.Vec,
+    country_exposure: ck.Vec = ...,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=())
 def cost_of_equity(
     rf: Any,
     beta: Any,
@@ -74,6 +108,22 @@ def cost_of_equity(
     return ck.scalar_or_array(r + b * m + lam * c + lq)
 
 
+@overload
+def country_risk_premium(default_spread: float, relative_volatility: float) -> float: ...  # type: ignore[overload-overlap]
+
+
+@overload
+def country_risk_premium(  # type: ignore[overload-overlap]
+    default_spread: float | ck.Frame,
+    relative_volatility: float | ck.Frame,
+) -> ck.Frame: ...
+
+
+@overload
+def country_risk_premium(default_spread: ck.Vec, relative_volatility: ck.Vec) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=())
 def country_risk_premium(default_spread: Any, relative_volatility: Any) -> Any:
     """Damodaran's country risk premium (Excel: CORRIDOR_CRP).
 
@@ -112,6 +162,27 @@ def country_risk_premium(default_spread: Any, relative_volatility: Any) -> Any:
     return ck.scalar_or_array(s * v)
 
 
+@overload
+def ke_in_currency(ke: float, inflation_local: float, inflation_base: float) -> float: ...  # type: ignore[overload-overlap]
+
+
+@overload
+def ke_in_currency(  # type: ignore[overload-overlap]
+    ke: float | ck.Frame,
+    inflation_local: float | ck.Frame,
+    inflation_base: float | ck.Frame,
+) -> ck.Frame: ...
+
+
+@overload
+def ke_in_currency(
+    ke: ck.Vec,
+    inflation_local: ck.Vec,
+    inflation_base: ck.Vec,
+) -> ck.FloatArray: ...
+
+
+@ck.elementwise(series=())
 def ke_in_currency(ke: Any, inflation_local: Any, inflation_base: Any) -> Any:
     """Convert a cost of equity between currencies by relative inflation (Excel: CORRIDOR_KE_FX).
 

@@ -110,7 +110,8 @@ def grid_ke_cost(
     if ks.size != 1:
         raise CorridorInputError("ke_single", f"expected one rate, got {ks.size}")
     return np.asarray(
-        dual_npv(cash_flows, kd[:, None], float(ks), costs[None, :], timing=timing)
+        dual_npv(cash_flows, kd[:, None], float(ks), costs[None, :],
+                 timing=ck.timing_word("timing", timing))
     )
 
 
@@ -209,7 +210,8 @@ def grid_premia(
     if cost.size != 1:
         raise CorridorInputError("compliance_cost", f"expected one amount, got {cost.size}")
     ke_dual = ke_single - lr[:, None] - exposure * cr[None, :]
-    return np.asarray(dual_npv(cash_flows, ke_dual, ke_single, float(cost), timing=timing,
+    return np.asarray(dual_npv(cash_flows, ke_dual, ke_single, float(cost),
+                               timing=ck.timing_word("timing", timing),
                                terminal_growth=terminal_growth))
 
 
@@ -320,7 +322,7 @@ def delta_npv_from_inputs(inputs: Mapping[str, Any]) -> float:
         raise CorridorInputError(
             "compliance_cost", "required input is missing (or give compliance_annual_* items)"
         )
-    return float(dual_npv(cf, ke_dual, ke_single, cost, timing=timing,
+    return float(dual_npv(cf, ke_dual, ke_single, cost, timing=ck.timing_word("timing", timing),
                           terminal_growth=inputs.get("terminal_growth")))
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import importlib.util
 import io
 import math
 import re
@@ -101,14 +100,24 @@ def _close(a: Any, b: Any, loose: bool = False) -> bool:
     return a == b
 
 
-def validate_workbook(path: str | Path) -> ValidationResult:
+def validate_workbook(path: str | Path, *, udfs: ModuleType | None = None) -> ValidationResult:
     """Validate one report or template workbook. See :func:`validate_workbooks`."""
-    return validate_workbooks([path])[0]
+    return validate_workbooks([path], udfs=udfs)[0]
 
 
-def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
+def validate_workbooks(paths: Iterable[str | Path], *,
+                       udfs: ModuleType | None = None) -> list[ValidationResult]:
     """Validate many workbooks; reports are recalculated by warm LibreOffice processes (one per
     core, started once, while the reports are read) that share the batch.
+
+    Parameters
+    ----------
+    paths : iterable of path
+        The workbooks, reports and templates in any mix.
+    udfs : module, optional
+        The Excel functions a template calls (``corridor_udfs``, which the caller imports: the
+        command line does); needed only for templates, whose cells the ``formulas`` library
+        evaluates with these functions registered. Reports need none.
 
     Returns
     -------
@@ -123,13 +132,16 @@ def validate_workbooks(paths: Iterable[str | Path]) -> list[ValidationResult]:
     ------
     xl_corridor.validate.libreoffice.LibreOfficeError
         If reports are given and LibreOffice is missing or fails.
+    ValueError
+        If a template is given without ``udfs``.
     """
     paths = list(paths)
     with _lo.Session(len(paths)) as lo:  # killed, with its temporary files, on every exit
-        return _validate_all(paths, lo)
+        return _validate_all(paths, lo, udfs)
 
 
-def _validate_all(paths: Sequence[str | Path], lo: _lo.Session) -> list[ValidationResult]:
+def _validate_all(paths: Sequence[str | Path], lo: _lo.Session,
+                  udfs: ModuleType | None) -> list[ValidationResult]:
     results: dict[int, ValidationResult] = {}
     reports: list[tuple[int, _Job]] = []
     for i, raw in enumerate(paths):
@@ -140,7 +152,7 @@ def _validate_all(paths: Sequence[str | Path], lo: _lo.Session) -> list[Validati
         if not problem:
             problem = _structure(job)
         if not problem and job.kind == "template":
-            results[i] = _validate_template(job)
+            results[i] = _validate_template(job, udfs)
             continue
         if problem:
             results[i] = ValidationResult(job.path, job.kind or "unknown", "unusable",
@@ -405,13 +417,6 @@ def _recalculate_reports(jobs: Sequence[_Job], lo: _lo.Session) -> None:
 # --- templates ----------------------------------------------------------------------------------
 
 
-def _udf_module() -> ModuleType:
-    """The Excel adapters, ``corridor_udfs``: installed with the wheel as a top-level module
-    (``udfs/corridor_udfs.py`` in the source tree). Imported here, at the edge, so that the
-    engine never depends on xlwings."""
-    return importlib.import_module("corridor_udfs")
-
-
 def _excel_value(v: Any) -> Any:
     """One cell as Excel hands it to xlwings: None for blank, error values as text."""
     import numpy as np
@@ -439,12 +444,12 @@ def _excel_arg(x: Any) -> Any:
     return _excel_value(x)
 
 
-def _register_udfs(errors: dict[str, str]) -> None:
-    """Put every UDF into ``formulas``' function table before any workbook is loaded."""
+def _register_udfs(module: ModuleType, errors: dict[str, str]) -> None:
+    """Put every UDF of ``module`` (``corridor_udfs``) into ``formulas``' function table before
+    any workbook is loaded."""
     import numpy as np
     from formulas.functions import get_functions, wrap_func
 
-    module = _udf_module()
     table = get_functions()
 
     def adapt(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -516,7 +521,7 @@ def _quiet_formulas() -> Iterator[None]:
         formulas.excel.tqdm = original
 
 
-def _validate_template(job: _Job) -> ValidationResult:
+def _validate_template(job: _Job, udfs: ModuleType | None) -> ValidationResult:
     import formulas
     from formulas.tokens.operand import XlError
 
@@ -532,6 +537,9 @@ def _validate_template(job: _Job) -> ValidationResult:
         VALUATION_ROWS,
     )
 
+    if udfs is None:
+        raise ValueError(f"{job.path} is a template: its Excel functions are evaluated too, so "
+                         "pass udfs=corridor_udfs (import corridor_udfs)")
     if job.expected is None:  # the inputs were rejected
         return ValidationResult(job.path, "template", "failed", _capped(job.failures))
     try:
@@ -542,7 +550,7 @@ def _validate_template(job: _Job) -> ValidationResult:
                                          "inputs rejected"),))
     ev = evaluate(case)
     udf_errors: dict[str, str] = {}
-    _register_udfs(udf_errors)
+    _register_udfs(udfs, udf_errors)
     try:
         with _quiet_formulas():
             model = formulas.ExcelModel().loads(str(job.path)).finish()

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -35,6 +34,7 @@ from xl_corridor.corridor_case import (
 )
 from xl_corridor.engine import corridor as co
 from xl_corridor.engine.corridor_debt import _defaults
+from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook.corridor_inputs import (
     corridor_input_cells,
     input_name,
@@ -53,6 +53,7 @@ from xl_corridor.workbook.styles import (
     header,
     print_setup,
     put_text,
+    stacked_columns,
 )
 
 __all__ = ["build_corridor_report", "add_corridor_sheet", "CORRIDOR_REPORT_KIND", "TOLERANCE"]
@@ -580,19 +581,9 @@ def _summary_sheet(b: _Book, run: CorridorRun, m: Mapping[str, str],
     put_text(ws, "A24", "WACC", BOLD)
     b.formula(ws, "B24", "=SUM(B19:B23)", v["wacc_direct"], "0.000%")
     b.formula(ws, "C24", "=SUM(C19:C23)", v["wacc_hk"], "0.000%")
-    chart = BarChart()
-    chart.type = "col"
-    chart.grouping = "stacked"
-    chart.overlap = 100
-    chart.title = "WACC by tranche: direct vs Hong Kong"
-    chart.y_axis.title = "contribution to WACC"
-    chart.y_axis.number_format = "0.0%"
-    for r in range(19, 24):
-        chart.add_data(Reference(ws, min_col=1, max_col=3, min_row=r, max_row=r), from_rows=True,
-                       titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=2, max_col=3, min_row=18, max_row=18))
-    chart.height, chart.width = 9, 14
-    ws.add_chart(chart, "E3")
+    ws.add_chart(stacked_columns(ws, 19, 23, title="WACC by tranche: direct vs Hong Kong",
+                                 y_title="contribution to WACC", y_format="0.0%", size=(9, 14)),
+                 "E3")
     _drivers_block(b, ws, run, 27)
     ws.column_dimensions["A"].width = 40
     ws.column_dimensions["B"].width = 16
@@ -642,7 +633,8 @@ def _checks_sheet(b: _Book) -> None:
         ws[f"C{r}"].number_format = "#,##0.000000000"
         b.formula(ws, f"D{r}", f"=IF(ISTEXT(C{r}),IF(B{r}=C{r},0,1E+300),"
                                f"IFERROR(ABS(B{r}-C{r}),1E+300))", 0.0, "0.0E+00")
-        b.formula(ws, f"E{r}", f'=IF(D{r}<={TOLERANCE!r}*MAX(1,ABS(C{r})),"OK","FAIL")', "OK")
+        b.formula(ws, f"E{r}", f'=IF({fx.within(f"D{r}", f"C{r}", repr(TOLERANCE))},"OK","FAIL")',
+                  "OK")
         ws[f"E{r}"].alignment = Alignment(horizontal="center")
     last = 4 + len(b.checks)
     put_text(ws, "G4", "All checks", BOLD)
@@ -877,8 +869,7 @@ def add_corridor_sheet(wb: Workbook, case: CorridorCase | None = None) -> Worksh
 
 
 def _check_formula(udf: str, native: str) -> str:
-    return (f'=IFERROR(IF(ABS({udf}-{native})<={TOLERANCE!r}*MAX(1,ABS({native})),"OK",'
-            f'"CHECK"),"CHECK")')
+    return f'=IFERROR(IF({fx.check(udf, native, repr(TOLERANCE))},"OK","CHECK"),"CHECK")'
 
 
 def case_value_is_default(case: CorridorCase, field_name: str) -> bool:

@@ -37,6 +37,8 @@ __all__ = [
     "udf_check",
     "ADDIN_NOT_LOADED",
     "capitalized_cost",
+    "timed_npv",
+    "within",
     "critical_mass",
     "npv_per_share",
     "price_uplift",
@@ -57,6 +59,12 @@ def cost_of_equity(rf: str, beta: str, mrp: str, lam: str, crp: str, lp: str) ->
     return f"{rf}+{beta}*{mrp}+{lam}*{crp}+{lp}"
 
 
+def timed_npv(rate: str, flows: str = "cash_flows") -> str:
+    """PV of a periodic series under the workbook's timing (:func:`engine.discounting.npv`):
+    Excel's NPV discounts to the end of period 1, ``(1+rate)^timing_shift`` moves it."""
+    return f"NPV({rate},{flows})*(1+{rate})^timing_shift"
+
+
 def discount_factor(rate: str, exponent: str) -> str:
     """1 / (1 + k)^t."""
     return f"1/(1+{rate})^{exponent}"
@@ -74,9 +82,16 @@ def capitalized_cost(one_off: str, recurring_pv: str, tax: str) -> str:
     return f"{one_off}+{recurring_pv}*(1-{tax})"
 
 
-def check(live: str, expected: str) -> str:
+def within(difference: str, expected: str, tol: str = "tol") -> str:
+    """TRUE when an absolute ``difference`` is within the relative tolerance ``tol`` (a defined
+    name, or :data:`~xl_corridor.workbook.marks.TOLERANCE` spelled out) of ``expected``, with a
+    floor of 1 (:func:`xl_corridor.validate.validator` compares the same way)."""
+    return f"{difference}<={tol}*MAX(1,ABS({expected}))"
+
+
+def check(live: str, expected: str, tol: str = "tol") -> str:
     """TRUE when ``live`` equals ``expected`` within the workbook's relative tolerance ``tol``."""
-    return f"ABS({live}-{expected})<=tol*MAX(1,ABS({expected}))"
+    return within(f"ABS({live}-{expected})", expected, tol)
 
 
 def grid_axis(lo: str, hi: str, index: int, steps: int) -> str:

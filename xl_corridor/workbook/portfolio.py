@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_corridor.engine import valuation
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook.marks import TOLERANCE
 from xl_corridor.workbook.save import save_workbook
 from xl_corridor.workbook.styles import (
@@ -436,7 +437,7 @@ def _checks(wb: Workbook, cases: list[_Case], formula: Any) -> None:
             ws[f"B{row}"].font = GREEN
             ws[f"C{row}"] = value
             ws[f"C{row}"].number_format = "0.000000000000"
-            formula(ws, f"D{row}", f"=ABS(B{row}-C{row})<=tol*MAX(1,ABS(C{row}))", True, None)
+            formula(ws, f"D{row}", "=" + fx.check(f"B{row}", f"C{row}"), True, None)
             put_text(ws, f"E{row}", src)
             row += 1
     put_text(ws, f"A{row + 1}", "All checks pass", BOLD)

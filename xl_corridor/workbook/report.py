@@ -75,6 +75,7 @@ from xl_corridor.workbook.styles import (
     properties,
     put_text,
     shade_negative,
+    stacked_columns,
 )
 
 __all__ = ["ReportResult", "build_report", "plan_report"]
@@ -1299,19 +1300,8 @@ def _summary_sheet(p: Plan, case: Case) -> None:
              f"{p.evaluation.damodaran_vintage}. Checks sheet: live formulas vs the Python "
              "engine. Football field: Delta NPV range by method.", NOTE)
 
-    chart = BarChart()
-    chart.type = "col"
-    chart.grouping = "stacked"
-    chart.overlap = 100
-    chart.title = "Cost of equity build-up"
-    chart.y_axis.title = "Ke"
-    chart.y_axis.numFmt = "0%"
-    ke = p.wb["Ke"]
-    chart.add_data(Reference(ke, min_col=1, max_col=3, min_row=4, max_row=7), from_rows=True,
-                   titles_from_data=True)
-    chart.set_categories(Reference(ke, min_col=2, max_col=3, min_row=3, max_row=3))
-    chart.height, chart.width = 8, 16
-    ws.add_chart(chart, f"A{r + 3}")
+    ws.add_chart(stacked_columns(p.wb["Ke"], 4, 7, title="Cost of equity build-up", y_title="Ke",
+                                 y_format="0%", size=(8, 16)), f"A{r + 3}")
     for col, width in zip("ABCD", (50, 24, 11, 62), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "A7", landscape=True)

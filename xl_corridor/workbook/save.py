@@ -12,7 +12,9 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
+from defusedxml.ElementTree import iterparse as _iterparse
 from openpyxl import Workbook
 
 from xl_corridor.workbook.marks import (
@@ -27,32 +29,68 @@ from xl_corridor.workbook.marks import (
 CUSTOM_PART = "docProps/custom.xml"
 _PLACEHOLDER = b"0" * 64
 
-_CELL_F = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)><f([^>]*)>(.*?)</f><v\s*/></c>', re.S)
+def _parse_as_written(xml: bytes) -> ElementTree.Element:
+    """Parse a part (defusedxml: no DTD, no entities) with every name spelled as written.
 
+    ElementTree resolves ``r:id`` to ``{uri}id`` and would re-declare namespaces its own way
+    on output; here each name keeps its prefix (``r:id``, ``x14:id``, or bare in the default
+    namespace) and each ``xmlns`` declaration stays an attribute of the element that made it, so
+    that :func:`ElementTree.tostring` gives back the part byte for byte where nothing changed.
+    """
+    prefix_of: dict[str, str] = {}
+    declared: list[tuple[str, str]] = []
+    root: ElementTree.Element | None = None
 
-def _xml_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    def spelled(name: str) -> str:
+        if not name.startswith("{"):
+            return name
+        uri, local = name[1:].split("}", 1)
+        return f"{prefix_of[uri]}:{local}" if prefix_of[uri] else local
+
+    for event, item in _iterparse(io.BytesIO(xml), events=("start-ns", "start")):
+        if event == "start-ns":
+            prefix, uri = item
+            if prefix_of.setdefault(uri, prefix) != prefix:
+                raise ValueError(f"namespace {uri} is bound to two prefixes")
+            declared.append((prefix, uri))
+            continue
+        el = item
+        attrib = {("xmlns:" + p if p else "xmlns"): uri for p, uri in declared}
+        attrib.update((spelled(k), v) for k, v in el.attrib.items())
+        declared = []
+        el.tag = spelled(el.tag)
+        el.attrib.clear()
+        el.attrib.update(attrib)
+        if root is None:
+            root = el
+    assert root is not None  # iterparse raises on a part with no element
+    return root
 
 
 def _cached(values: Mapping[str, Any], xml: bytes) -> bytes:
-    """Insert cached results into openpyxl's empty ``<v/>`` of each formula cell."""
-
-    def sub(m: re.Match[bytes]) -> bytes:
-        ref = m.group(1).decode()
-        if ref not in values or values[ref] is None:
-            return m.group(0)
-        v = values[ref]
-        attrs = m.group(2)
-        if isinstance(v, bool):
-            t, text = ' t="b"', "1" if v else "0"
-        elif isinstance(v, (int, float)):
-            t, text = "", repr(float(v))
+    """Write cached results into openpyxl's empty ``<v/>`` of each formula cell (``<c>`` holding
+    ``<f>`` then an empty ``<v>``), with the cell type: ``t="b"`` for booleans, ``t="str"`` for
+    text, none for numbers. Every other byte of the part is unchanged."""
+    root = _parse_as_written(xml)
+    for cell in root.iter("c"):
+        value = values.get(cell.get("r", ""))
+        children = list(cell)
+        if value is None or [c.tag for c in children] != ["f", "v"] or children[1].text:
+            continue
+        if isinstance(value, bool):
+            cell.set("t", "b")
+            children[1].text = "1" if value else "0"
+        elif isinstance(value, (int, float)):
+            children[1].text = repr(float(value))
         else:
-            t, text = ' t="str"', _xml_escape(str(v))
-        return (b'<c r="' + m.group(1) + b'"' + attrs + t.encode() + b"><f" + m.group(3) + b">"
-                + m.group(4) + b"</f><v>" + text.encode() + b"</v></c>")
-
-    return _CELL_F.sub(sub, xml)
+            cell.set("t", "str")
+            children[1].text = str(value)
+    prolog = 0  # the XML declaration and the white space after it, kept as they were
+    if xml.startswith(b"<?xml"):
+        prolog = xml.index(b"?>") + 2
+        while xml[prolog:prolog + 1].isspace():
+            prolog += 1
+    return xml[:prolog] + ElementTree.tostring(root, encoding="utf-8", xml_declaration=False)
 
 
 def content_fingerprint(parts: Mapping[str, bytes]) -> str:

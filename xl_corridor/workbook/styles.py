@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
@@ -153,3 +154,22 @@ def box(ws: Worksheet, ref: str, condition: str | None = None) -> None:
             cell.border = BOX
 
 
+def stacked_columns(data: Worksheet, first: int, last: int, *, title: str, y_title: str,
+                    y_format: str, size: tuple[float, float]) -> BarChart:
+    """A stacked column chart of rows ``first``..``last`` of ``data``: each row a series, its
+    label in column A and its two values in B:C, the categories in B:C of the row above.
+    ``size`` is (height, width) in centimetres."""
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = title
+    chart.y_axis.title = y_title
+    chart.y_axis.number_format = y_format
+    for r in range(first, last + 1):
+        chart.add_data(Reference(data, min_col=1, max_col=3, min_row=r, max_row=r),
+                       from_rows=True, titles_from_data=True)
+    chart.set_categories(Reference(data, min_col=2, max_col=3, min_row=first - 1,
+                                   max_row=first - 1))
+    chart.height, chart.width = size
+    return chart

@@ -146,10 +146,10 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
          "/(comp_rate-terminal_growth)/(1+comp_rate)^comp_years,0))",
          None, "amount", "units"),
         ("PV of cash flows at Ke single", None,
-         f"=NPV(D{r['ke_single']},cash_flows)*(1+D{r['ke_single']})^timing_shift", "", "amount",
+         "=" + fx.timed_npv(f"D{r['ke_single']}"), "", "amount",
          "units"),
         ("PV of cash flows at Ke dual", None,
-         f"=NPV(D{r['ke_dual']},cash_flows)*(1+D{r['ke_dual']})^timing_shift", "", "amount",
+         "=" + fx.timed_npv(f"D{r['ke_dual']}"), "", "amount",
          "units"),
         ("Delta NPV",
          f"=DUAL_NPV(cash_flows,C{r['ke_dual']},C{r['ke_single']},C{r['compliance_cost']},timing)",
@@ -159,8 +159,8 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
          f"=D{r['pv_dual']}-D{r['pv_single']}", None, "amount", "units"),
         ("Break-even Ke dual (native: Delta NPV there, 0)",
          f"=DUAL_BREAKEVEN_KE(cash_flows,C{r['ke_single']},C{r['compliance_cost']},timing)",
-         f"=NPV(C{r['breakeven_ke']},cash_flows)*(1+C{r['breakeven_ke']})^timing_shift"
-         f"-D{r['pv_single']}-D{r['compliance_cost']}",
+         "=" + fx.timed_npv(f"C{r['breakeven_ke']}")
+         + f"-D{r['pv_single']}-D{r['compliance_cost']}",
          # No break-even exists when no lower Ke recovers the cost: DUAL_BREAKEVEN_KE then shows
          # its message as an error, and the check says so in words.
          f'=IF(ISERROR(C{r["breakeven_ke"]}),IF(ERROR.TYPE(C{r["breakeven_ke"]})=5,'
@@ -231,8 +231,8 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
             for i in range(n):
                 for col in cols:
                     cell = ws[f"{col}{first_row + i}"]
-                    cell.value = (f"=NPV($B{first_row + i},cash_flows)*(1+$B{first_row + i})"
-                                  f"^timing_shift-$D${r['pv_single']}-{col}${first_row - 1}")
+                    cell.value = ("=" + fx.timed_npv(f"$B{first_row + i}")
+                                  + f"-$D${r['pv_single']}-{col}${first_row - 1}")
                     cell.number_format = FMT["amount"]
     ref = f"C{top}:{cols[-1]}{last}"
     ws[f"C{top}"] = ArrayFormula(
@@ -335,8 +335,8 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
                 for col in cols:
                     k = f"($D${r['ke_single']}-$B{first_row + i}-country_exposure*{col}${ntop - 1})"
                     cell = ws[f"{col}{first_row + i}"]
-                    cell.value = (f"=NPV({k},cash_flows)*(1+{k})^timing_shift"
-                                  f"-$D${r['pv_single']}-$D${r['compliance_cost']}")
+                    cell.value = ("=" + fx.timed_npv(k)
+                                  + f"-$D${r['pv_single']}-$D${r['compliance_cost']}")
                     cell.number_format = FMT["amount"]
     ref = f"C{ptop}:{cols[-1]}{plast}"
     ws[f"C{ptop}"] = ArrayFormula(
