@@ -260,3 +260,18 @@ def test_example_documents_every_field_and_marks_the_required() -> None:
     # the hint in errors points to the command, which a pip-only user has
     assert "workbooks/examples" not in str(_problems(
         [{"type": "extra_forbidden", "loc": ("zz",), "msg": ""}]))
+
+
+def test_batch_takes_a_corridor_case_beside_listing_cases(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    # A corridor case (kind = "corridor") gets its own report in a batch; the listing comparison
+    # workbook holds the listing cases only.
+    from openpyxl import load_workbook
+
+    corridor = ROOT / "workbooks" / "examples" / "corridor_kz_copper.toml"
+    assert main(["batch", str(corridor), str(EXAMPLE), "--out-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "C_e " in out and "2 report(s) written" in out
+    assert (tmp_path / "corridor_kz_copper.xlsx").is_file()
+    rows = load_workbook(tmp_path / "portfolio.xlsx").worksheets[0].max_row
+    assert rows >= 2

@@ -274,12 +274,21 @@ def _batch(args: argparse.Namespace) -> int:
     rows: list[tuple[str, ...]] = [("case", "decision", "Delta NPV", "output")]
     plain = not sys.stderr.isatty()
     total = len(args.cases)
+    corridor_done = 0
     for n, case in enumerate(_progress(args.cases), start=1):
         target = default_out(case, out_dir)
         try:
             if target in claimed:  # two cases named alike would overwrite each other
                 raise _Refused(f"{case}: its report {target} would overwrite the one for "
                                f"{claimed[target]}; rename one of the case files")
+            if _corridor_kind(case):  # a corridor case: its own report, not in the comparison
+                row = _batch_corridor(case, target, force=args.force)
+                claimed[target] = case
+                corridor_done += 1
+                rows.append(row)
+                if plain:
+                    _err(f"[{n}/{total}] {case}: {row[1]}, {row[2]} -> {row[3]}")
+                continue
             loaded = _load(case)
             _target(target, force=args.force, case=case)
             claimed[target] = case
@@ -314,11 +323,27 @@ def _batch(args: argparse.Namespace) -> int:
         for message in failed:
             for line in message.splitlines():
                 _err(f"  {line}")
-    done = len(results)
+    done = len(results) + corridor_done
     print(f"{done} report(s) written to {out_dir}; {total - done} failed")
     if not failed:
         return 0
     return 1 if done else 2
+
+
+def _batch_corridor(case: str, target: Path, *, force: bool) -> tuple[str, ...]:
+    """Write a corridor case's report in a batch; the table row says C_e and Delta V."""
+    from xl_corridor.corridor_case import load_corridor_case, run_corridor_case
+    from xl_corridor.workbook.corridor_report import build_corridor_report
+
+    try:
+        loaded = load_corridor_case(Path(case))
+    except CorridorInputError as exc:
+        raise _Refused(str(exc)) from None
+    _target(target, force=force, case=case)
+    path = build_corridor_report(loaded, target)
+    v = run_corridor_case(loaded).result.values
+    return (case, f"C_e {v['ce']:.2%}", f"Delta V {v['delta_v']:,.1f} {loaded.deal.units}",
+            str(path))
 
 
 #: The comparison workbook ``batch`` writes in ``--out-dir`` beside the reports.
