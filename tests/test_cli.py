@@ -262,8 +262,8 @@ def test_example_documents_every_field_and_marks_the_required() -> None:
         [{"type": "extra_forbidden", "loc": ("zz",), "msg": ""}]))
 
 
-def test_batch_takes_a_corridor_case_beside_listing_cases(tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_batch_takes_a_corridor_case_beside_listing_cases(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # A corridor case (kind = "corridor") gets its own report in a batch; the listing comparison
     # workbook holds the listing cases only.
     from openpyxl import load_workbook
