@@ -213,6 +213,9 @@ OPTIONAL_BLANK = ("par_source", "par_aix_currency", "comp_years", "comp_rate",
                   "comp_tax_jurisdiction", "terminal_growth", "fund_cnh_yield",
                   "fund_usd_bond_yield", "fund_usd_spread", "fund_cnh_spread",
                   "dfs_cost_after_input")
+# with [scenarios], an overridden input's Inputs cell is named BASE_PREFIX + its name (the name
+# itself reads the scenario in use, on the Scenarios sheet)
+BASE_PREFIX = "base_"
 # note written beside an input filled from its case default (see _drop_defaults)
 DEFAULT_NOTE = "default: "
 # new defined name -> its name in workbooks written before it was renamed
@@ -303,6 +306,8 @@ def _case_dict(label: str, wb: Any) -> dict[str, Any]:
 
     def read(s: Scalar) -> None:
         name = s.name
+        if BASE_PREFIX + name in wb.defined_names:  # its own name reads a scenario's value
+            name = BASE_PREFIX + name
         if name not in wb.defined_names and name in RENAMED:
             name = RENAMED[name]  # a workbook written before the rename
         if name not in wb.defined_names and name in ADDED_LATER:
@@ -391,6 +396,8 @@ def _case_dict(label: str, wb: Any) -> dict[str, Any]:
         for c, r in zip(fx_ccy, fx_rate, strict=True)
         if not _blank(c) and not (c == model_ccy and r == 1)
     })
+    if "scenario" in wb.defined_names:
+        data["scenarios"] = _scenarios_dict(wb)
     if "sensitivity" in data:
         data["sensitivity"]["steps"] = grid_rows
     if "valuation" in data and "dfs_nodes" in wb.defined_names:  # the tree's laid-out size
@@ -398,6 +405,26 @@ def _case_dict(label: str, wb: Any) -> dict[str, Any]:
     _drop_defaults(data, defaulted)
     data["sources"] = sources
     return data
+
+
+def _scenarios_dict(wb: Any) -> dict[str, Any]:
+    """The ``[scenarios]`` table from the Scenarios sheet: the switch, each scenario's
+    description and its non-blank cells (a blank cell is "as in base")."""
+    names = [c.value for c in named_cells(wb, "scen_names")][1:]
+    descriptions = [c.value for c in named_cells(wb, "scen_desc")]
+    paths = [c.value for c in named_cells(wb, "scen_paths")]
+    cells = named_cells(wb, "scen_values")
+    out: dict[str, Any] = {"active": named_cells(wb, "scenario")[0].value}
+    for j, name in enumerate(names):
+        table: dict[str, Any] = {}
+        if not _blank(descriptions[j]):
+            table["description"] = descriptions[j]
+        for i, path in enumerate(paths):
+            v = cells[i * len(names) + j].value
+            if not _blank(v):
+                table[str(path)] = v
+        out[str(name)] = table
+    return out
 
 
 def _drop_defaults(data: dict[str, Any], defaulted: dict[str, Any]) -> None:
@@ -609,7 +636,8 @@ def write_inputs(
 #: Defined names of the input ranges (besides the scalars): cash flows, their dates, the
 #: compliance line items, the FX table and the daily parity sample.
 INPUT_RANGES: tuple[str, ...] = ("cash_flows", "cf_dates", "comp_labels", "comp_amounts",
-                                 "comp_ccy", "fx_ccy", "fx_rate", *PARITY_COLUMNS)
+                                 "comp_ccy", "fx_ccy", "fx_rate", *PARITY_COLUMNS,
+                                 "scenario", "scen_desc", "scen_values")
 
 
 def input_cells(wb: Any) -> frozenset[str]:
@@ -625,7 +653,9 @@ def input_cells(wb: Any) -> frozenset[str]:
     cells: set[str] = set()
     scalar_names = {s.name for s in ALL_SCALARS}
     for name in (*scalar_names, *INPUT_RANGES):
-        dn = wb.defined_names.get(name)
+        dn = wb.defined_names.get(BASE_PREFIX + name)
+        if dn is None:
+            dn = wb.defined_names.get(name)
         if dn is None:
             continue
         for sheet, ref in dn.destinations:

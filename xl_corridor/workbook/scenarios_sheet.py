@@ -1,0 +1,286 @@
+"""The report's Scenarios sheet: the scenario switch, the inputs each scenario changes, and the
+scenario comparison.
+
+Written when the case has a ``[scenarios]`` table (:mod:`xl_corridor.case.scenarios`). The
+switch (defined name ``scenario``, a list of the names) picks a column of the override table;
+each row's "In use" cell is an INDEX/MATCH on the switch (:func:`formulas.scenario_pick`), and
+the input's defined name (``lp_dual``) is re-pointed to that cell, so every live formula of the
+workbook reads the scenario in use. The Inputs cell keeps the base value under ``base_<name>``
+(what :func:`xl_corridor.workbook.inputs.workbook_case_dict` reads back). ``cash_flow_scale``
+and ``compliance_scale`` multiply the CashFlows and Compliance sheets' links to the Inputs sheet.
+
+The comparison table holds the engine's evaluation of every scenario at build (a SNAPSHOT: it
+says STALE once an input or a scenario cell is edited, through ``scenarios_edited`` of the
+fingerprint block) and one live row reading the model's own cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.utils.cell import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from xl_corridor.case import Case, evaluate
+from xl_corridor.case.scenarios import BASE, SCALES, overridable
+from xl_corridor.case.schema import case_value
+from xl_corridor.workbook import formulas as fx
+from xl_corridor.workbook.fingerprint import STALE
+from xl_corridor.workbook.styles import (
+    BLACK,
+    BLUE,
+    BOLD,
+    FMT,
+    GREEN,
+    HEADER_FILL,
+    INPUT_FILL,
+    INPUT_FMT,
+    NOTE,
+    TITLE,
+    define,
+    font,
+    header,
+    print_setup,
+    put_text,
+)
+
+__all__ = ["SHEET", "ScenarioRow", "scenario_rows", "scenarios_sheet"]
+
+SHEET = "Scenarios"
+SWITCH = "B4"
+HEAD, DESC, FIRST = 6, 7, 8
+#: Inputs of Ke dual: when a scenario moves one and the compliance discount rate is the
+#: default (Ke dual), the rate in use follows the scenario's Ke dual.
+KE_DUAL_PATHS = ("market.rf", "market.beta", "market.mrp", "market.country_exposure",
+                 "premia.crp_dual", "premia.lp_dual")
+SCALE_LABELS = {"cash_flow_scale": "Cash-flow scale (x every cash flow)",
+                "compliance_scale": "Compliance scale (x every annual line item)"}
+
+
+@dataclass(frozen=True)
+class ScenarioRow:
+    """One row of the override table: a case path, its defined name, kind and unit."""
+
+    path: str
+    name: str
+    label: str
+    kind: str
+    unit: str
+    auto_rate: bool = False  # the compliance rate defaulting to Ke dual
+
+
+def scenario_rows(case: Case) -> list[ScenarioRow]:
+    """The override table's rows: every input some scenario overrides (Inputs-sheet order),
+    the compliance discount rate when it defaults to Ke dual and a scenario moves Ke dual,
+    then the scales some scenario uses."""
+    sc = case.scenarios
+    assert sc is not None
+    used = {p for s in sc.named.values() for p in s.overrides}
+    auto = case.compliance.discount_rate is None and bool(
+        used & {*KE_DUAL_PATHS, "compliance.discount_rate"})
+    rows = []
+    for path, s in overridable().items():
+        if path in used or (auto and path == "compliance.discount_rate"):
+            rows.append(ScenarioRow(path, s.name, s.label, s.kind,
+                                    case.deal.units if s.unit == "units" else s.unit,
+                                    auto and path == "compliance.discount_rate"))
+    for scale in SCALES:
+        if any(getattr(s, scale) != 1.0 for s in sc.named.values()):
+            rows.append(ScenarioRow(scale, scale, SCALE_LABELS[scale], "number", "x"))
+    return rows
+
+
+def _scenario_value(case: Case, name: str, row: ScenarioRow) -> Any:
+    """The value a scenario's cell holds (None: blank, "as in base")."""
+    s = case.scenarios.named[name] if case.scenarios is not None else None
+    assert s is not None
+    if row.path in SCALES:
+        v = getattr(s, row.path)
+        return None if v == 1.0 else v
+    return s.overrides.get(row.path)
+
+
+def scenarios_sheet(p: Any, case: Case, model: Case, refs: dict[str, str]) -> dict[str, Any]:
+    """Write the sheet (``case``: with its scenarios; ``model``: the scenario in use, resolved)
+    and re-point the overridden inputs' names; return the fingerprint's extra rows
+    (label, cell, value at build), the switch last."""
+    sc = case.scenarios
+    assert sc is not None
+    wb = p.wb
+    ws = wb.create_sheet(SHEET)
+    names = sc.names
+    n = len(names)
+    last = get_column_letter(2 + n)  # C = base, then one column per named scenario
+    use = get_column_letter(3 + n)
+    unit_col = get_column_letter(4 + n)
+    head = f"$C${HEAD}:${last}${HEAD}"
+    active = sc.active
+    units = case.deal.units
+    put_text(ws, "A1", "Scenarios: the switch, the inputs each scenario changes, the comparison",
+             TITLE)
+    put_text(ws, "A2", "Pick the scenario in B4 (a list): every live formula in the workbook "
+             "reads the In use column. Blue cells are inputs; a blank scenario cell means "
+             "\"as in base\".", NOTE)
+    put_text(ws, "A4", "Scenario in use", BOLD)
+    put_text(ws, SWITCH, active, font(bold=True, color="0000FF"))
+    ws[SWITCH].fill = INPUT_FILL
+    define(wb, "scenario", SHEET, SWITCH)
+    dv = DataValidation(type="list", formula1=head, allow_blank=False, showErrorMessage=True,
+                        errorTitle="Scenario", error="Pick one of the scenario names in row 6.")
+    ws.add_data_validation(dv)
+    dv.add(SWITCH)
+    descriptions = ["The case as on the Inputs sheet",
+                    *[sc.named[m].description for m in names[1:]]]
+    active_desc = descriptions[names.index(active)] or ""
+    p.formula(ws, "C4", f"=INDEX(C{DESC}:{last}{DESC},1,MATCH(scenario,{head},0))&\"\"",
+              active_desc, None, BLACK)
+
+    header(ws, HEAD, ["Input", "Case field", *names, "In use", "Unit"])
+    put_text(ws, f"A{DESC}", "Description")
+    put_text(ws, f"C{DESC}", descriptions[0], NOTE)
+    for j, text in enumerate(descriptions[1:]):
+        ref = f"{get_column_letter(4 + j)}{DESC}"
+        put_text(ws, ref, text)
+        ws[ref].font, ws[ref].fill = BLUE, INPUT_FILL
+    p.formula(ws, f"{use}{DESC}", f"=INDEX(C{DESC}:{last}{DESC},1,MATCH(scenario,{head},0))"
+              "&\"\"", active_desc, None, BOLD)
+    define(wb, "scen_names", SHEET, f"C{HEAD}:{last}{HEAD}")
+    define(wb, "scen_desc", SHEET, f"D{DESC}:{last}{DESC}")
+
+    rows = scenario_rows(case)
+    base_of = {r.path: f"base_{r.name}" for r in rows if r.path not in SCALES}
+    mev = evaluate(model)
+    for i, row in enumerate(rows):
+        r = FIRST + i
+        put_text(ws, f"A{r}", row.label)
+        put_text(ws, f"B{r}", row.path, NOTE)
+        fmt = INPUT_FMT.get(row.kind, "General")
+        if row.path in SCALES:
+            p.formula(ws, f"C{r}", "=1", 1.0, "0.00", BLACK)
+            base_value: Any = 1.0
+        else:
+            sheet_ref = refs[row.name]
+            define(wb, base_of[row.path], "Inputs", sheet_ref.split("!")[1].replace("$", ""))
+            base_value = case_value(case, row.path)
+            if row.auto_rate:
+                base_value = evaluate(case).comp_rate
+            bname = base_of[row.path]
+            p.formula(ws, f"C{r}", f'=IF({bname}="","",{bname})',
+                      "" if base_value is None else base_value, fmt, GREEN)
+        for j, m in enumerate(names[1:]):
+            ref = f"{get_column_letter(4 + j)}{r}"
+            ws[ref] = _scenario_value(case, m, row)
+            ws[ref].font, ws[ref].fill, ws[ref].number_format = BLUE, INPUT_FILL, fmt
+        pick = fx.scenario_pick(f"C{r}:{last}{r}", head, "scenario", f"C{r}")
+        if row.path in SCALES:
+            value: Any = 1.0 if active == BASE else getattr(sc.named[active], row.path)
+        elif row.auto_rate:
+            base_kd = fx.cost_of_equity(*[base_of.get(q, q.split(".")[1])
+                                          for q in KE_DUAL_PATHS])
+            chosen = f"INDEX(C{r}:{last}{r},1,MATCH(scenario,{head},0))"
+            pick = (f'IF({chosen}="",IF(ABS(C{r}-({base_kd}))<=1E-12,ke_dual,C{r}),'
+                    f"{chosen})")
+            value = mev.comp_rate
+        else:
+            value = case_value(model, row.path)
+            value = "" if value is None else value
+        p.formula(ws, f"{use}{r}", "=" + pick, value, FMT.get(row.kind, fmt), BOLD)
+        put_text(ws, f"{unit_col}{r}", row.unit)
+        define(wb, row.name, SHEET, f"{use}{r}")
+        if row.auto_rate:
+            put_text(ws, f"{get_column_letter(5 + n)}{r}", "blank: Ke dual of the scenario "
+                     "in use (the case's default)", NOTE)
+    lastrow = FIRST + len(rows) - 1
+    define(wb, "scen_paths", SHEET, f"B{FIRST}:B{lastrow}")
+    define(wb, "scen_values", SHEET, f"D{FIRST}:{last}{lastrow}")
+    for col in (use,):
+        for r in range(DESC, lastrow + 1):
+            ws[f"{col}{r}"].fill = HEADER_FILL
+
+    top = _comparison(p, ws, case, model, lastrow + 3)
+    for col, width in (("A", 44), ("B", 24)):
+        ws.column_dimensions[col].width = width
+    for k in range(n + 2):
+        ws.column_dimensions[get_column_letter(3 + k)].width = 15
+    ws.column_dimensions[get_column_letter(5 + n)].width = 12
+    print_setup(ws, f"A{HEAD + 1}", landscape=True)
+    ws.page_setup.fitToHeight = 1
+
+    extra: list[tuple[str, str, Any]] = []
+    for j, m in enumerate(names[1:]):
+        col = get_column_letter(4 + j)
+        extra.append((f"{m}: description", f"{SHEET}!{col}{DESC}", descriptions[1 + j] or ""))
+        for i, row in enumerate(rows):
+            extra.append((f"{m}: {row.path}", f"{SHEET}!{col}{FIRST + i}",
+                          _scenario_value(case, m, row)))
+    extra.append(("scenario (the switch)", f"{SHEET}!{SWITCH}", active))
+    return {"extra": extra, "aliases": {r.name: base_of[r.path] for r in rows
+                                        if r.path in base_of}, "comparison": top}
+
+
+def _comparison(p: Any, ws: Any, case: Case, model: Case, top: int) -> int:
+    """The comparison: one snapshot row per scenario, then the live row; returns its row."""
+    from xl_corridor.workbook.report import DECISION_LOOKS, _no_breakeven
+
+    sc = case.scenarios
+    assert sc is not None
+    units = case.deal.units
+    put_text(ws, f"A{top}", "Scenario comparison: engine values at build (SNAPSHOT), then the "
+             "scenario in use, live", BOLD)
+    cols = ["Scenario", "Decision", f"Delta NPV ({units})", "Ke single", "Ke dual",
+            f"Break-even cost ({units})", "Break-even Ke dual", "Status"]
+    header(ws, top + 1, cols)
+    first = top + 2
+    fmts = [None, None, "amount", "rate", "rate", "amount", "rate", None]
+    for i, name in enumerate(sc.names):
+        r = first + i
+        ev = evaluate(case.scenario(name))
+        be = ev.breakeven_ke if ev.breakeven_ke is not None else _no_breakeven(case)
+        put_text(ws, f"A{r}", name)
+        for col, v, f in zip("BCDEFG", (ev.decision, ev.delta_npv, ev.ke_single, ev.ke_dual,
+                                        ev.breakeven_cost, be), fmts[1:7], strict=True):
+            p.stamp(ws, f"{col}{r}", v, f)
+        p.formula(ws, f"H{r}", f'=IF(scenarios_edited,"{STALE}","snapshot at build")',
+                  "snapshot at build", None, NOTE, snapshot=True)
+    lastsnap = first + len(sc.names) - 1
+    live = lastsnap + 1
+    mev = evaluate(model)
+    p.formula(ws, f"A{live}", '="In use (live): "&scenario', f"In use (live): {sc.active}",
+              None, BOLD)
+    be_live = mev.breakeven_ke if mev.breakeven_ke is not None else _no_breakeven(model)
+    for col, name, v, f in zip("BCDEFG", ("decision", "delta_npv", "ke_single", "ke_dual",
+                                          "breakeven_cost", "breakeven_ke"),
+                               (mev.decision, mev.delta_npv, mev.ke_single, mev.ke_dual,
+                                mev.breakeven_cost, be_live), fmts[1:7], strict=True):
+        p.formula(ws, f"{col}{live}", f"={name}", v, f, GREEN)
+    m = f"MATCH(scenario,$A${first}:$A${lastsnap},0)"
+
+    def snap(col: str) -> str:
+        return f"INDEX(${col}${first}:${col}${lastsnap},{m})"
+
+    same = ",".join(
+        [f"EXACT(B{live},{snap('B')})"]
+        + [fx.check(f"{c}{live}", snap(c)) for c in "CDEF"]
+        + [f"IFERROR({fx.check(f'G{live}', snap('G'))},EXACT(G{live}&\"\",{snap('G')}&\"\"))"])
+    p.formula(ws, f"H{live}", f'=IF(scenarios_edited,"snapshot rows stale: not compared",'
+              f'IF(AND({same}),"equals its snapshot row","DIFFERS from its snapshot row"))',
+              "equals its snapshot row", None, BOLD, snapshot=True)
+    for r in range(first, live + 1):
+        for text, fill, colour in DECISION_LOOKS:
+            ws.conditional_formatting.add(f"B{r}", FormulaRule(
+                formula=[f'LEFT(B{r},{len(text)})="{text}"'], stopIfTrue=True, fill=fill,
+                font=font(bold=True, color=colour)))
+    ws.conditional_formatting.add(f"A{first}:A{lastsnap}", FormulaRule(
+        formula=[f"$A{first}=scenario"], fill=HEADER_FILL, font=font(bold=True)))
+    for c in "ABCDEFGH":
+        ws[f"{c}{live}"].fill = HEADER_FILL
+    put_text(ws, f"A{live + 2}", "Snapshot rows: the Python engine's evaluation of each scenario "
+             "at build. Switching does not make them stale; editing an input or a "
+             "scenario cell does (fingerprint on the Checks sheet).", NOTE)
+    put_text(ws, f"A{live + 3}", "The Monte Carlo, the drivers block and the Checks engine column "
+             "are computed for the scenario in use at build (Summary, line 5); a switch makes them "
+             "STALE. P(Delta NPV > 0) is not compared by scenario: the simulation draws the "
+             "premium cut from [simulation], not from the scenario.", NOTE)
+    return live
