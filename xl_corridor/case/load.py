@@ -60,8 +60,8 @@ def load_case(source: str | Path | Mapping[str, Any]) -> Case:
     case = _validate(label, data)
     _preflight(_safety.check_case_limits, label, case)  # text a cell can hold, bounded sizes
     ev = _evaluate(case, label)  # surface engine-level problems now, with field paths
-    _evaluate_scenarios(case, label)
     case = _load_parity_sample(case, label, base)
+    _evaluate_scenarios(case, label)  # after the sample: the resolved cases are kept with it
     # kept with the case: a report reads them instead of running the engine again
     case._kept.evaluation, case._kept.analytics = ev, _analyze(case, ev, label)
     return case
