@@ -102,64 +102,65 @@ def _scenario_value(case: Case, name: str, row: ScenarioRow) -> Any:
     return s.overrides.get(row.path)
 
 
-def scenarios_sheet(p: Any, case: Case, model: Case, refs: dict[str, str]) -> dict[str, Any]:
-    """Write the sheet (``case``: with its scenarios; ``model``: the scenario in use, resolved)
-    and re-point the overridden inputs' names; return the fingerprint's extra rows
-    (label, cell, value at build), the switch last."""
+def switch_cell(wb: Any, ws: Any, ref: str, active: str, names_range: str) -> None:
+    """The switch: an input cell named ``scenario`` with a list of the scenario names."""
+    put_text(ws, ref, active, font(bold=True, color="0000FF"))
+    ws[ref].fill = INPUT_FILL
+    define(wb, "scenario", ws.title, ref)
+    dv = DataValidation(type="list", formula1=names_range, allow_blank=False,
+                        showErrorMessage=True, errorTitle="Scenario",
+                        error="Pick one of the scenario names of the scenario table.")
+    ws.add_data_validation(dv)
+    dv.add(ref)
+
+
+def override_table(wb: Any, ws: Any, case: Case, model: Case | None, refs: dict[str, str],
+                   write: Any, *, top: int, ke_dual: str) -> dict[str, Any]:
+    """The override table from row ``top`` (header), its description row and one row per
+    :func:`scenario_rows`; re-points each overridden input's name to its In use cell.
+
+    ``write(ws, ref, formula, value, fmt, font)`` writes a formula (with its value, when the
+    workbook caches values; ``model``: the scenario in use, None when it does not). ``ke_dual``:
+    the cell or name holding the Ke dual in use (the default compliance discount rate).
+    Returns the layout: rows, first row, last row, the last scenario column, the In use
+    column, the names range, base-name aliases and the descriptions.
+    """
     sc = case.scenarios
     assert sc is not None
-    wb = p.wb
-    ws = wb.create_sheet(SHEET)
+    sheet = ws.title
     names = sc.names
     n = len(names)
+    head_row, desc, first = top, top + 1, top + 2
     last = get_column_letter(2 + n)  # C = base, then one column per named scenario
     use = get_column_letter(3 + n)
     unit_col = get_column_letter(4 + n)
-    head = f"$C${HEAD}:${last}${HEAD}"
+    head = f"${'C'}${head_row}:${last}${head_row}"
     active = sc.active
-    units = case.deal.units
-    put_text(ws, "A1", "Scenarios: the switch, the inputs each scenario changes, the comparison",
-             TITLE)
-    put_text(ws, "A2", "Pick the scenario in B4 (a list): every live formula in the workbook "
-             "reads the In use column. Blue cells are inputs; a blank scenario cell means "
-             "\"as in base\".", NOTE)
-    put_text(ws, "A4", "Scenario in use", BOLD)
-    put_text(ws, SWITCH, active, font(bold=True, color="0000FF"))
-    ws[SWITCH].fill = INPUT_FILL
-    define(wb, "scenario", SHEET, SWITCH)
-    dv = DataValidation(type="list", formula1=head, allow_blank=False, showErrorMessage=True,
-                        errorTitle="Scenario", error="Pick one of the scenario names in row 6.")
-    ws.add_data_validation(dv)
-    dv.add(SWITCH)
     descriptions = ["The case as on the Inputs sheet",
                     *[sc.named[m].description for m in names[1:]]]
     active_desc = descriptions[names.index(active)] or ""
-    p.formula(ws, "C4", f"=INDEX(C{DESC}:{last}{DESC},1,MATCH(scenario,{head},0))&\"\"",
-              active_desc, None, BLACK)
-
-    header(ws, HEAD, ["Input", "Case field", *names, "In use", "Unit"])
-    put_text(ws, f"A{DESC}", "Description")
-    put_text(ws, f"C{DESC}", descriptions[0], NOTE)
+    header(ws, head_row, ["Input", "Case field", *names, "In use", "Unit"])
+    put_text(ws, f"A{desc}", "Description")
+    put_text(ws, f"C{desc}", descriptions[0], NOTE)
     for j, text in enumerate(descriptions[1:]):
-        ref = f"{get_column_letter(4 + j)}{DESC}"
+        ref = f"{get_column_letter(4 + j)}{desc}"
         put_text(ws, ref, text)
         ws[ref].font, ws[ref].fill = BLUE, INPUT_FILL
-    p.formula(ws, f"{use}{DESC}", f"=INDEX(C{DESC}:{last}{DESC},1,MATCH(scenario,{head},0))"
-              "&\"\"", active_desc, None, BOLD)
-    define(wb, "scen_names", SHEET, f"C{HEAD}:{last}{HEAD}")
-    define(wb, "scen_desc", SHEET, f"D{DESC}:{last}{DESC}")
+    write(ws, f"{use}{desc}", f"=INDEX(C{desc}:{last}{desc},1,MATCH(scenario,{head},0))&\"\"",
+          active_desc, None, BOLD)
+    define(wb, "scen_names", sheet, f"C{head_row}:{last}{head_row}")
+    define(wb, "scen_desc", sheet, f"D{desc}:{last}{desc}")
 
     rows = scenario_rows(case)
     base_of = {r.path: f"base_{r.name}" for r in rows if r.path not in SCALES}
-    mev = evaluate(model)
+    mev = evaluate(model) if model is not None else None
     for i, row in enumerate(rows):
-        r = FIRST + i
+        r = first + i
         put_text(ws, f"A{r}", row.label)
         put_text(ws, f"B{r}", row.path, NOTE)
         fmt = INPUT_FMT.get(row.kind, "General")
         if row.path in SCALES:
-            p.formula(ws, f"C{r}", "=1", 1.0, "0.00", BLACK)
-            base_value: Any = 1.0
+            write(ws, f"C{r}", "=1", 1.0, "0.00", BLACK)
         else:
             sheet_ref = refs[row.name]
             define(wb, base_of[row.path], "Inputs", sheet_ref.split("!")[1].replace("$", ""))
@@ -167,39 +168,68 @@ def scenarios_sheet(p: Any, case: Case, model: Case, refs: dict[str, str]) -> di
             if row.auto_rate:
                 base_value = evaluate(case).comp_rate
             bname = base_of[row.path]
-            p.formula(ws, f"C{r}", f'=IF({bname}="","",{bname})',
-                      "" if base_value is None else base_value, fmt, GREEN)
+            write(ws, f"C{r}", f'=IF({bname}="","",{bname})',
+                  "" if base_value is None else base_value, fmt, GREEN)
         for j, m in enumerate(names[1:]):
             ref = f"{get_column_letter(4 + j)}{r}"
             ws[ref] = _scenario_value(case, m, row)
             ws[ref].font, ws[ref].fill, ws[ref].number_format = BLUE, INPUT_FILL, fmt
         pick = fx.scenario_pick(f"C{r}:{last}{r}", head, "scenario", f"C{r}")
+        value: Any = None
         if row.path in SCALES:
-            value: Any = 1.0 if active == BASE else getattr(sc.named[active], row.path)
+            value = 1.0 if active == BASE else getattr(sc.named[active], row.path)
         elif row.auto_rate:
             base_kd = fx.cost_of_equity(*[base_of.get(q, q.split(".")[1])
                                           for q in KE_DUAL_PATHS])
             chosen = f"INDEX(C{r}:{last}{r},1,MATCH(scenario,{head},0))"
-            pick = (f'IF({chosen}="",IF(ABS(C{r}-({base_kd}))<=1E-12,ke_dual,C{r}),'
+            pick = (f'IF({chosen}="",IF(ABS(C{r}-({base_kd}))<=1E-12,{ke_dual},C{r}),'
                     f"{chosen})")
-            value = mev.comp_rate
-        else:
+            value = mev.comp_rate if mev is not None else None
+        elif model is not None:
             value = case_value(model, row.path)
             value = "" if value is None else value
-        p.formula(ws, f"{use}{r}", "=" + pick, value, FMT.get(row.kind, fmt), BOLD)
+        write(ws, f"{use}{r}", "=" + pick, value, FMT.get(row.kind, fmt), BOLD)
         put_text(ws, f"{unit_col}{r}", row.unit)
-        define(wb, row.name, SHEET, f"{use}{r}")
+        define(wb, row.name, sheet, f"{use}{r}")
         if row.auto_rate:
             put_text(ws, f"{get_column_letter(5 + n)}{r}", "blank: Ke dual of the scenario "
-                     "in use (the case's default)", NOTE)
-    lastrow = FIRST + len(rows) - 1
-    define(wb, "scen_paths", SHEET, f"B{FIRST}:B{lastrow}")
-    define(wb, "scen_values", SHEET, f"D{FIRST}:{last}{lastrow}")
-    for col in (use,):
-        for r in range(DESC, lastrow + 1):
-            ws[f"{col}{r}"].fill = HEADER_FILL
+                     "(the case's default)", NOTE)
+    last_row = first + len(rows) - 1
+    define(wb, "scen_paths", sheet, f"B{first}:B{last_row}")
+    define(wb, "scen_values", sheet, f"D{first}:{last}{last_row}")
+    for rr in range(desc, last_row + 1):
+        ws[f"{use}{rr}"].fill = HEADER_FILL
+    return {"rows": rows, "first": first, "last_row": last_row, "last": last, "use": use,
+            "head": head, "desc": desc, "base_of": base_of, "descriptions": descriptions,
+            "active_desc": active_desc}
 
-    top = _comparison(p, ws, case, model, lastrow + 3)
+
+def scenarios_sheet(p: Any, case: Case, model: Case, refs: dict[str, str]) -> dict[str, Any]:
+    """Write the sheet (``case``: with its scenarios; ``model``: the scenario in use, resolved)
+    and re-point the overridden inputs' names; return the fingerprint's extra rows
+    (label, cell, value at build), the switch last, and the name aliases."""
+    sc = case.scenarios
+    assert sc is not None
+    wb = p.wb
+    ws = wb.create_sheet(SHEET)
+    names = sc.names
+    n = len(names)
+    put_text(ws, "A1", "Scenarios: the switch, the inputs each scenario changes, the comparison",
+             TITLE)
+    put_text(ws, "A2", "Pick the scenario in B4 (a list): every live formula in the workbook "
+             "reads the In use column. Blue cells are inputs; a blank scenario cell means "
+             "\"as in base\".", NOTE)
+    put_text(ws, "A4", "Scenario in use", BOLD)
+
+    def write(ws: Any, ref: str, formula: str, value: Any, fmt: Any, fnt: Any) -> None:
+        p.formula(ws, ref, formula, value, fmt, fnt)
+
+    t = override_table(wb, ws, case, model, refs, write, top=HEAD, ke_dual="ke_dual")
+    switch_cell(wb, ws, SWITCH, sc.active, t["head"])
+    p.formula(ws, "C4", f"=INDEX(C{DESC}:{t['last']}{DESC},1,MATCH(scenario,{t['head']},0))"
+              "&\"\"", t["active_desc"], None, BLACK)
+    rows, descriptions = t["rows"], t["descriptions"]
+    _comparison(p, ws, case, model, t["last_row"] + 3)
     for col, width in (("A", 44), ("B", 24)):
         ws.column_dimensions[col].width = width
     for k in range(n + 2):
@@ -215,9 +245,9 @@ def scenarios_sheet(p: Any, case: Case, model: Case, refs: dict[str, str]) -> di
         for i, row in enumerate(rows):
             extra.append((f"{m}: {row.path}", f"{SHEET}!{col}{FIRST + i}",
                           _scenario_value(case, m, row)))
-    extra.append(("scenario (the switch)", f"{SHEET}!{SWITCH}", active))
-    return {"extra": extra, "aliases": {r.name: base_of[r.path] for r in rows
-                                        if r.path in base_of}, "comparison": top}
+    extra.append(("scenario (the switch)", f"{SHEET}!{SWITCH}", sc.active))
+    return {"extra": extra, "aliases": {r.name: t["base_of"][r.path] for r in rows
+                                        if r.path in t["base_of"]}}
 
 
 def _comparison(p: Any, ws: Any, case: Case, model: Case, top: int) -> int:
