@@ -314,3 +314,118 @@ def _comparison(p: Any, ws: Any, case: Case, model: Case, top: int) -> int:
              "STALE. P(Delta NPV > 0) is not compared by scenario: the simulation draws the "
              "premium cut from [simulation], not from the scenario.", NOTE)
     return live
+
+
+# --- the template -------------------------------------------------------------------------------
+
+#: The template's comparison: (key, label, UDF formula over the inputs' names, format). ``{ks}``,
+#: ``{kd}``, ``{cc}``, ``{dn}``, ``{lp}``: the column's own Ke single, Ke dual, compliance cost,
+#: Delta NPV and listing path cells.
+TEMPLATE_COMPARISON = (
+    ("ks", "Ke, single listing", "=CORRIDOR_KE(rf,beta,mrp,crp_single,lp_single,"
+     "country_exposure)", "rate"),
+    ("kd", "Ke, dual listing", "=CORRIDOR_KE(rf,beta,mrp,crp_dual,lp_dual,country_exposure)",
+     "rate"),
+    ("cc", "Capitalized compliance cost", "=COMPLIANCE_COST(comp_amounts,comp_years,comp_rate,"
+     "comp_growth,comp_one_off,comp_fx,comp_tax,comp_incr,comp_cost_basis,"
+     "comp_listing_expenses,comp_include_listing,terminal_growth)", "amount"),
+    ("dn", "Delta NPV", "=DUAL_NPV(cash_flows,{kd},{ks},{cc},timing)", "amount"),
+    ("bc", "Break-even compliance cost", "=DUAL_BREAKEVEN_COST(cash_flows,{kd},{ks},timing)",
+     "amount"),
+    ("bk", "Break-even Ke dual", "=DUAL_BREAKEVEN_KE(cash_flows,{ks},{cc},timing)", "rate"),
+    ("lp", "Listing path", "=LISTING_PATH(reporting_code,resource_category,dfs_complete)",
+     "text"),
+    ("dc", "Decision", "", "text"),
+)
+
+
+def _substitute(formula: str, names: dict[str, str]) -> str:
+    """Each whole-word defined name in ``names`` replaced by its expression."""
+    import re
+
+    if not names:
+        return formula
+    pattern = re.compile(r"(?<![A-Za-z0-9_.$!])(" + "|".join(map(re.escape, names))
+                         + r")(?![A-Za-z0-9_(])")
+    return pattern.sub(lambda m: names[m.group(1)], formula)
+
+
+def template_block(wb: Any, ws: Any, case: Case, refs: dict[str, str], *, top: int,
+                   switch: str, model_cells: dict[str, str]) -> int:
+    """The template's scenario block on the Model sheet: the switch at ``switch``, the
+    override table from row ``top`` (the Model's UDFs read the In use column through the
+    re-pointed names), and a live comparison: the UDFs once per scenario column, with a
+    check that the column in use equals the Model's own cells (``model_cells``: key -> cell,
+    keys of :data:`TEMPLATE_COMPARISON`). Returns the last row used."""
+    from xl_corridor.workbook.template import NO_BREAKEVEN_KE
+
+    sc = case.scenarios
+    assert sc is not None
+
+    def write(ws: Any, ref: str, formula: str, value: Any, fmt: Any, fnt: Any) -> None:
+        ws[ref] = formula
+        ws[ref].font = fnt
+        if fmt:
+            ws[ref].number_format = FMT.get(fmt, fmt)
+
+    put_text(ws, f"A{top}", "Scenarios: the switch (H3) picks the In use column; every UDF "
+             "above reads it", BOLD)
+    t = override_table(wb, ws, case, None, refs, write, top=top + 1,
+                       ke_dual=model_cells["kd_native"])
+    put_text(ws, switch.replace("H", "G"), "Scenario in use", BOLD)
+    switch_cell(wb, ws, switch, sc.active, t["head"])
+    rows, first, head = t["rows"], t["first"], t["head"]
+    names = sc.names
+    ctop = t["last_row"] + 3
+    put_text(ws, f"A{ctop}", "Scenario comparison, live: the add-in's functions once per "
+             "scenario column", BOLD)
+    use = get_column_letter(3 + len(names))
+    chk = get_column_letter(4 + len(names))
+    header(ws, ctop + 1, ["Quantity", "", *names, "Model (in use)", "Same as the column in use"])
+    at = {key: ctop + 2 + i for i, (key, *_rest) in enumerate(TEMPLATE_COMPARISON)}
+    for j, _name in enumerate(names):
+        col = get_column_letter(3 + j)
+        subs: dict[str, str] = {}
+        for i, row in enumerate(rows):
+            r = first + i
+            own = f"${col}${r}" if j else f"$C${r}"
+            value = f"IF({own}=\"\",$C${r},{own})" if j else f"$C${r}"
+            if row.auto_rate:
+                base_kd = fx.cost_of_equity(*[t["base_of"].get(q, q.split(".")[1])
+                                              for q in KE_DUAL_PATHS])
+                inner = f"IF(ABS($C${r}-({base_kd}))<=1E-12,{col}{at['kd']},$C${r})"
+                value = f"IF({own}=\"\",{inner},{own})" if j else inner
+            if row.path == "cash_flow_scale":
+                subs["cash_flows"] = f"cash_flows*{value}"
+            elif row.path == "compliance_scale":
+                subs["comp_amounts"] = f"comp_amounts*{value}"
+            else:
+                subs[row.name] = value
+        cells = {key: f"{col}{r}" for key, r in at.items()}
+        for key, _label, formula, fmt in TEMPLATE_COMPARISON:
+            if key == "dc":
+                text = "=" + fx.decision(cells["dn"], fx.path_code_of(cells["lp"]))
+            else:
+                text = _substitute(formula.format(**cells), subs)
+            ws[cells[key]] = text
+            ws[cells[key]].number_format = FMT[fmt]
+            ws[cells[key]].font = BLACK
+    m = f"MATCH(scenario,{head},0)"
+    for key, label, _f, fmt in TEMPLATE_COMPARISON:
+        r = at[key]
+        put_text(ws, f"A{r}", label)
+        ws[f"{use}{r}"] = f"={model_cells[key]}"
+        ws[f"{use}{r}"].font, ws[f"{use}{r}"].number_format = GREEN, FMT[fmt]
+        picked = f"INDEX($C{r}:{get_column_letter(2 + len(names))}{r},1,{m})"
+        if fmt == "text":
+            ws[f"{chk}{r}"] = "=" + fx.text_check(f"{use}{r}", picked)
+        elif key == "bk":
+            ws[f"{chk}{r}"] = (f'=IF(AND(ISERROR({use}{r}),ISERROR({picked})),'
+                               f'"{NO_BREAKEVEN_KE} or add-in not loaded",'
+                               f"{fx.udf_check(f'{use}{r}', picked)})")
+        else:
+            ws[f"{chk}{r}"] = "=" + fx.udf_check(f"{use}{r}", picked)
+    last = ctop + 1 + len(TEMPLATE_COMPARISON)
+    put_text(ws, f"A{last + 1}", "A blank scenario cell is the base value; the In use column "
+             "feeds the model above, each scenario column feeds its own functions here.", NOTE)
+    return last + 1

@@ -446,6 +446,9 @@ def template_workbook(case: Case | None = None) -> Workbook:
                         cf_rows=TEMPLATE_CF_ROWS, item_rows=TEMPLATE_ITEM_ROWS,
                         fx_rows=TEMPLATE_FX_ROWS, with_dates=False)
     _model_sheet(wb, refs)
+    case = case if case is not None else example_case()
+    if case.scenarios is not None:  # the switch and the comparison on the Model sheet
+        _scenario_block(wb, case, refs)
     _listing_sheet(wb)
     rules.write_rules_sheet(wb)
     from xl_corridor.workbook.corridor_report import add_corridor_sheet
@@ -456,6 +459,48 @@ def template_workbook(case: Case | None = None) -> Workbook:
                "Inputs (blue) and add-in functions beside native formulas")
     gridlines_off(wb)
     return wb
+
+
+#: First row of the scenario block on the Model sheet (below the valuation block's helpers).
+SCENARIO_TOP = 84
+
+
+def _scenario_block(wb: Workbook, case: Case, refs: Mapping[str, str]) -> None:
+    """The scenario switch (Model!H3), the override table and the live comparison; with a
+    cash-flow or compliance scale, the Model's functions read scaled copies of the inputs."""
+    from xl_corridor.workbook import scenarios_sheet as scen
+
+    ws, r = wb["Model"], MODEL_ROWS
+    cells = {"ks": f"C{r['ke_single']}", "kd": f"C{r['ke_dual']}",
+             "cc": f"C{r['compliance_cost']}", "dn": f"C{r['delta_npv']}",
+             "bc": f"C{r['breakeven_cost']}", "bk": f"C{r['breakeven_ke']}",
+             "lp": f"C{r['listing_path']}", "dc": f"C{r['decision']}",
+             "kd_native": f"$D${r['ke_dual']}"}
+    scen.template_block(wb, ws, case, dict(refs), top=SCENARIO_TOP, switch="H3",
+                        model_cells=cells)
+    scaled = {"cash_flow_scale": ("cash_flows", "K", int(refs["cash_flows_first"]),
+                                  TEMPLATE_CF_ROWS, "B"),
+              "compliance_scale": ("comp_amounts", "L", int(refs["items_first"]),
+                                   TEMPLATE_ITEM_ROWS, "B")}
+    subs: dict[str, str] = {}
+    for scale, (name, col, src, rows, src_col) in scaled.items():
+        if scale not in wb.defined_names:
+            continue
+        put_text(ws, f"{col}5", f"{name} in use", BOLD)
+        for i in range(rows):
+            ws[f"{col}{6 + i}"] = (f'=IF(Inputs!{src_col}{src + i}="","",'
+                                   f"Inputs!{src_col}{src + i}*{scale})")
+            ws[f"{col}{6 + i}"].font = GREEN
+        define(wb, f"{name}_in_use", "Model", f"{col}6:{col}{5 + rows}")
+        subs[name] = f"{name}_in_use"
+    if subs:  # the Model's own formulas (above the scenario block) read the scaled copies
+        for row in ws.iter_rows(max_row=SCENARIO_TOP - 1):
+            for cell in row:
+                v = cell.value
+                if isinstance(v, ArrayFormula):
+                    v.text = scen._substitute(str(v.text), subs)
+                elif isinstance(v, str) and v.startswith("=") and cell.column_letter not in "KL":
+                    cell.value = scen._substitute(v, subs)
 
 
 def _listing_sheet(wb: Workbook) -> None:
