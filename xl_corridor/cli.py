@@ -175,8 +175,10 @@ def _with_scenario(case: Any, name: str) -> Any:
     """The case with scenario ``name`` in use (``--scenario``)."""
     sc = case.scenarios
     if sc is None:
-        raise _Refused(f"--scenario: the case has no [scenarios] table; only 'base' exists"
-                       if name != "base" else "--scenario: the case has no [scenarios] table")
+        if name == "base":  # the case itself always exists
+            return case
+        raise _Refused(f"--scenario: unknown scenario {name!r}; the case has no [scenarios] "
+                       "table: expected base")
     if name not in sc.names:
         raise _Refused(f"--scenario: unknown scenario {name!r}; expected one of "
                        f"{', '.join(sc.names)}")
