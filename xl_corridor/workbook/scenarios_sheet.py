@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -141,6 +142,7 @@ def override_table(wb: Any, ws: Any, case: Case, model: Case | None, refs: dict[
     active_desc = descriptions[names.index(active)] or ""
     header(ws, head_row, ["Input", "Case field", *names, "In use", "Unit"])
     put_text(ws, f"A{desc}", "Description")
+    ws.row_dimensions[desc].height = 40
     put_text(ws, f"C{desc}", descriptions[0], NOTE)
     for j, text in enumerate(descriptions[1:]):
         ref = f"{get_column_letter(4 + j)}{desc}"
@@ -148,6 +150,9 @@ def override_table(wb: Any, ws: Any, case: Case, model: Case | None, refs: dict[
         ws[ref].font, ws[ref].fill = BLUE, INPUT_FILL
     write(ws, f"{use}{desc}", f"=INDEX(C{desc}:{last}{desc},1,MATCH(scenario,{head},0))&\"\"",
           active_desc, None, BOLD)
+    for k in range(n + 1):  # the descriptions wrap in their columns
+        ws.cell(row=desc, column=3 + k).alignment = Alignment(wrap_text=True, vertical="top")
+    ws[f"A{desc}"].alignment = Alignment(vertical="top")
     define(wb, "scen_names", sheet, f"C{head_row}:{last}{head_row}")
     define(wb, "scen_desc", sheet, f"D{desc}:{last}{desc}")
 
@@ -192,8 +197,8 @@ def override_table(wb: Any, ws: Any, case: Case, model: Case | None, refs: dict[
         put_text(ws, f"{unit_col}{r}", row.unit)
         define(wb, row.name, sheet, f"{use}{r}")
         if row.auto_rate:
-            put_text(ws, f"{get_column_letter(5 + n)}{r}", "blank: Ke dual of the scenario "
-                     "(the case's default)", NOTE)
+            put_text(ws, f"{get_column_letter(5 + n)}{r}", "blank: the scenario's Ke dual "
+                     "(the default)", NOTE)
     last_row = first + len(rows) - 1
     define(wb, "scen_paths", sheet, f"B{first}:B{last_row}")
     define(wb, "scen_values", sheet, f"D{first}:{last}{last_row}")
@@ -217,8 +222,8 @@ def scenarios_sheet(p: Any, case: Case, model: Case, refs: dict[str, str]) -> di
     put_text(ws, "A1", "Scenarios: the switch, the inputs each scenario changes, the comparison",
              TITLE)
     put_text(ws, "A2", "Pick the scenario in B4 (a list): every live formula in the workbook "
-             "reads the In use column. Blue cells are inputs; a blank scenario cell means "
-             "\"as in base\".", NOTE)
+             "reads the In use column.", NOTE)
+    put_text(ws, "C2", "Blue cells are inputs; a blank scenario cell means \"as in base\".", NOTE)
     put_text(ws, "A4", "Scenario in use", BOLD)
 
     def write(ws: Any, ref: str, formula: str, value: Any, fmt: Any, fnt: Any) -> None:
@@ -233,7 +238,7 @@ def scenarios_sheet(p: Any, case: Case, model: Case, refs: dict[str, str]) -> di
     for col, width in (("A", 44), ("B", 24)):
         ws.column_dimensions[col].width = width
     for k in range(n + 2):
-        ws.column_dimensions[get_column_letter(3 + k)].width = 15
+        ws.column_dimensions[get_column_letter(3 + k)].width = 16
     ws.column_dimensions[get_column_letter(5 + n)].width = 12
     print_setup(ws, f"A{HEAD + 1}", landscape=True)
     ws.page_setup.fitToHeight = 1
@@ -262,6 +267,9 @@ def _comparison(p: Any, ws: Any, case: Case, model: Case, top: int) -> int:
     cols = ["Scenario", "Decision", f"Delta NPV ({units})", "Ke single", "Ke dual",
             f"Break-even cost ({units})", "Break-even Ke dual", "Status"]
     header(ws, top + 1, cols)
+    for c in range(1, len(cols) + 1):
+        ws.cell(row=top + 1, column=c).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[top + 1].height = 27
     first = top + 2
     fmts = [None, None, "amount", "rate", "rate", "amount", "rate", None]
     for i, name in enumerate(sc.names):
@@ -306,13 +314,16 @@ def _comparison(p: Any, ws: Any, case: Case, model: Case, top: int) -> int:
         formula=[f"$A{first}=scenario"], fill=HEADER_FILL, font=font(bold=True)))
     for c in "ABCDEFGH":
         ws[f"{c}{live}"].fill = HEADER_FILL
-    put_text(ws, f"A{live + 2}", "Snapshot rows: the Python engine's evaluation of each scenario "
-             "at build. Switching does not make them stale; editing an input or a "
-             "scenario cell does (fingerprint on the Checks sheet).", NOTE)
-    put_text(ws, f"A{live + 3}", "The Monte Carlo, the drivers block and the Checks engine column "
-             "are computed for the scenario in use at build (Summary, line 5); a switch makes them "
-             "STALE. P(Delta NPV > 0) is not compared by scenario: the simulation draws the "
-             "premium cut from [simulation], not from the scenario.", NOTE)
+    for i, text in enumerate((
+            "Snapshot rows: the Python engine's evaluation of each scenario at build. Switching "
+            "does not make them stale;",
+            "editing an input or a scenario cell does (the fingerprint on the Checks sheet).",
+            "The Monte Carlo, the drivers block and the Checks engine column are computed for the "
+            "scenario in use at build",
+            "(Summary, line 5): a switch makes them STALE. P(Delta NPV > 0) is not compared by "
+            "scenario: the simulation",
+            "draws the premium cut from the [simulation] table, not from the scenario.")):
+        put_text(ws, f"A{live + 2 + i}", text, NOTE)
     return live
 
 
