@@ -165,6 +165,28 @@ def test_a_defined_name_longer_than_the_carry_is_refused(piece: int) -> None:
         scan.finish()
 
 
+@pytest.mark.parametrize(("name", "text", "refused"), [
+    # Excel's print titles are whole rows and columns by definition (ECMA-376 18.2.6,
+    # _xlnm.Print_Titles): accepted, they compute nothing
+    ("_xlnm.Print_Titles", "'Model'!$4:$5,'Model'!$A:$A", False),
+    # the same extent under any other name, or a formula dressed as print titles: bounded
+    ("titles", "'Model'!$4:$5,'Model'!$A:$A", True),
+    ("_xlnm.Print_Titles", "SUM('Model'!$A:$A)", True),
+    ("_xlnm.Print_Titles", "'Model'!$A:$A,'Model'!$B:$B,'Model'!$C:$C", True),
+])
+def test_print_titles_are_the_only_whole_column_name(name: str, text: str, refused: bool) -> None:
+    xml = (f'<workbook><definedNames><definedName name="{name}" localSheetId="0">{text}'
+           f"</definedName></definedNames></workbook>").encode()
+    scan = safety._PartScan("f.xlsx", "xl/workbook.xml")
+    if refused:
+        with pytest.raises(safety.UnsafeInputError, match=r"refers to [0-9,]+ cells"):
+            scan.feed(xml)
+            scan.finish()
+    else:
+        scan.feed(xml)
+        scan.finish()
+
+
 def test_a_text_range_in_a_formula_is_not_a_reference() -> None:
     # "1:1000000" inside a string literal is text, not the rows 1 to 1,000,000
     assert safety._span('IF(A1:A2>0,"1:1000000","")') == 2

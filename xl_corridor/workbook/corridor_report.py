@@ -315,9 +315,10 @@ def _model_sheet(b: _Book, run: CorridorRun) -> dict[str, str]:
     for c in range(len(scen)):
         ws.column_dimensions[get_column_letter(2 + c)].width = 17
     print_setup(ws, "B6", landscape=True)
-    # three pages wide, one tall: readable. No print titles: a whole-column defined name is
-    # refused by the validator's pre-flight (xl_corridor/validate/safety.py).
+    # three pages wide, one tall: readable, with the labels (column A) and the scenario header
+    # (rows 4-5) repeated on every page
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 3, 1
+    ws.print_title_cols, ws.print_title_rows = "A:A", "4:5"
     for c in range(len(scen)):
         ws[f"{get_column_letter(2 + c)}4"].alignment = Alignment(wrap_text=True)
     ws.row_dimensions[4].height = 30

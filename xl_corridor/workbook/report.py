@@ -21,6 +21,7 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.axis import DateAxis
+from openpyxl.chart.marker import DataPoint
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment
 from openpyxl.utils.cell import get_column_letter
@@ -1247,8 +1248,7 @@ def _summary_sheet(p: Plan, case: Case) -> None:
          "PROCEED only when Delta NPV > 0 and HKEX Chapter 18 allows the listing now"),
         ("Delta NPV", "=pv_dual-pv_single-compliance_cost", ev.delta_npv, "amount", units,
          "PV at Ke dual - PV at Ke single - compliance cost"),
-        ("Value case alone", "=" + VALUE_CASE, value_case(ev), "text", "",
-         "Delta NPV's sign, whatever the listing path"),
+        ("Value case alone", "=" + VALUE_CASE, value_case(ev), "text", "", ""),
         ("Ke, single listing (AIX only)", "=ke_single", ev.ke_single, "rate", "% a year", ""),
         ("Ke, dual listing (HKEX + AIX)", "=ke_dual", ev.ke_dual, "rate", "% a year", ""),
         ("Ke reduction", "=ke_single-ke_dual", ev.ke_single - ev.ke_dual, "rate", "% a year",
@@ -1266,8 +1266,7 @@ def _summary_sheet(p: Plan, case: Case) -> None:
         ("Recommended listing path", "=listing_path", ev.listing_path, "text", "", ""),
     ]
     # appended: the rows above never move; valuation rows carry their units in the label
-    rows += [(label, formula, value, fmt, "", note)
-             for label, formula, value, fmt, note in val_sheet.summary_rows(p, case)]
+    rows += val_sheet.summary_rows(p, case)
     for i, (label, formula, value, fmt, unit, note) in enumerate(rows):
         r = 7 + i
         _label(ws, r, label)
@@ -1282,12 +1281,16 @@ def _summary_sheet(p: Plan, case: Case) -> None:
         ws[f"A{r}"].font = BIG
         ws.row_dimensions[r].height = 22
     shade_negative(ws, "B8")
-    path_row = 7 + len(rows) - 1
-    for r in (9, path_row):  # long texts: across Value, Units and Note, wrapped
+    # long texts (a text line without units or note): across Value, Units and Note, wrapped
+    for i, (label, _, _, fmt, unit, note) in enumerate(rows):
+        if i < 2 or fmt != "text" or unit or note:
+            continue
+        r = 7 + i
         ws.merge_cells(f"B{r}:D{r}")
         ws[f"B{r}"].alignment = Alignment(wrap_text=True, vertical="top")
-        ws[f"A{r}"].alignment = Alignment(vertical="top")
-    ws.row_dimensions[path_row].height = 54
+        ws[f"A{r}"].alignment = Alignment(vertical="top", wrap_text=True)
+        if label == "Recommended listing path":
+            ws.row_dimensions[r].height = 54
     r = 7 + len(rows)
     # the horizon, live (a period typed into a spare row of the Inputs table counts)
     p.formula(ws, f"B{r}", "=COUNT(cash_flows)", len(case.cash_flows.values), "int", GREEN)
@@ -1389,7 +1392,8 @@ def _football_field_sheet(p: Plan, case: Case) -> None:
     ws = p.wb.create_sheet("FootballField")
     put_text(ws, "A1", f"Football field: Delta NPV ({units}) by method", TITLE)
     put_text(ws, "A2", "Low and high of each method, live formulas over the sheets named; the "
-             "bars float from low to high. Base case marked by the first row.", NOTE)
+             "bars float from low to high. The base case (amber) runs from zero to its Delta NPV.",
+             NOTE)
     header(ws, 4, ["Method", "Low", "High", "Source"])
     sens, prem = p.wb["Sensitivity"], p.rows
     sgrid = [x for row in ev.sens_grid for x in row]
@@ -1420,6 +1424,11 @@ def _football_field_sheet(p: Plan, case: Case) -> None:
         put_text(ws, f"D{r}", where, NOTE)
         # chart helpers: an invisible start, then the part below and the part above zero
         # (stacked bars stack negatives and positives apart)
+        if i == 0:  # the base case: a bar from zero to its value (drawn in its own colour)
+            p.formula(ws, f"F{r}", "=0", 0.0, "amount")
+            p.formula(ws, f"G{r}", f"=MIN(B{r},0)", min(lo, 0.0), "amount")
+            p.formula(ws, f"H{r}", f"=MAX(B{r},0)", max(lo, 0.0), "amount")
+            continue
         start = lo if lo >= 0 else (hi if hi <= 0 else 0.0)
         below = (lo - hi) if hi <= 0 else (lo if lo < 0 else 0.0)
         above = (hi - lo) if lo >= 0 else (hi if hi > 0 else 0.0)
@@ -1458,6 +1467,10 @@ def _football_field_sheet(p: Plan, case: Case) -> None:
     for ser in (below, above):
         ser.graphicalProperties.solidFill = "1F4E79"
         ser.graphicalProperties.line.solidFill = "1F4E79"
+        base = DataPoint(idx=0)  # the base case's bar, from zero to Delta NPV, in amber
+        base.graphicalProperties.solidFill = "C55A11"
+        base.graphicalProperties.line.solidFill = "C55A11"
+        ser.dPt.append(base)
     chart.height, chart.width = 9, 24
     ws.add_chart(chart, f"A{last + 4}")
     for col, width in zip("ABCDEFGH", (40, 12, 12, 44, 2, 10, 10, 10), strict=True):

@@ -263,18 +263,17 @@ TIMING_FORMULA = (
 )
 
 
-def summary_rows(p: _Plan, case: Any) -> list[tuple[str, str, Any, str, str]]:
-    """The Summary's valuation lines (label, formula, value, format, note); none without a
-    ``[valuation]`` section."""
+def summary_rows(p: _Plan, case: Any) -> list[tuple[str, str, Any, str, str, str]]:
+    """The Summary's valuation lines (label, formula, value, format, units, note); none without
+    a ``[valuation]`` section. A text line's note is empty: its text spans Value to Note."""
     r = p.analytics.valuation
     if r is None:
         return []
     ccy = case.deal.currency
     return [
-        ("Better timing (list now or wait for the DFS)", "=" + TIMING_FORMULA,
-         timing_text(r, case.deal.units), "text",
-         "Binomial tree, Valuation sheet; by how much: |value after the DFS - value now|"),
-        (f"Delta NPV per share ({ccy})", "=val_npv_per_share", r.per_share, "0.0000",
+        ("Better timing: list now or after the DFS",
+         "=" + TIMING_FORMULA, timing_text(r, case.deal.units), "text", "", ""),
+        ("Delta NPV per share", "=val_npv_per_share", r.per_share, "0.0000", f"{ccy} a share",
          "Delta NPV / shares outstanding after the offer (Valuation sheet)"),
     ]
 
