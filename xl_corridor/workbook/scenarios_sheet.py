@@ -267,8 +267,8 @@ def _comparison(p: Any, ws: Any, case: Case, model: Case, top: int) -> int:
     cols = ["Scenario", "Decision", f"Delta NPV ({units})", "Ke single", "Ke dual",
             f"Break-even cost ({units})", "Break-even Ke dual", "Status"]
     header(ws, top + 1, cols)
-    for c in range(1, len(cols) + 1):
-        ws.cell(row=top + 1, column=c).alignment = Alignment(wrap_text=True, vertical="top")
+    for k in range(1, len(cols) + 1):
+        ws.cell(row=top + 1, column=k).alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[top + 1].height = 27
     first = top + 2
     fmts = [None, None, "amount", "rate", "rate", "amount", "rate", None]
