@@ -273,3 +273,15 @@ def test_demo_prints_the_base_decision_first(tmp_path: Path,
     assert lines[1] == "PROCEED: Delta NPV 14.7 HKD m"
     assert [line.split(":")[0] for line in lines[2:]] == [
         "  scenario base (in use)", "  scenario low", "  scenario high"]
+
+
+def test_batch_compares_the_scenario_in_use(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    case = tmp_path / "low.toml"
+    case.write_text(EXAMPLE.read_text("utf-8").replace('active = "base"', 'active = "low"'),
+                    "utf-8")
+    assert main(["batch", str(case), "--out-dir", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "(scenario low)" in out and "DO NOT PROCEED" in out
+    wb = load_workbook(tmp_path / "out" / "low.xlsx")
+    assert wb["Scenarios"]["B4"].value == "low"

@@ -388,9 +388,12 @@ def _portfolio_row(case: Any, result: Any) -> dict[str, Any]:
     case's [valuation] section, P(Delta NPV > 0) from its Monte Carlo, when it has them)."""
     from xl_corridor.workbook.portfolio import result_from_evaluation
 
-    v, mc = case.valuation, result.analytics.simulation
+    # the report's numbers are the scenario in use: its shares and prices too
+    active = case.scenarios.active if case.scenarios is not None else "base"
+    v, mc = case.scenario().valuation, result.analytics.simulation
+    name = case.deal.name + ("" if active == "base" else f" (scenario {active})")
     return result_from_evaluation(
-        case.deal.name, result.evaluation, units=case.deal.units,
+        name, result.evaluation, units=case.deal.units,
         p_positive=None if mc is None else float(mc.probability_positive),
         shares_outstanding=None if v is None else v.shares_outstanding,
         share_price=None if v is None else v.share_price,
