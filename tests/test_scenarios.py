@@ -176,14 +176,20 @@ def test_the_report_has_the_switch_the_names_and_the_tables(report: Path) -> Non
     (dv,) = ws.data_validations.dataValidation
     assert dv.type == "list" and "B4" in str(dv.sqref)
     assert dv.formula1 == "$C$6:$E$6"
-    # the input's name reads the in-use cell; its Inputs cell keeps the base value
-    in_use = named_cells(wb, "lp_dual")[0]
+    # the input's name stays on its Inputs cell; the model reads its value in use
+    base = named_cells(wb, "lp_dual")[0]
+    assert (base.parent.title, base.value) == ("Inputs", 0.0155)
+    in_use = named_cells(wb, "lp_dual_in_use")[0]
     assert in_use.parent.title == "Scenarios"
     assert "MATCH(scenario," in in_use.value
-    base = named_cells(wb, "base_lp_dual")[0]
-    assert (base.parent.title, base.value) == ("Inputs", 0.0155)
+    assert wb["Ke"]["C7"].value == "=lp_dual_in_use"
+    assert not any("lp_dual" in str(c.value).replace("lp_dual_in_use", "")
+                   for name in ("Ke", "CashFlows", "Compliance", "Sensitivity", "Tornado",
+                                "Summary", "Valuation") for row in wb[name].iter_rows()
+                   for c in row if str(c.value).startswith("="))
     # the compliance rate defaults to Ke dual, and follows the scenario's
-    assert named_cells(wb, "comp_rate")[0].parent.title == "Scenarios"
+    assert named_cells(wb, "comp_rate_in_use")[0].parent.title == "Scenarios"
+    assert named_cells(wb, "comp_rate")[0].parent.title == "Inputs"
     # the comparison: one row per scenario, then the live row
     labels = [ws.cell(row=r, column=1).value for r in range(1, ws.max_row + 1)]
     first = labels.index("base") + 1  # its row
@@ -218,6 +224,11 @@ def test_an_edited_report_reads_back_with_its_scenarios_and_switch(report: Path,
     assert sc is not None and sc.active == "high"
     assert sc.named["low"].overrides == {} and sc.named["high"].description == "edited"
     assert load_case(path).premia.lp_dual == 0.0155  # the base value, from the Inputs sheet
+    # a script that sets an input by its name still sets the input
+    wb = load_workbook(path)
+    named_cells(wb, "lp_dual")[0].value = 0.016
+    wb.save(path)
+    assert load_case(path).premia.lp_dual == 0.016
 
 
 def test_the_scenario_cells_are_inputs_in_the_fingerprint(report: Path) -> None:
@@ -225,7 +236,6 @@ def test_the_scenario_cells_are_inputs_in_the_fingerprint(report: Path) -> None:
     cells = input_cells(wb)
     assert {"Scenarios!B4", "Scenarios!D8", "Scenarios!E8", "Scenarios!D7"} <= cells
     assert "Scenarios!F8" not in cells  # the in-use formula is not an input
-    assert "Inputs!B17" in cells or any(c.startswith("Inputs!") for c in cells)
     before = inputs_fingerprint(wb)
     wb["Scenarios"]["E8"] = 0.012  # an inactive scenario's cell
     assert inputs_fingerprint(wb) != before
@@ -235,7 +245,7 @@ def test_a_case_without_scenarios_gets_no_scenario_machinery() -> None:
     plan = plan_report(load_case(base_text()))
     wb = plan.wb
     assert "Scenarios" not in wb.sheetnames
-    assert not {"scenario", "scenarios_edited", "base_lp_dual"} & set(wb.defined_names)
+    assert not {"scenario", "scenarios_edited", "lp_dual_in_use"} & set(wb.defined_names)
     assert named_cells(wb, "lp_dual")[0].parent.title == "Inputs"
     assert re.fullmatch(r"=Inputs!B\d+", wb["CashFlows"]["C6"].value)
     assert re.fullmatch(r"=Inputs!B\d+", wb["Compliance"]["C4"].value)

@@ -53,8 +53,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> dict:
     for name, edit in edits.items():
         wb = load_workbook(src)
         for cell_name, value in edit.items():
-            (named_cells(wb, "base_" + cell_name) if "base_" + cell_name in wb.defined_names
-             else named_cells(wb, cell_name))[0].value = value
+            named_cells(wb, cell_name)[0].value = value
         path = d / f"{name}.xlsx"
         wb.save(path)
         paths.append(path)
@@ -111,7 +110,7 @@ def test_validate_a_switched_report_and_a_tampered_one(live: dict, tmp_path: Pat
     tampered = tmp_path / "tampered.xlsx"
     shutil.copy(live["src"], tampered)
     wb = load_workbook(tampered)
-    in_use = named_cells(wb, "lp_dual")[0]
+    in_use = named_cells(wb, "lp_dual_in_use")[0]
     in_use.value = "=D8"  # the in-use cell pinned to the low column
     wb.save(tampered)
     bad = validate_workbook(tampered)

@@ -465,7 +465,17 @@ class Case(_Model):
             resolved._kept = self._kept  # the same inputs: the same results
             return resolved
         assert sc is not None
-        data = apply(self.model_dump(exclude={"scenarios"}), sc.named[name].model_dump())
+        data = self.model_dump(exclude={"scenarios"})
+        chosen = sc.named[name]
+        rate = self.compliance.discount_rate
+        if rate is not None and "compliance.discount_rate" not in chosen.overrides:
+            # a compliance rate equal to Ke dual is Ke dual (as a workbook reads it back): it
+            # follows the scenario's Ke dual
+            m, p = self.market, self.premia
+            if abs(rate - (m.rf + m.beta * m.mrp + m.country_exposure * p.crp_dual
+                           + p.lp_dual)) <= 1e-12:
+                data["compliance"]["discount_rate"] = None
+        data = apply(data, chosen.model_dump())
         try:
             resolved = Case.model_validate(data)
             self._kept.scenarios[name] = resolved  # evaluated once, however often asked for

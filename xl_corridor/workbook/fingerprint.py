@@ -10,7 +10,7 @@ instead of reading as a failed check.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
@@ -43,19 +43,15 @@ def _number(v: Any) -> float:
 
 def write_fingerprint(wb: Workbook, ws: Worksheet, top: int, case: Case,
                       ranges: dict[str, list[Any]], stamp: Any, formula: Any,
-                      aliases: Mapping[str, str] | None = None,
                       extra: Sequence[tuple[str, str, Any]] = ()) -> int:
     """Write the block from row ``top``; return the row of ``inputs_edited``.
 
     ``ranges``: the values at build of each range name present (None for blanks), in cell
     order. ``stamp(ws, ref, value)`` and ``formula(ws, ref, text, value)`` are the plan's
-    writers, so each cell is recorded with its value. ``aliases``: input name -> the name of
-    its Inputs cell when the input's own name reads something else (a scenario's value in
-    use: ``lp_dual`` -> ``base_lp_dual``). ``extra``: further input cells (label, Sheet!A1,
-    value at build), the scenario switch last; with them, ``scenarios_edited`` is TRUE when an
-    input other than the switch changed (the scenario comparison's snapshot is stale).
+    writers, so each cell is recorded with its value. ``extra``: further input cells (label,
+    Sheet!A1, value at build), the scenario switch last; with them, ``scenarios_edited`` is
+    TRUE when an input other than the switch changed (the scenario comparison is stale).
     """
-    aliases = aliases or {}
     put_text(ws, f"A{top}", "Inputs at build (snapshot) against inputs now", BOLD)
     header(ws, top + 1, ["Input", "Now", "At build", "", "Same"])
     row = top + 2
@@ -68,7 +64,7 @@ def write_fingerprint(wb: Workbook, ws: Worksheet, top: int, case: Case,
         if s.name == "crp_single" and value is None:
             continue  # written from the Damodaran table: compared through ke_single
         put_text(ws, f"A{row}", s.name)
-        ref = aliases.get(s.name, s.name)
+        ref = s.name
         if s.kind in ("text", "timing"):
             formula(ws, f"B{row}", f"={ref}", value)
             stamp(ws, f"C{row}", value)

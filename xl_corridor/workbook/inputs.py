@@ -213,9 +213,6 @@ OPTIONAL_BLANK = ("par_source", "par_aix_currency", "comp_years", "comp_rate",
                   "comp_tax_jurisdiction", "terminal_growth", "fund_cnh_yield",
                   "fund_usd_bond_yield", "fund_usd_spread", "fund_cnh_spread",
                   "dfs_cost_after_input")
-# with [scenarios], an overridden input's Inputs cell is named BASE_PREFIX + its name (the name
-# itself reads the scenario in use, on the Scenarios sheet)
-BASE_PREFIX = "base_"
 # note written beside an input filled from its case default (see _drop_defaults)
 DEFAULT_NOTE = "default: "
 # new defined name -> its name in workbooks written before it was renamed
@@ -306,8 +303,6 @@ def _case_dict(label: str, wb: Any) -> dict[str, Any]:
 
     def read(s: Scalar) -> None:
         name = s.name
-        if BASE_PREFIX + name in wb.defined_names:  # its own name reads a scenario's value
-            name = BASE_PREFIX + name
         if name not in wb.defined_names and name in RENAMED:
             name = RENAMED[name]  # a workbook written before the rename
         if name not in wb.defined_names and name in ADDED_LATER:
@@ -653,9 +648,7 @@ def input_cells(wb: Any) -> frozenset[str]:
     cells: set[str] = set()
     scalar_names = {s.name for s in ALL_SCALARS}
     for name in (*scalar_names, *INPUT_RANGES):
-        dn = wb.defined_names.get(BASE_PREFIX + name)
-        if dn is None:
-            dn = wb.defined_names.get(name)
+        dn = wb.defined_names.get(name)
         if dn is None:
             continue
         for sheet, ref in dn.destinations:

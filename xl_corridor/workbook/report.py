@@ -115,7 +115,7 @@ class Plan:
     rows: dict[str, int] = field(default_factory=dict)  # where the builders put things
     premia_corners: tuple[float, float] = (0.0, 0.0)  # the premia grid's engine corners
     # with [scenarios]: the case as written (the Inputs sheet's base values, the scenarios),
-    # the Scenarios sheet's fingerprint rows and name aliases; the sheets get the scenario in use
+    # the Scenarios sheet's fingerprint rows and in-use names; the sheets get the scenario in use
     base: Case | None = None
     scenario_marks: dict[str, Any] = field(default_factory=dict)
 
@@ -1187,8 +1187,9 @@ def _checks_sheet(p: Plan, case: Case) -> None:
     ranges = {name: [c.value for c in named_cells(p.wb, name)]
               for name in ("cash_flows", "cf_dates", "comp_amounts", "fx_rate", "comp_ccy",
                            "fx_ccy", *PARITY_COLUMNS) if name in p.wb.defined_names}
+    p.rows["fingerprint"] = row + 4  # inputs as they are: never the scenario's values in use
     write_fingerprint(p.wb, ws, row + 4, p.base or case, ranges, p.stamp, p.formula,
-                      p.scenario_marks.get("aliases"), p.scenario_marks.get("extra", ()))
+                      p.scenario_marks.get("extra", ()))
     for col, width in zip("ABCDEF", (30, 22, 22, 12, 8, 46), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "B6", landscape=True)
@@ -1533,6 +1534,10 @@ def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
     if p.base is not None:  # written early (its names feed every sheet), shown last
         wb.move_sheet(scen_sheet.SHEET, len(wb.sheetnames) - 1 - wb.sheetnames.index(
             scen_sheet.SHEET))
+        # the model reads each overridden input's value in use
+        top = p.rows["fingerprint"]
+        scen_sheet.read_in_use(wb, p.scenario_marks["in_use"], lambda sheet, row: (
+            sheet == scen_sheet.SHEET or (sheet == "Checks" and row >= top)))
     properties(wb, f"{case.deal.name}: HKEX + AIX dual-listing decision",
                f"{case.deal.issuer}; valuation date {case.deal.valuation_date.isoformat()}; "
                f"amounts in {case.deal.units}")

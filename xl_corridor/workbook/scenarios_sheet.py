@@ -3,11 +3,13 @@ scenario comparison.
 
 Written when the case has a ``[scenarios]`` table (:mod:`xl_corridor.case.scenarios`). The
 switch (defined name ``scenario``, a list of the names) picks a column of the override table;
-each row's "In use" cell is an INDEX/MATCH on the switch (:func:`formulas.scenario_pick`), and
-the input's defined name (``lp_dual``) is re-pointed to that cell, so every live formula of the
-workbook reads the scenario in use. The Inputs cell keeps the base value under ``base_<name>``
-(what :func:`xl_corridor.workbook.inputs.workbook_case_dict` reads back). ``cash_flow_scale``
-and ``compliance_scale`` multiply the CashFlows and Compliance sheets' links to the Inputs sheet.
+each row's "In use" cell is an INDEX/MATCH on the switch (:func:`formulas.scenario_pick`), named
+``<input>_in_use`` (``lp_dual_in_use``), and every model formula of the workbook that read the
+input's name reads that name instead (:func:`read_in_use`). The input's own name stays on its
+Inputs cell: the contract of the Inputs sheet (what a script sets, what
+:func:`xl_corridor.workbook.inputs.workbook_case_dict` reads back) does not change.
+``cash_flow_scale`` and ``compliance_scale`` multiply the CashFlows and Compliance sheets' links
+to the Inputs sheet.
 
 The comparison table holds the engine's evaluation of every scenario at build (a SNAPSHOT: it
 says STALE once an input or a scenario cell is edited, through ``scenarios_edited`` of the
@@ -47,7 +49,10 @@ from xl_corridor.workbook.styles import (
     put_text,
 )
 
-__all__ = ["SHEET", "ScenarioRow", "scenario_rows", "scenarios_sheet"]
+__all__ = ["IN_USE", "SHEET", "ScenarioRow", "read_in_use", "scenario_rows", "scenarios_sheet"]
+
+#: Suffix of the defined name of an overridden input's value in use (``lp_dual_in_use``).
+IN_USE = "_in_use"
 
 SHEET = "Scenarios"
 SWITCH = "B4"
@@ -74,13 +79,14 @@ class ScenarioRow:
 
 def scenario_rows(case: Case) -> list[ScenarioRow]:
     """The override table's rows: every input some scenario overrides (Inputs-sheet order),
-    the compliance discount rate when it defaults to Ke dual and a scenario moves Ke dual,
+    the compliance discount rate when a scenario moves Ke dual (it follows Ke dual when its
+    base value is the base Ke dual),
     then the scales some scenario uses."""
     sc = case.scenarios
     assert sc is not None
     used = {p for s in sc.named.values() for p in s.overrides}
-    auto = case.compliance.discount_rate is None and bool(
-        used & {*KE_DUAL_PATHS, "compliance.discount_rate"})
+    # the compliance rate follows Ke dual when its base value is Ke dual (the case's default)
+    auto = bool(used & {*KE_DUAL_PATHS, "compliance.discount_rate"})
     rows = []
     for path, s in overridable().items():
         if path in used or (auto and path == "compliance.discount_rate"):
@@ -118,13 +124,14 @@ def switch_cell(wb: Any, ws: Any, ref: str, active: str, names_range: str) -> No
 def override_table(wb: Any, ws: Any, case: Case, model: Case | None, refs: dict[str, str],
                    write: Any, *, top: int, ke_dual: str) -> dict[str, Any]:
     """The override table from row ``top`` (header), its description row and one row per
-    :func:`scenario_rows`; re-points each overridden input's name to its In use cell.
+    :func:`scenario_rows`; names each In use cell ``<input>_in_use``.
 
     ``write(ws, ref, formula, value, fmt, font)`` writes a formula (with its value, when the
     workbook caches values; ``model``: the scenario in use, None when it does not). ``ke_dual``:
     the cell or name holding the Ke dual in use (the default compliance discount rate).
     Returns the layout: rows, first row, last row, the last scenario column, the In use
-    column, the names range, base-name aliases and the descriptions.
+    column, the names range, the in-use names (input name -> its in-use name) and the
+    descriptions.
     """
     sc = case.scenarios
     assert sc is not None
@@ -157,7 +164,7 @@ def override_table(wb: Any, ws: Any, case: Case, model: Case | None, refs: dict[
     define(wb, "scen_desc", sheet, f"D{desc}:{last}{desc}")
 
     rows = scenario_rows(case)
-    base_of = {r.path: f"base_{r.name}" for r in rows if r.path not in SCALES}
+    in_use = {r.name: r.name + IN_USE for r in rows if r.path not in SCALES}
     mev = evaluate(model) if model is not None else None
     for i, row in enumerate(rows):
         r = first + i
@@ -167,12 +174,10 @@ def override_table(wb: Any, ws: Any, case: Case, model: Case | None, refs: dict[
         if row.path in SCALES:
             write(ws, f"C{r}", "=1", 1.0, "0.00", BLACK)
         else:
-            sheet_ref = refs[row.name]
-            define(wb, base_of[row.path], "Inputs", sheet_ref.split("!")[1].replace("$", ""))
             base_value = case_value(case, row.path)
-            if row.auto_rate:
+            if row.auto_rate or (row.name == "comp_rate" and base_value is None):
                 base_value = evaluate(case).comp_rate
-            bname = base_of[row.path]
+            bname = row.name  # the Inputs cell
             write(ws, f"C{r}", f'=IF({bname}="","",{bname})',
                   "" if base_value is None else base_value, fmt, GREEN)
         for j, m in enumerate(names[1:]):
@@ -184,8 +189,7 @@ def override_table(wb: Any, ws: Any, case: Case, model: Case | None, refs: dict[
         if row.path in SCALES:
             value = 1.0 if active == BASE else getattr(sc.named[active], row.path)
         elif row.auto_rate:
-            base_kd = fx.cost_of_equity(*[base_of.get(q, q.split(".")[1])
-                                          for q in KE_DUAL_PATHS])
+            base_kd = fx.cost_of_equity(*[q.split(".")[1] for q in KE_DUAL_PATHS])
             chosen = f"INDEX(C{r}:{last}{r},1,MATCH(scenario,{head},0))"
             pick = (f'IF({chosen}="",IF(ABS(C{r}-({base_kd}))<=1E-12,{ke_dual},C{r}),'
                     f"{chosen})")
@@ -195,7 +199,7 @@ def override_table(wb: Any, ws: Any, case: Case, model: Case | None, refs: dict[
             value = "" if value is None else value
         write(ws, f"{use}{r}", "=" + pick, value, FMT.get(row.kind, fmt), BOLD)
         put_text(ws, f"{unit_col}{r}", row.unit)
-        define(wb, row.name, sheet, f"{use}{r}")
+        define(wb, in_use.get(row.name, row.name), sheet, f"{use}{r}")
         if row.auto_rate:
             put_text(ws, f"{get_column_letter(5 + n)}{r}", "blank: the scenario's Ke dual "
                      "(the default)", NOTE)
@@ -205,14 +209,14 @@ def override_table(wb: Any, ws: Any, case: Case, model: Case | None, refs: dict[
     for rr in range(desc, last_row + 1):
         ws[f"{use}{rr}"].fill = HEADER_FILL
     return {"rows": rows, "first": first, "last_row": last_row, "last": last, "use": use,
-            "head": head, "desc": desc, "base_of": base_of, "descriptions": descriptions,
+            "head": head, "desc": desc, "in_use": in_use, "descriptions": descriptions,
             "active_desc": active_desc}
 
 
 def scenarios_sheet(p: Any, case: Case, model: Case, refs: dict[str, str]) -> dict[str, Any]:
     """Write the sheet (``case``: with its scenarios; ``model``: the scenario in use, resolved)
     and re-point the overridden inputs' names; return the fingerprint's extra rows
-    (label, cell, value at build), the switch last, and the name aliases."""
+    (label, cell, value at build), the switch last, and the in-use names."""
     sc = case.scenarios
     assert sc is not None
     wb = p.wb
@@ -251,8 +255,30 @@ def scenarios_sheet(p: Any, case: Case, model: Case, refs: dict[str, str]) -> di
             extra.append((f"{m}: {row.path}", f"{SHEET}!{col}{FIRST + i}",
                           _scenario_value(case, m, row)))
     extra.append(("scenario (the switch)", f"{SHEET}!{SWITCH}", sc.active))
-    return {"extra": extra, "aliases": {r.name: t["base_of"][r.path] for r in rows
-                                        if r.path in t["base_of"]}}
+    return {"extra": extra, "in_use": t["in_use"]}
+
+
+def read_in_use(wb: Any, names: dict[str, str],
+                skip: Any = lambda sheet, row: False) -> None:
+    """Every formula of ``wb`` outside the Inputs sheet (and the cells ``skip(sheet, row)``
+    keeps) reads ``names[x]`` where it read the defined name ``x``: the model follows the
+    scenario in use. Text in quotes is left alone."""
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    if not names:
+        return
+    for ws in wb.worksheets:
+        if ws.title == "Inputs":
+            continue
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if skip(ws.title, cell.row):
+                    continue
+                if isinstance(v, ArrayFormula):
+                    v.text = _substitute(str(v.text), names)
+                elif isinstance(v, str) and v.startswith("="):
+                    cell.value = _substitute(v, names)
 
 
 def _comparison(p: Any, ws: Any, case: Case, model: Case, top: int) -> int:
@@ -351,23 +377,44 @@ TEMPLATE_COMPARISON = (
 
 
 def _substitute(formula: str, names: dict[str, str]) -> str:
-    """Each whole-word defined name in ``names`` replaced by its expression."""
+    """Each whole-word defined name in ``names`` replaced by its expression (outside text in
+    quotes)."""
     import re
 
     if not names:
         return formula
     pattern = re.compile(r"(?<![A-Za-z0-9_.$!])(" + "|".join(map(re.escape, names))
                          + r")(?![A-Za-z0-9_(])")
-    return pattern.sub(lambda m: names[m.group(1)], formula)
+    parts = formula.split('"')
+    return '"'.join(pattern.sub(lambda m: names[m.group(1)], part) if i % 2 == 0 else part
+                    for i, part in enumerate(parts))
+
+
+def _comparison_top(case: Case, top: int) -> int:
+    """The template comparison's title row, for a scenario block from row ``top``."""
+    return top + 3 + len(scenario_rows(case)) - 1 + 3
+
+
+def template_error_cells(case: Case, top: int) -> set[str]:
+    """``MODEL!C98``-style cells of the template comparison that rightly show an error: the
+    break-even Ke dual of a scenario for which the engine finds none (the validator's
+    expected errors)."""
+    sc = case.scenarios
+    if sc is None:
+        return set()
+    row = _comparison_top(case, top) + 2 + [k for k, *_ in TEMPLATE_COMPARISON].index("bk")
+    return {f"MODEL!{get_column_letter(3 + j)}{row}" for j, name in enumerate(sc.names)
+            if evaluate(case.scenario(name)).breakeven_ke is None}
 
 
 def template_block(wb: Any, ws: Any, case: Case, refs: dict[str, str], *, top: int,
-                   switch: str, model_cells: dict[str, str]) -> int:
+                   switch: str, model_cells: dict[str, str]) -> dict[str, str]:
     """The template's scenario block on the Model sheet: the switch at ``switch``, the
     override table from row ``top`` (the Model's UDFs read the In use column through the
     re-pointed names), and a live comparison: the UDFs once per scenario column, with a
     check that the column in use equals the Model's own cells (``model_cells``: key -> cell,
-    keys of :data:`TEMPLATE_COMPARISON`). Returns the last row used."""
+    keys of :data:`TEMPLATE_COMPARISON`). Returns the in-use names (input -> its name in use),
+    for :func:`read_in_use`."""
     from xl_corridor.workbook.template import NO_BREAKEVEN_KE
 
     sc = case.scenarios
@@ -388,6 +435,7 @@ def template_block(wb: Any, ws: Any, case: Case, refs: dict[str, str], *, top: i
     rows, first, head = t["rows"], t["first"], t["head"]
     names = sc.names
     ctop = t["last_row"] + 3
+    assert ctop == _comparison_top(case, top)
     put_text(ws, f"A{ctop}", "Scenario comparison, live: the add-in's functions once per "
              "scenario column", BOLD)
     use = get_column_letter(3 + len(names))
@@ -402,8 +450,7 @@ def template_block(wb: Any, ws: Any, case: Case, refs: dict[str, str], *, top: i
             own = f"${col}${r}" if j else f"$C${r}"
             value = f"IF({own}=\"\",$C${r},{own})" if j else f"$C${r}"
             if row.auto_rate:
-                base_kd = fx.cost_of_equity(*[t["base_of"].get(q, q.split(".")[1])
-                                              for q in KE_DUAL_PATHS])
+                base_kd = fx.cost_of_equity(*[q.split(".")[1] for q in KE_DUAL_PATHS])
                 inner = f"IF(ABS($C${r}-({base_kd}))<=1E-12,{col}{at['kd']},$C${r})"
                 value = f"IF({own}=\"\",{inner},{own})" if j else inner
             if row.path == "cash_flow_scale":
@@ -439,4 +486,4 @@ def template_block(wb: Any, ws: Any, case: Case, refs: dict[str, str], *, top: i
     last = ctop + 1 + len(TEMPLATE_COMPARISON)
     put_text(ws, f"A{last + 1}", "A blank scenario cell is the base value; the In use column "
              "feeds the model above, each scenario column feeds its own functions here.", NOTE)
-    return last + 1
+    return dict(t["in_use"])

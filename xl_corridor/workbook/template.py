@@ -476,13 +476,12 @@ def _scenario_block(wb: Workbook, case: Case, refs: Mapping[str, str]) -> None:
              "bc": f"C{r['breakeven_cost']}", "bk": f"C{r['breakeven_ke']}",
              "lp": f"C{r['listing_path']}", "dc": f"C{r['decision']}",
              "kd_native": f"$D${r['ke_dual']}"}
-    scen.template_block(wb, ws, case, dict(refs), top=SCENARIO_TOP, switch="H3",
-                        model_cells=cells)
+    in_use = scen.template_block(wb, ws, case, dict(refs), top=SCENARIO_TOP, switch="H3",
+                                 model_cells=cells)
     scaled = {"cash_flow_scale": ("cash_flows", "K", int(refs["cash_flows_first"]),
                                   TEMPLATE_CF_ROWS, "B"),
               "compliance_scale": ("comp_amounts", "L", int(refs["items_first"]),
                                    TEMPLATE_ITEM_ROWS, "B")}
-    subs: dict[str, str] = {}
     for scale, (name, col, src, rows, src_col) in scaled.items():
         if scale not in wb.defined_names:
             continue
@@ -491,16 +490,10 @@ def _scenario_block(wb: Workbook, case: Case, refs: Mapping[str, str]) -> None:
             ws[f"{col}{6 + i}"] = (f'=IF(Inputs!{src_col}{src + i}="","",'
                                    f"Inputs!{src_col}{src + i}*{scale})")
             ws[f"{col}{6 + i}"].font = GREEN
-        define(wb, f"{name}_in_use", "Model", f"{col}6:{col}{5 + rows}")
-        subs[name] = f"{name}_in_use"
-    if subs:  # the Model's own formulas (above the scenario block) read the scaled copies
-        for row in ws.iter_rows(max_row=SCENARIO_TOP - 1):
-            for cell in row:
-                v = cell.value
-                if isinstance(v, ArrayFormula):
-                    v.text = scen._substitute(str(v.text), subs)
-                elif isinstance(v, str) and v.startswith("=") and cell.column_letter not in "KL":
-                    cell.value = scen._substitute(v, subs)
+        define(wb, f"{name}{scen.IN_USE}", "Model", f"{col}6:{col}{5 + rows}")
+        in_use[name] = f"{name}{scen.IN_USE}"
+    # the model above the scenario block (and the Listing sheet) reads the values in use
+    scen.read_in_use(wb, in_use, lambda sheet, row: sheet == "Model" and row >= SCENARIO_TOP)
 
 
 def _listing_sheet(wb: Workbook) -> None:
