@@ -295,3 +295,12 @@ def test_batch_compares_the_scenario_in_use(tmp_path: Path,
     assert "(scenario low)" in out and "DO NOT PROCEED" in out
     wb = load_workbook(tmp_path / "out" / "low.xlsx")
     assert wb["Scenarios"]["B4"].value == "low"
+
+
+def test_a_description_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    evil = '=HYPERLINK("http://example.invalid","x")'
+    case = load_case(with_scenarios(f"[scenarios.low]\ndescription = '{evil}'\n"
+                                    "premia.lp_dual = 0.018\n"))
+    wb = load_workbook(build_report(case, tmp_path / "r.xlsx").path)
+    cell = wb["Scenarios"]["D7"]
+    assert (cell.value, cell.data_type) == (evil, "s")

@@ -273,8 +273,8 @@ def read_in_use(wb: Any, names: dict[str, str],
         for row in ws.iter_rows():
             for cell in row:
                 v = cell.value
-                if skip(ws.title, cell.row):
-                    continue
+                if cell.data_type != "f" or skip(ws.title, cell.row):
+                    continue  # text that starts with "=" stays text
                 if isinstance(v, ArrayFormula):
                     v.text = _substitute(str(v.text), names)
                 elif isinstance(v, str) and v.startswith("="):
