@@ -154,3 +154,35 @@ def test_the_template_switch_drives_the_add_in_functions(tmp_path: Path) -> None
                                                            rel=1e-9)
     checks = [v(f"G{i}") for i in range(dn - 3, dn + 5)]
     assert all(c is True or c == True for c in checks), checks  # noqa: E712
+
+
+@pytest.mark.slow
+def test_a_template_with_scales_reads_scaled_inputs(tmp_path: Path) -> None:
+    """Built in the stress scenario (cash flows x 0.9, line items x 1.5): the Model's functions
+    read the scaled copies, each comparison column its own scenario."""
+    import formulas
+
+    from xl_corridor.validate.validator import _register_udfs, _solution_cells
+    from xl_corridor.workbook.marks import TEMPLATE_KIND
+    from xl_corridor.workbook.save import save_workbook
+    from xl_corridor.workbook.template import MODEL_ROWS, template_workbook
+
+    data = _case_dict()
+    data["scenarios"]["active"] = "stress"
+    case = load_case(data)
+    path = save_workbook(template_workbook(case), tmp_path / "t.xlsx", kind=TEMPLATE_KIND)
+    _register_udfs(corridor_udfs, {})
+    cells = _solution_cells(formulas.ExcelModel().loads(str(path)).finish().calculate())
+
+    def v(ref: str) -> object:
+        return np.asarray(cells[f"MODEL!{ref}"]).reshape(-1)[0]
+
+    ev = evaluate(case.scenario("stress"))
+    r = MODEL_ROWS
+    assert v(f"C{r['delta_npv']}") == pytest.approx(ev.delta_npv, rel=1e-9)
+    assert v(f"C{r['compliance_cost']}") == pytest.approx(ev.compliance_cost, rel=1e-9)
+    ws = load_workbook(path)["Model"]
+    col_a = [ws.cell(row=i, column=1).value for i in range(1, ws.max_row + 1)]
+    dn = col_a.index("Delta NPV", r["delta_npv"]) + 1
+    expected = [evaluate(case.scenario(n)).delta_npv for n in case.scenarios.names]
+    assert [v(f"{c}{dn}") for c in "CDEF"] == pytest.approx(expected, rel=1e-9)
