@@ -397,14 +397,17 @@ def _comparison_top(case: Case, top: int) -> int:
 
 def template_error_cells(case: Case, top: int) -> set[str]:
     """``MODEL!C98``-style cells of the template comparison that rightly show an error: the
-    break-even Ke dual of a scenario for which the engine finds none (the validator's
-    expected errors)."""
+    break-even Ke dual of a scenario for which the engine finds none, and the link to the
+    Model's own when the scenario in use has none (the validator's expected errors)."""
     sc = case.scenarios
     if sc is None:
         return set()
     row = _comparison_top(case, top) + 2 + [k for k, *_ in TEMPLATE_COMPARISON].index("bk")
-    return {f"MODEL!{get_column_letter(3 + j)}{row}" for j, name in enumerate(sc.names)
-            if evaluate(case.scenario(name)).breakeven_ke is None}
+    cells = {f"MODEL!{get_column_letter(3 + j)}{row}" for j, name in enumerate(sc.names)
+             if evaluate(case.scenario(name)).breakeven_ke is None}
+    if evaluate(case.scenario()).breakeven_ke is None:  # the Model's own, in use
+        cells.add(f"MODEL!{get_column_letter(3 + len(sc.names))}{row}")
+    return cells
 
 
 def template_block(wb: Any, ws: Any, case: Case, refs: dict[str, str], *, top: int,
