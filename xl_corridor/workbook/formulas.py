@@ -18,6 +18,7 @@ __all__ = [
     "annuity_factor",
     "carry_factor",
     "check",
+    "grid_check",
     "cip_hedged_cost",
     "cost_of_equity",
     "decision",
@@ -94,6 +95,12 @@ def check(live: str, expected: str, tol: str = "tol") -> str:
     return within(f"ABS({live}-{expected})", expected, tol)
 
 
+def grid_check(udf: str, native: str, tol: str = "tol") -> str:
+    """TRUE when two grids agree: the summed absolute difference of ``udf`` and ``native``
+    within the relative tolerance ``tol`` of the summed absolute ``native`` values."""
+    return within(f"SUMPRODUCT(ABS({udf}-{native}))", f"SUMPRODUCT(ABS({native}))", tol)
+
+
 def grid_axis(lo: str, hi: str, index: int, steps: int) -> str:
     """The ``index``-th of ``steps`` evenly spaced points from ``lo`` to ``hi``."""
     return f"{lo}+({hi}-{lo})*{index}/{steps - 1}"
@@ -119,14 +126,17 @@ def band_lower(c_aix: str, fx: str, fee: str, carry: str, c_hk: str) -> str:
     return f"(1-{c_aix})*(1-{fx})/((1+{c_hk})*(1+{fee})*{carry})-1"
 
 
-def udf_check(udf: str, native: str, *, no_root: str | None = None) -> str:
+def udf_check(udf: str, native: str, *, no_root: str | None = None,
+              test: str | None = None) -> str:
     """The check cell beside a UDF result: TRUE or FALSE when the UDF returned a number, and
     otherwise words, never an answer. An error #NAME? (ERROR.TYPE 5) means the add-in is not
     loaded; any other error (or, with ``no_root``, the UDF's own "no solution" error) is named;
-    text in a number's place is the classic add-in's refusal message."""
+    text in a number's place is the classic add-in's refusal message. The number is compared
+    by ``test``, by default :func:`check` of ``udf`` against ``native``."""
     error = excel_text(no_root) if no_root is not None else '"UDF error: see the UDF cell"'
+    test = check(udf, native) if test is None else test
     return (f'IF(ISERROR({udf}),IF(ERROR.TYPE({udf})=5,"{ADDIN_NOT_LOADED}",{error}),'
-            f'IF(ISNUMBER({udf}),{check(udf, native)},"refused: see the UDF cell"))')
+            f'IF(ISNUMBER({udf}),{test},"refused: see the UDF cell"))')
 
 
 def text_check(udf: str, native: str) -> str:
