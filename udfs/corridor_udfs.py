@@ -999,17 +999,9 @@ def CORRIDOR_NETBACK(price, freight, rail, border, transit_days, carry_rate):  #
 def CORRIDOR_DELTA_V(  # noqa: N802
     fcf, wacc_direct, wacc_hk, p_exec, delay_years, one_off_cost, annual_cost=0.0, cost_years=0.0
 ):
-    cf = _series("fcf", fcf)
-    grids = _grids(
-        {"annual_cost": 0.0, "cost_years": 0.0},
-        wacc_direct=wacc_direct,
-        wacc_hk=wacc_hk,
-        p_exec=p_exec,
-        delay_years=delay_years,
-        one_off_cost=one_off_cost,
-        annual_cost=annual_cost,
-        cost_years=cost_years,
-    )
+    rest = dict(locals())
+    cf = _series("fcf", rest.pop("fcf"))
+    grids = _grids({"annual_cost": 0.0, "cost_years": 0.0}, **rest)
     _check_broadcast(**grids)
     return _result(_corr.corridor_delta_v(cf, **grids))
 
