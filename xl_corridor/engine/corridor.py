@@ -23,6 +23,7 @@ from xl_corridor.engine import _checks as ck
 from xl_corridor.engine._checks import FloatArray
 from xl_corridor.engine.compliance import growing_annuity_factor
 from xl_corridor.engine.corridor_debt import corridor_default
+from xl_corridor.engine.discounting import DAYS_PER_YEAR
 from xl_corridor.errors import CorridorInputError
 
 __all__ = [
@@ -183,9 +184,9 @@ def logistics_netback(
     f = ck.amount("freight", freight, nonnegative=True)
     r = ck.amount("rail", rail, nonnegative=True)
     b = ck.amount("border", border, nonnegative=True)
-    d = ck.bounded("transit_days", transit_days, 0.0, 365.0, "a number of days")
+    d = ck.bounded("transit_days", transit_days, 0.0, DAYS_PER_YEAR, "a number of days")
     c = ck.rate("carry_rate", carry_rate)
-    return ck.scalar_or_array(p - f - r - b - p * c * d / 365.0)
+    return ck.scalar_or_array(p - f - r - b - p * c * d / DAYS_PER_YEAR)
 
 
 def _pv(rate: FloatArray, cash_flows: FloatArray) -> FloatArray:

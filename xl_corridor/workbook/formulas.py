@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from xl_corridor.engine import listing
+from xl_corridor.engine.discounting import DAYS_PER_YEAR
 
 __all__ = [
     "TIMING_SHIFT",
     "annuity_factor",
     "carry_factor",
+    "netback",
+    "year_fraction",
     "check",
     "grid_check",
     "cip_hedged_cost",
@@ -45,6 +48,8 @@ __all__ = [
     "price_uplift",
     "money_left",
 ]
+
+_DAYS = f"{DAYS_PER_YEAR:g}"  # 365, as formula text
 
 #: Exponent shift of a period's cash flow: end 0, mid 0.5, begin 1 (:func:`engine.discounting.npv`).
 TIMING_SHIFT = 'IF(timing="mid",0.5,IF(timing="begin",1,0))'
@@ -113,7 +118,18 @@ def cip_hedged_cost(cnh_yield: str, usd_rate: str, cnh_rate: str, basis: str) ->
 
 def carry_factor(rate: str, settlement_days: str, conversion_days: str) -> str:
     """m = 1 + r (d_s + d_c)/365 (:func:`engine.parity.arbitrage_bounds`)."""
-    return f"1+{rate}*({settlement_days}+{conversion_days})/365"
+    return f"1+{rate}*({settlement_days}+{conversion_days})/{_DAYS}"
+
+
+def netback(price: str, freight: str, rail: str, border: str, transit_days: str,
+            carry_rate: str) -> str:
+    """P - f - r - b - P c d/365 (:func:`engine.corridor.logistics_netback`)."""
+    return f"{price}-{freight}-{rail}-{border}-{price}*{carry_rate}*{transit_days}/{_DAYS}"
+
+
+def year_fraction(date: str, origin: str) -> str:
+    """(d - d_0)/365, XNPV's exponent (:func:`engine.discounting.xnpv`)."""
+    return f"({date}-{origin})/{_DAYS}"
 
 
 def band_upper(c_aix: str, fx: str, fee: str, carry: str, c_hk: str) -> str:
