@@ -24,6 +24,7 @@ from xl_corridor.engine._checks import FloatArray
 from xl_corridor.engine.compliance import growing_annuity_factor
 from xl_corridor.engine.corridor_debt import corridor_default
 from xl_corridor.engine.discounting import DAYS_PER_YEAR
+from xl_corridor.engine.rates import BASIS_POINTS
 from xl_corridor.errors import CorridorInputError
 
 __all__ = [
@@ -584,7 +585,7 @@ def _core(p: Mapping[str, Any], gain_used: Any = None) -> dict[str, Any]:
         "k_dimsum": k_dimsum, "green_fixed": green_fixed, "green_spread": green_s,
         "k_green": k_green,
         "contrib_direct": contrib_d, "contrib_hk": contrib_h, "wacc_direct": wacc_d,
-        "wacc_hk": wacc_h, "wacc_gap_bp": (wacc_d - wacc_h) * 1e4, "value_direct": v_d,
+        "wacc_hk": wacc_h, "wacc_gap_bp": (wacc_d - wacc_h) * BASIS_POINTS, "value_direct": v_d,
         "value_hk": v_h, "gross_gain": gross, "pv_running": running, "delta_v": delta_v,
         "ce": delta_v / p["investment"],
     }

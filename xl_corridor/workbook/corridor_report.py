@@ -224,7 +224,7 @@ MODEL_ROWS: list[tuple[str, str, str, str]] = [
      "{step_up_probability}*{step_up})+{green_fixed})"),
     ("wacc_direct", "WACC, direct", "0.0000%", "{d_equity}+{d_senior}+{d_policy}"),
     ("wacc_hk", "WACC, Hong Kong", "0.0000%", "{h_equity}+{h_senior}+{h_dimsum}+{h_green}"),
-    ("wacc_gap_bp", "WACC gap, bp (direct - HK)", "0.00", "({wacc_direct}-{wacc_hk})*10000"),
+    ("wacc_gap_bp", "WACC gap, bp (direct - HK)", "0.00", fx.in_bp("{wacc_direct}-{wacc_hk}")),
     ("value_direct", "Value, direct route", "amount", "NPV({wacc_direct},CORR_FCF)"),
     ("value_hk", "Value, Hong Kong route", "amount", "NPV({wacc_hk},CORR_FCF)"),
     ("gross_gain", "Gross gain (p_exec, delay)", "amount",

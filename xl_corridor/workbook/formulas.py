@@ -13,12 +13,14 @@ from collections.abc import Mapping
 
 from xl_corridor.engine import listing
 from xl_corridor.engine.discounting import DAYS_PER_YEAR
+from xl_corridor.engine.rates import BASIS_POINTS
 
 __all__ = [
     "TIMING_SHIFT",
     "annuity_factor",
     "carry_factor",
     "netback",
+    "in_bp",
     "year_fraction",
     "check",
     "grid_check",
@@ -119,6 +121,11 @@ def cip_hedged_cost(cnh_yield: str, usd_rate: str, cnh_rate: str, basis: str) ->
 def carry_factor(rate: str, settlement_days: str, conversion_days: str) -> str:
     """m = 1 + r (d_s + d_c)/365 (:func:`engine.parity.arbitrage_bounds`)."""
     return f"1+{rate}*({settlement_days}+{conversion_days})/{_DAYS}"
+
+
+def in_bp(rate: str) -> str:
+    """A decimal rate in basis points (:data:`engine.rates.BASIS_POINTS` per unit)."""
+    return f"({rate})*{BASIS_POINTS:g}"
 
 
 def netback(price: str, freight: str, rail: str, border: str, transit_days: str,
