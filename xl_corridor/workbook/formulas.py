@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from xl_corridor.engine import listing
+from xl_corridor.engine._checks import TIMING_SHIFTS
 from xl_corridor.engine.discounting import DAYS_PER_YEAR
 from xl_corridor.engine.rates import BASIS_POINTS
 
@@ -54,7 +55,8 @@ __all__ = [
 _DAYS = f"{DAYS_PER_YEAR:g}"  # 365, as formula text
 
 #: Exponent shift of a period's cash flow: end 0, mid 0.5, begin 1 (:func:`engine.discounting.npv`).
-TIMING_SHIFT = 'IF(timing="mid",0.5,IF(timing="begin",1,0))'
+TIMING_SHIFT = (f'IF(timing="mid",{TIMING_SHIFTS["mid"]:g},'
+                f'IF(timing="begin",{TIMING_SHIFTS["begin"]:g},{TIMING_SHIFTS["end"]:g}))')
 
 
 def excel_text(text: str) -> str:

@@ -38,6 +38,7 @@ from xl_corridor.case.evaluate import (
     tornado_base,
 )
 from xl_corridor.engine import discounting
+from xl_corridor.engine._checks import TIMING_SHIFTS
 from xl_corridor.engine.discounting import DAYS_PER_YEAR
 from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook import rules
@@ -197,7 +198,7 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         _label(ws, 3, "Timing")
         p.formula(ws, "B3", "=timing", cf.timing, "text", GREEN)
         _label(ws, 3, "Period shift", "C")
-        shift = {"end": 0.0, "mid": 0.5, "begin": 1.0}[cf.timing]
+        shift = TIMING_SHIFTS[cf.timing]
         p.formula(ws, "D3", "=" + fx.TIMING_SHIFT, shift, "number")
         define(p.wb, "timing_shift", "CashFlows", "D3")
     header(ws, 5, ["Period", "Date", "Cash flow", "Exponent t", "DF single", "DF dual",
@@ -282,7 +283,7 @@ def _newton_path(case: Case, values: np.ndarray, target: float, root: float | No
     ks = np.asarray(ke_single)
     extra = target - float(np.sum(values / (1 + ks) ** t_end))
     k = float(discounting._breakeven_rate(values, t_end, ks, np.asarray(extra)))
-    t = t_end - {"mid": 0.5, "begin": 1.0}[cf.timing]
+    t = t_end - TIMING_SHIFTS[cf.timing]
     path: list[float | None] = [k]
     for _ in range(NEWTON_STEPS):
         pv = float(np.sum(values / (1 + k) ** t))
