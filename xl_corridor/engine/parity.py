@@ -316,10 +316,7 @@ def arbitrage_band(
     >>> arbitrage_band(0.0, 0.0, 0.0, 0.0, 0.0)
     0.0
     """
-    lower, upper = arbitrage_bounds(
-        cost_hk, cost_aix, conversion_fee, fx_spread, financing_rate, settlement_days,
-        conversion_days,
-    )
+    lower, upper = arbitrage_bounds(**locals())
     return ck.scalar_or_array(np.minimum(np.asarray(upper), -np.asarray(lower)))
 
 
