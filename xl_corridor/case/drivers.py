@@ -14,6 +14,7 @@ from typing import Any
 from xl_corridor.case.evaluate import evaluate
 from xl_corridor.case.schema import Case
 from xl_corridor.engine import reference
+from xl_corridor.engine.rates import BASIS_POINTS
 
 __all__ = ["premium_cut", "what_drives"]
 
@@ -109,6 +110,6 @@ def what_drives(case: Case) -> list[tuple[str, float]]:
         variant = _with(case, "premia", lp_dual=lp_dual)
         # a named scenario of the case may be this very variant: its evaluation is reused
         variant = next((s for s in case._kept.scenarios.values() if s == variant), variant)
-        rows.append((f"Premium cut {total * 1e4:.0f} bp ({end} end of Hail & Leuz 2009)",
+        rows.append((f"Premium cut {total * BASIS_POINTS:.0f} bp ({end} end of Hail & Leuz 2009)",
                      evaluate(variant).delta_npv))
     return rows

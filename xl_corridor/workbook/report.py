@@ -39,6 +39,8 @@ from xl_corridor.case.evaluate import (
     tornado_base,
 )
 from xl_corridor.engine import discounting
+from xl_corridor.engine._checks import TIMING_SHIFTS
+from xl_corridor.engine.discounting import DAYS_PER_YEAR
 from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook import rules
 from xl_corridor.workbook import scenarios_sheet as scen_sheet
@@ -207,7 +209,7 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         _label(ws, 3, "Timing")
         p.formula(ws, "B3", "=timing", cf.timing, "text", GREEN)
         _label(ws, 3, "Period shift", "C")
-        shift = {"end": 0.0, "mid": 0.5, "begin": 1.0}[cf.timing]
+        shift = TIMING_SHIFTS[cf.timing]
         p.formula(ws, "D3", "=" + fx.TIMING_SHIFT, shift, "number")
         define(p.wb, "timing_shift", "CashFlows", "D3")
     header(ws, 5, ["Period", "Date", "Cash flow", "Exponent t", "DF single", "DF dual",
@@ -219,7 +221,8 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         assert cf.dates is not None
         origin = case.deal.valuation_date
         serials = [float((d - EXCEL_EPOCH).days) for d in cf.dates] + [0.0] * (rows - len(cf.dates))
-        t = np.array([(d - origin).days / 365.0 for d in cf.dates] + [0.0] * (rows - len(cf.dates)))
+        t = np.array([(d - origin).days / DAYS_PER_YEAR for d in cf.dates]
+                     + [0.0] * (rows - len(cf.dates)))
     else:
         t = np.arange(1, rows + 1, dtype=float) - shift
     first, src = 6, int(refs["cash_flows_first"])
@@ -229,7 +232,8 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         if dated:
             date = f"Inputs!C{src + i}"
             p.formula(ws, f"B{r}", f'=IF({date}="","",{date})', serials[i] or "", "date", GREEN)
-            p.formula(ws, f"D{r}", f'=IF(B{r}="",0,(B{r}-valuation_date)/365)', t[i], "df")
+            p.formula(ws, f"D{r}", f'=IF(B{r}="",0,{fx.year_fraction(f"B{r}", "valuation_date")})',
+                      t[i], "df")
         else:
             p.formula(ws, f"D{r}", f"=A{r}-timing_shift", t[i], "number")
         p.formula(ws, f"C{r}", f"=Inputs!B{src + i}" + _scaled(p, "cash_flow_scale"), values[i],
@@ -291,7 +295,7 @@ def _newton_path(case: Case, values: np.ndarray, target: float, root: float | No
     ks = np.asarray(ke_single)
     extra = target - float(np.sum(values / (1 + ks) ** t_end))
     k = float(discounting._breakeven_rate(values, t_end, ks, np.asarray(extra)))
-    t = t_end - {"mid": 0.5, "begin": 1.0}[cf.timing]
+    t = t_end - TIMING_SHIFTS[cf.timing]
     path: list[float | None] = [k]
     for _ in range(NEWTON_STEPS):
         pv = float(np.sum(values / (1 + k) ** t))
@@ -968,7 +972,7 @@ def _parity_sheet(p: Plan, case: Case) -> None:
                 "f": "par_fx_spread", "r": "par_financing_rate", "ds": "par_settlement_days",
                 "dc": "par_conversion_days"}[key]
         line(key, label, f"={name}", value, fmt, font=GREEN)
-    carry = 1 + par.financing_rate * (par.settlement_days + par.conversion_days) / 365
+    carry = 1 + par.financing_rate * (par.settlement_days + par.conversion_days) / DAYS_PER_YEAR
     line("m", "Carry factor m = 1 + r (ds + dc)/365",
          "=" + fx.carry_factor(at["r"], at["ds"], at["dc"]), carry, "0.000000")
     band = (at["c_aix"], at["f"], at["k"], at["m"], at["c_hk"])
