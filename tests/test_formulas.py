@@ -66,3 +66,10 @@ def test_builder_evaluates_to_its_engine_function(name: str) -> None:
 
 def test_in_bp_is_ten_thousand_per_unit() -> None:
     assert _excel(fx.in_bp("0.0123-0.0023")) == pytest.approx(100.0)  # 1 bp = 0.0001
+
+
+def test_rank_order_ties_within_the_tolerance_keep_their_row_order() -> None:
+    # by hand: 5 and 5 + 1e-13 are one value to a spreadsheet's last bit (the tornado's beta
+    # and MRP swings), so the earlier row ranks first; 3 and 1 follow
+    assert fx.rank_order([3.0, 5.0 + 1e-13, 5.0, 1.0], 1e-9) == [1, 2, 0, 3]
+    assert fx.rank_order([1.0, 2.0, 3.0], 1e-9) == [2, 1, 0]

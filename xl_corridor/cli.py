@@ -500,6 +500,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("xl-corridor: interrupted; no partial output was left in place")
         return 130
+    except BrokenPipeError:
+        # the reader of stdout went away (`xl-corridor report ... | head -1`): files are already
+        # written whole; say nothing more, as Python's documentation advises (signal, "Note on
+        # SIGPIPE"): point stdout at devnull so the interpreter's final flush cannot fail too
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except Exception as exc:  # last resort: a one-line message, never a traceback
         if os.environ.get("XL_CORRIDOR_DEBUG"):
             raise

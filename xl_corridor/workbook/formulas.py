@@ -9,7 +9,7 @@ once, for every workbook.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from xl_corridor.engine import listing
 from xl_corridor.engine._checks import TIMING_SHIFTS
@@ -118,6 +118,27 @@ def grid_check(udf: str, native: str, tol: str = "tol") -> str:
     """TRUE when two grids agree: the summed absolute difference of ``udf`` and ``native``
     within the relative tolerance ``tol`` of the summed absolute ``native`` values."""
     return within(f"SUMPRODUCT(ABS({udf}-{native}))", f"SUMPRODUCT(ABS({native}))", tol)
+
+
+def rank_desc(cell: str, values: str, tol: str = "tol") -> str:
+    """Rank of ``cell`` in ``values`` (one column), largest first, each rank unique: values
+    within ``tol`` x max(1, |value|) of each other tie and keep their row order.
+
+    RANK alone compares to the last bit, so two swings equal in exact arithmetic (beta and MRP
+    moved by the same share) could rank one way in Python and the other in a spreadsheet.
+    :func:`rank_order` is the same rule in Python."""
+    near = f"ABS({values}-{cell})<={tol}*MAX(1,ABS({cell}))"
+    return (f"1+SUMPRODUCT(({values}-{cell}>{tol}*MAX(1,ABS({cell})))"
+            f"+({near})*(ROW({values})<ROW({cell})))")
+
+
+def rank_order(values: Sequence[float], tol: float) -> list[int]:
+    """Indices of ``values`` in the order :func:`rank_desc` ranks them (rank 1 first)."""
+    def rank(i: int) -> int:
+        x, scale = values[i], tol * max(1.0, abs(values[i]))
+        return 1 + sum(1 for j, y in enumerate(values)
+                       if y - x > scale or (abs(y - x) <= scale and j < i))
+    return sorted(range(len(values)), key=rank)
 
 
 def grid_axis(lo: str, hi: str, index: int, steps: int) -> str:

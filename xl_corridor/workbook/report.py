@@ -761,14 +761,13 @@ def _tornado_sheet(p: Plan, case: Case, cf_first: int, cf_last: int) -> None:
         p.formula(ws, f"I{r}", f"=F{r}-$B$3", row.delta_high - an.tornado_base, "amount")
     last = first + len(ordered) - 1
     swings = f"$G${first}:$G${last}"
-    # Rank by swing, ties broken by row, so each rank is unique.
-    rank = sorted(range(len(ordered)), key=lambda i: (-ordered[i].swing, i))
+    # Rank by swing, swings equal within the tolerance broken by row, so each rank is unique
+    rank = fx.rank_order([row.swing for row in ordered], TOLERANCE)
     rank_of = {i: k + 1 for k, i in enumerate(rank)}
     put_text(ws, "J5", "Rank", BOLD)
     for i in range(len(ordered)):
         r = first + i
-        p.formula(ws, f"J{r}", f"=RANK(G{r},{swings})+COUNTIF($G${first - 1}:G{r - 1},G{r})",
-                  rank_of[i], "0")
+        p.formula(ws, f"J{r}", "=" + fx.rank_desc(f"G{r}", swings), rank_of[i], "0")
     header(ws, 5, ["By swing", "Low - base", "High - base", "Swing"], col=12)
     for k, i in enumerate(rank):
         r = first + k
