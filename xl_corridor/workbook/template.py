@@ -13,7 +13,7 @@ template equals what the generator writes.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 
@@ -100,13 +100,38 @@ def _grid_axes(ws: Worksheet, block: str, first_row: int, udf_top: int, cols: li
     lo, hi, fmt = columns
     for j, col in enumerate(cols):
         ref = f"{col}{first_row - 1}"
-        ws[ref] = (f"={lo}+({hi}-{lo})*{j}/{n - 1}" if block == "udf" else f"={col}{udf_top - 1}")
+        ws[ref] = "=" + fx.grid_axis(lo, hi, j, n) if block == "udf" else f"={col}{udf_top - 1}"
         ws[ref].number_format, ws[ref].font = fmt, BOLD
     lo, hi, fmt = rows
     for i in range(n):
         ref = f"B{first_row + i}"
-        ws[ref] = f"={lo}+({hi}-{lo})*{i}/{n - 1}" if block == "udf" else f"=B{udf_top + i}"
+        ws[ref] = "=" + fx.grid_axis(lo, hi, i, n) if block == "udf" else f"=B{udf_top + i}"
         ws[ref].number_format, ws[ref].font = fmt, BOLD
+
+
+def _grid_pair(ws: Worksheet, top: int, heads: tuple[str, str], corner: str,
+               rows: tuple[str, str, str], columns: tuple[str, str, str],
+               native: Callable[[int, str, int], str], udf: Callable[[str, str], str]) -> str:
+    """A sensitivity grid twice: one array call of the add-in from ``C{top}``, and below it the
+    same cells in native formulas (``native(row, column, header_row)``: one cell's formula,
+    without "="). ``udf(row_axis, column_axis)`` is the array formula. Returns its range."""
+    n = GRID_STEPS
+    cols = [chr(ord("C") + j) for j in range(n)]
+    ntop = top + n + 3
+    for block, head, first in (("udf", heads[0], top), ("native", heads[1], ntop)):
+        put_text(ws, f"A{first - 2}", head, BOLD)
+        _grid_axes(ws, block, first, top, cols, corner, rows, columns)
+        for i in range(n):
+            for col in cols:
+                cell = ws[f"{col}{first + i}"]
+                if block == "native":
+                    cell.value = "=" + native(first + i, col, first - 1)
+                cell.number_format = FMT["amount"]
+    last = top + n - 1
+    ref = f"C{top}:{cols[-1]}{last}"
+    ws[f"C{top}"] = ArrayFormula(
+        ref, "=" + udf(f"B{top}:B{last}", f"C{top - 1}:{cols[-1]}{top - 1}"))
+    return ref
 
 
 def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
@@ -219,27 +244,14 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
     ws[f"A{g + 1}"].font = BOLD
     define(wb, "checks_ok", "Model", f"E{g + 1}")
 
-    for block, head, first_row in (("udf", "Delta NPV sensitivity: one DUAL_NPV call over the grid"
-                                    " (rows: Ke dual; columns: compliance cost)", top),
-                                   ("native", "Same grid in native Excel formulas", ntop)):
-        put_text(ws, f"A{first_row - 2}", head, BOLD)
-        _grid_axes(ws, block, first_row, top, cols, "Ke dual \\ cost",
-                   ("sens_ke_lo", "sens_ke_hi", FMT["rate"]),
-                   ("sens_cost_lo", "sens_cost_hi", FMT["amount"]))
-        if block == "native":
-            for i in range(n):
-                for col in cols:
-                    cell = ws[f"{col}{first_row + i}"]
-                    cell.value = ("=" + fx.timed_npv(f"$B{first_row + i}")
-                                  + f"-$D${r['pv_single']}-{col}${first_row - 1}")
-                    cell.number_format = FMT["amount"]
-    ref = f"C{top}:{cols[-1]}{last}"
-    ws[f"C{top}"] = ArrayFormula(
-        ref, f"=DUAL_NPV(cash_flows,B{top}:B{last},$C${r['ke_single']},"
-        f"C{top - 1}:{cols[-1]}{top - 1},timing)")
-    for i in range(n):
-        for col in cols:
-            ws[f"{col}{top + i}"].number_format = FMT["amount"]
+    ref = _grid_pair(
+        ws, top, ("Delta NPV sensitivity: one DUAL_NPV call over the grid (rows: Ke dual; "
+                  "columns: compliance cost)", "Same grid in native Excel formulas"),
+        "Ke dual \\ cost", ("sens_ke_lo", "sens_ke_hi", FMT["rate"]),
+        ("sens_cost_lo", "sens_cost_hi", FMT["amount"]),
+        lambda row, col, head: (fx.timed_npv(f"$B{row}")
+                                + f"-$D${r['pv_single']}-{col}${head}"),
+        lambda ke, cost: f"DUAL_NPV(cash_flows,{ke},$C${r['ke_single']},{cost},timing)")
     define(wb, "sens_grid", "Model", ref)
 
     _analytics_block(ws, r)
@@ -320,30 +332,18 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
     put_text(ws, f"A{e['premia_grid']}", "Premia grid: UDF vs native")
     ws[f"E{e['premia_grid']}"] = "=" + fx.grid_check(f"C{ptop}:{cols[-1]}{plast}",
                                                       f"C{ntop}:{cols[-1]}{nlast}")
-    for block, head, first_row in (
-            ("udf", "Delta NPV over premium reductions: one DUAL_NPV call over a CORRIDOR_KE grid "
-             "(rows: liquidity-premium reduction; columns: country-premium reduction)", ptop),
-            ("native", "Same grid in native Excel formulas", ntop)):
-        put_text(ws, f"A{first_row - 2}", head, BOLD)
-        _grid_axes(ws, block, first_row, ptop, cols, "dLP \\ dCRP",
-                   ("sens_lr_lo", "sens_lr_hi", FMT["rate"]),
-                   ("sens_cr_lo", "sens_cr_hi", FMT["rate"]))
-        if block == "native":
-            for i in range(n):
-                for col in cols:
-                    k = f"($D${r['ke_single']}-$B{first_row + i}-country_exposure*{col}${ntop - 1})"
-                    cell = ws[f"{col}{first_row + i}"]
-                    cell.value = ("=" + fx.timed_npv(k)
-                                  + f"-$D${r['pv_single']}-$D${r['compliance_cost']}")
-                    cell.number_format = FMT["amount"]
-    ref = f"C{ptop}:{cols[-1]}{plast}"
-    ws[f"C{ptop}"] = ArrayFormula(
-        ref, f"=DUAL_NPV(cash_flows,CORRIDOR_KE(rf,beta,mrp,crp_single-C{ptop - 1}:"
-        f"{cols[-1]}{ptop - 1},lp_single-B{ptop}:B{plast},country_exposure),"
-        f"$C${r['ke_single']},$C${r['compliance_cost']},timing)")
-    for i in range(n):
-        for col in cols:
-            ws[f"{col}{ptop + i}"].number_format = FMT["amount"]
+    ref = _grid_pair(
+        ws, ptop, ("Delta NPV over premium reductions: one DUAL_NPV call over a CORRIDOR_KE grid "
+                   "(rows: liquidity-premium reduction; columns: country-premium reduction)",
+                   "Same grid in native Excel formulas"),
+        "dLP \\ dCRP", ("sens_lr_lo", "sens_lr_hi", FMT["rate"]),
+        ("sens_cr_lo", "sens_cr_hi", FMT["rate"]),
+        lambda row, col, head: (
+            fx.timed_npv(f"($D${r['ke_single']}-$B{row}-country_exposure*{col}${head})")
+            + f"-$D${r['pv_single']}-$D${r['compliance_cost']}"),
+        lambda lr, cr: (f"DUAL_NPV(cash_flows,CORRIDOR_KE(rf,beta,mrp,crp_single-{cr},"
+                        f"lp_single-{lr},country_exposure),$C${r['ke_single']},"
+                        f"$C${r['compliance_cost']},timing)"))
     define(ws.parent, "premia_grid", "Model", ref)
 
 
