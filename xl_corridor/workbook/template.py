@@ -109,6 +109,27 @@ def _grid_axes(ws: Worksheet, block: str, first_row: int, udf_top: int, cols: li
         ws[ref].number_format, ws[ref].font = fmt, BOLD
 
 
+def _udf_row(ws: Worksheet, row: int, label: str, udf: str | None, native: str | None, fmt: str,
+             check: str | None = None, unit: str = "") -> None:
+    """One line of the Model sheet: label, the add-in's formula (C), the same quantity in native
+    formulas (D), their check (E: ``check``, by default :func:`fx.udf_check`; "" for none) and
+    the unit (F; "units" links to the case's amount units)."""
+    put_text(ws, f"A{row}", label)
+    for col, formula in (("C", udf), ("D", native)):
+        if formula is not None:
+            ws[f"{col}{row}"] = formula
+            ws[f"{col}{row}"].number_format = fmt
+            ws[f"{col}{row}"].font = BLACK
+    if check is None:
+        check = "=" + fx.udf_check(f"C{row}", f"D{row}")
+    if check:
+        ws[f"E{row}"] = check
+    if unit == "units":
+        ws[f"F{row}"] = "=units"
+    else:
+        put_text(ws, f"F{row}", unit)
+
+
 def _grid_pair(ws: Worksheet, top: int, heads: tuple[str, str], corner: str,
                rows: tuple[str, str, str], columns: tuple[str, str, str],
                native: Callable[[int, str, int], str], udf: Callable[[str, str], str]) -> str:
@@ -206,21 +227,7 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
          f"=EXACT(C{r['decision']},D{r['decision']})", "text", ""),
     ]
     for i, (label, udf, native, check, kind, unit) in enumerate(rows):
-        row = 6 + i
-        put_text(ws, f"A{row}", label)
-        for col, formula in (("C", udf), ("D", native)):
-            if formula is not None:
-                ws[f"{col}{row}"] = formula
-                ws[f"{col}{row}"].number_format = FMT[kind]
-                ws[f"{col}{row}"].font = BLACK
-        if check is None:
-            check = "=" + fx.udf_check(f"C{row}", f"D{row}")
-        if check:
-            ws[f"E{row}"] = check
-        if unit == "units":
-            ws[f"F{row}"] = "=units"
-        else:
-            put_text(ws, f"F{row}", unit)
+        _udf_row(ws, 6 + i, label, udf, native, FMT[kind], check, unit)
 
     top, n = GRID_TOP, GRID_STEPS
     last = top + n - 1
@@ -316,14 +323,7 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
          f"={usd}-({hedged})", "0.000%"),
     ]
     for key, label, udf, native, fmt in rows:
-        row = e[key]
-        put_text(ws, f"A{row}", label)
-        for col, formula in (("C", udf), ("D", native)):
-            ws[f"{col}{row}"] = formula
-            ws[f"{col}{row}"].number_format = fmt
-            ws[f"{col}{row}"].font = BLACK
-        ws[f"E{row}"] = "=" + fx.udf_check(f"C{row}", f"D{row}")
-        put_text(ws, f"F{row}", "decimal")
+        _udf_row(ws, e[key], label, udf, native, fmt, unit="decimal")
 
     n, ptop = GRID_STEPS, PREMIA_TOP
     plast, ntop = ptop + n - 1, ptop + n + 3
@@ -412,25 +412,15 @@ def _valuation_block(ws: Worksheet, r: Mapping[str, int]) -> None:
          "@", ""),
     ]
     for key, label, udf, native, fmt, unit in rows:
-        row = v[key]
-        put_text(ws, f"A{row}", label)
-        for col, formula in (("C", udf), ("D", native)):
-            ws[f"{col}{row}"] = formula
-            ws[f"{col}{row}"].number_format = fmt
-            ws[f"{col}{row}"].font = BLACK
+        row, check = v[key], None
         if key == "timing":  # the UDF's text starts with the code, then both values
-            ws[f"E{row}"] = (f'=IF(ISERROR(C{row}),IF(ERROR.TYPE(C{row})=5,'
-                             f'"{fx.ADDIN_NOT_LOADED}","UDF error: see the UDF cell"),'
-                             f'EXACT(LEFT(C{row},LEN(D{row})+1),D{row}&":"))')
+            check = (f'=IF(ISERROR(C{row}),IF(ERROR.TYPE(C{row})=5,'
+                     f'"{fx.ADDIN_NOT_LOADED}","UDF error: see the UDF cell"),'
+                     f'EXACT(LEFT(C{row},LEN(D{row})+1),D{row}&":"))')
         elif key == "critical_mass":  # no size pays: the UDF names it, the native says it
-            ws[f"E{row}"] = (f"=IF(ISNUMBER(D{row}),{fx.udf_check(f'C{row}', f'D{row}')},"
-                             f"ISERROR(C{row}))")
-        else:
-            ws[f"E{row}"] = "=" + fx.udf_check(f"C{row}", f"D{row}")
-        if unit == "units":
-            ws[f"F{row}"] = "=units"
-        else:
-            put_text(ws, f"F{row}", unit)
+            check = (f"=IF(ISNUMBER(D{row}),{fx.udf_check(f'C{row}', f'D{row}')},"
+                     f"ISERROR(C{row}))")
+        _udf_row(ws, row, label, udf, native, fmt, check, unit)
 
 
 def template_workbook(case: Case | None = None) -> Workbook:
