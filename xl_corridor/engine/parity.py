@@ -172,6 +172,39 @@ def _cost(name: str, x: Any) -> FloatArray:
     return ck.fraction(name, x, "a cost as a decimal of value between 0 and 1, such as 0.0011")
 
 
+def carry_factor(financing_rate: Any, settlement_days: Any, conversion_days: Any) -> Any:
+    """Cost of carrying a position while trades settle and shares migrate between registers.
+
+    Parameters
+    ----------
+    financing_rate : float or array_like
+        Financing rate, decimal a year, not per cent.
+    settlement_days, conversion_days : float or array_like
+        Days to settle a trade and to migrate shares between the two registers.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        :math:`m = 1 + r (d_s + d_c) / 365` (simple interest, ACT/365).
+
+    Examples
+    --------
+    >>> round(carry_factor(0.045, 2, 3), 8)
+    1.00061644
+    """
+    return ck.scalar_or_array(_carry(financing_rate, settlement_days, conversion_days))
+
+
+def _carry(financing_rate: Any, settlement_days: Any, conversion_days: Any) -> FloatArray:
+    r = ck.rate("financing_rate", financing_rate)
+    d_s = ck.bounded("settlement_days", settlement_days, 0.0, _MAX_DAYS, "a number of days")
+    d_c = ck.bounded("conversion_days", conversion_days, 0.0, _MAX_DAYS, "a number of days")
+    carry = 1.0 + r * (d_s + d_c) / DAYS_PER_YEAR
+    if np.any(carry <= 0):
+        raise CorridorInputError("financing_rate", "gives a carry factor of 0 or less")
+    return carry
+
+
 def _band_inputs(
     cost_hk: Any,
     cost_aix: Any,
@@ -185,12 +218,7 @@ def _band_inputs(
     c_aix = _cost("cost_aix", cost_aix)
     k = _cost("conversion_fee", conversion_fee)
     f = _cost("fx_spread", fx_spread)
-    r = ck.rate("financing_rate", financing_rate)
-    d_s = ck.bounded("settlement_days", settlement_days, 0.0, _MAX_DAYS, "a number of days")
-    d_c = ck.bounded("conversion_days", conversion_days, 0.0, _MAX_DAYS, "a number of days")
-    carry = 1.0 + r * (d_s + d_c) / DAYS_PER_YEAR
-    if np.any(carry <= 0):
-        raise CorridorInputError("financing_rate", "gives a carry factor of 0 or less")
+    carry = _carry(financing_rate, settlement_days, conversion_days)
     # Cost factors common to both directions: migration, one currency conversion, carry.
     common = (1.0 + k) * carry
     return c_hk, c_aix, f, common, carry

@@ -38,7 +38,7 @@ from xl_corridor.case.evaluate import (
     sensitivity,
     tornado_base,
 )
-from xl_corridor.engine import discounting
+from xl_corridor.engine import discounting, parity
 from xl_corridor.engine._checks import TIMING_SHIFTS
 from xl_corridor.engine.discounting import DAYS_PER_YEAR
 from xl_corridor.workbook import formulas as fx
@@ -971,7 +971,8 @@ def _parity_sheet(p: Plan, case: Case) -> None:
                 "f": "par_fx_spread", "r": "par_financing_rate", "ds": "par_settlement_days",
                 "dc": "par_conversion_days"}[key]
         line(key, label, f"={name}", value, fmt, font=GREEN)
-    carry = 1 + par.financing_rate * (par.settlement_days + par.conversion_days) / DAYS_PER_YEAR
+    carry = float(parity.carry_factor(par.financing_rate, par.settlement_days,
+                                      par.conversion_days))
     line("m", "Carry factor m = 1 + r (ds + dc)/365",
          "=" + fx.carry_factor(at["r"], at["ds"], at["dc"]), carry, "0.000000")
     band = (at["c_aix"], at["f"], at["k"], at["m"], at["c_hk"])
