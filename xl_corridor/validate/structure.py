@@ -330,3 +330,101 @@ def _expand(sheet: str, area: str, max_cells: int) -> set[str]:
         return set()
     return {f"{sheet}!{get_column_letter(c)}{r}" for r in range(r1, r2 + 1)
             for c in range(c1, c2 + 1)}
+
+
+# --- cached values, straight from the sheet XML -------------------------------------------------
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title -> its part name, from ``xl/workbook.xml`` and its relationships."""
+    from defusedxml.ElementTree import fromstring
+
+    names = set(zf.namelist())
+    book = fromstring(zf.read("xl/workbook.xml"))
+    rels_name = "xl/_rels/workbook.xml.rels"
+    rels = fromstring(zf.read(rels_name)) if rels_name in names else None
+    targets: dict[str, str] = {}
+    if rels is not None:
+        for rel in rels.iter(f"{_NS_PKG}Relationship"):
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[rel.get("Id", "")] = target
+    out: dict[str, str] = {}
+    for sheet in book.iter(f"{_NS_MAIN}sheet"):
+        part = targets.get(sheet.get(f"{_NS_REL}id", ""), "")
+        if part in names:
+            out[sheet.get("name", "")] = part
+    return out
+
+
+def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
+    from defusedxml.ElementTree import fromstring
+
+    if "xl/sharedStrings.xml" not in zf.namelist():
+        return []
+    root = fromstring(zf.read("xl/sharedStrings.xml"))
+    return ["".join(t.text or "" for t in si.iter(f"{_NS_MAIN}t"))
+            for si in root.iter(f"{_NS_MAIN}si")]
+
+
+def cached_values(data: bytes) -> dict[str, dict[str, Any]]:
+    """The cached result of every formula cell that carries one, read from the sheet XML
+    (sheet title -> ``A1`` -> value): numbers as floats, ``t="b"`` as bool, text and error
+    values (``#VALUE!``) as str; an empty ``t="str"`` result is "". A formula cell without a
+    stored value (openpyxl writes ``<v/>``, no type) is absent. Pre-flight
+    (:mod:`xl_corridor.validate.safety`) has refused DTDs and entity declarations before this
+    reads a part; defusedxml refuses them again."""
+    from defusedxml.ElementTree import iterparse
+
+    out: dict[str, dict[str, Any]] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        parts = _sheet_parts(zf)
+        shared: list[str] | None = None
+        c_tag, f_tag, v_tag = f"{_NS_MAIN}c", f"{_NS_MAIN}f", f"{_NS_MAIN}v"
+        for title, part in parts.items():
+            cells: dict[str, Any] = {}
+            for _, el in iterparse(io.BytesIO(zf.read(part)), events=("end",)):
+                if el.tag != c_tag:
+                    continue
+                f = el.find(f_tag)
+                if f is None:
+                    el.clear()
+                    continue
+                v = el.find(v_tag)
+                kind = el.get("t", "n")
+                text = v.text if v is not None else None
+                ref = el.get("r", "")
+                if kind == "str":
+                    if v is not None:
+                        cells[ref] = text or ""
+                elif text:
+                    if kind == "b":
+                        cells[ref] = text.strip() in ("1", "true")
+                    elif kind == "e":
+                        cells[ref] = text
+                    elif kind == "s":
+                        if shared is None:
+                            shared = _shared_strings(zf)
+                        try:
+                            cells[ref] = shared[int(text)]
+                        except (ValueError, IndexError):
+                            cells[ref] = text
+                    elif kind == "d":
+                        from openpyxl.utils.datetime import from_ISO8601, to_excel
+
+                        try:
+                            cells[ref] = float(to_excel(from_ISO8601(text)))
+                        except ValueError:
+                            cells[ref] = text
+                    else:
+                        try:
+                            cells[ref] = float(text)
+                        except ValueError:
+                            cells[ref] = text
+                el.clear()
+            out[title] = cells
+    return out
