@@ -174,9 +174,9 @@ def validate_workbooks(paths: Iterable[str | Path], *, udfs: UdfSource = None,
 def _validate_all(paths: Sequence[str | Path], lo: _lo.Session, udfs: UdfSource,
                   recalc: bool) -> list[ValidationResult]:
     results: dict[int, ValidationResult] = {}
-    if recalc:
-        lo.start()  # LibreOffice warms up while the files are read
-    jobs = _read_all([Path(p) for p in paths], recalc)
+    # with --recalc LibreOffice warms up while the files are read (started once the readers
+    # exist, so that no forked reader holds a LibreOffice pipe)
+    jobs = _read_all([Path(p) for p in paths], recalc, lo.start if recalc else lambda: None)
     reports: list[tuple[int, _Job]] = []
     for i, job in enumerate(jobs):
         if job.problem:
@@ -187,6 +187,10 @@ def _validate_all(paths: Sequence[str | Path], lo: _lo.Session, udfs: UdfSource,
         else:
             reports.append((i, job))
     todo = [job for _, job in reports if _needs_recalc(job, recalc)]
+    for job in todo:
+        if job.missing and not recalc:
+            job.notes.append(f"{job.missing:,} engine-valued cell(s) carry no cached value, so "
+                             "LibreOffice recalculated the report")
     if todo:
         _recalculate_reports(todo, lo)
     for i, job in reports:
@@ -214,12 +218,14 @@ def _needs_recalc(job: _Job, recalc: bool) -> bool:
     return recalc or bool(job.missing) or bool(job.failures)
 
 
-def _read_all(paths: Sequence[Path], recalc: bool) -> list[_Job]:
-    """Read, rebuild and compare every file; over up to one process per core for a batch."""
+def _read_all(paths: Sequence[Path], recalc: bool, started: Callable[[], None]) -> list[_Job]:
+    """Read, rebuild and compare every file; over up to one process per core for a batch.
+    ``started`` is called once the reading has begun."""
     workers = _lo._workers(len(paths))
     if workers < 2 or len(paths) < 2 * workers:
+        started()
         return [_read(p, recalc) for p in paths]
-    return _read_parallel(paths, recalc, workers)
+    return _read_parallel(paths, recalc, workers, started)
 
 
 def _read(path: Path, recalc: bool) -> _Job:
@@ -253,7 +259,8 @@ def _worker_init() -> None:
             os._exit(1)
 
 
-def _read_parallel(paths: Sequence[Path], recalc: bool, workers: int) -> list[_Job]:
+def _read_parallel(paths: Sequence[Path], recalc: bool, workers: int,
+                   started: Callable[[], None]) -> list[_Job]:
     """The per-file work over ``workers`` forked processes. Workers only read: on any exit
     of the command (exception, SIGTERM or SIGINT raised in the main thread) they are killed and
     reaped before this returns, and nothing they did needs undoing."""
@@ -265,6 +272,7 @@ def _read_parallel(paths: Sequence[Path], recalc: bool, workers: int) -> list[_J
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init)
     try:
         futures = [pool.submit(_read_in_worker, p, recalc) for p in paths]
+        started()  # the forked readers exist by now
         return [f.result() for f in futures]
     finally:
         procs = list(getattr(pool, "_processes", {}).values())
