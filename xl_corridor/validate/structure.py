@@ -207,6 +207,7 @@ def compare(data: bytes, got_wb: Any, expected: Expected, *, stale: bool,
             if not found:
                 found.append(Finding("xl/workbook.xml", exp.sheetnames, got_wb.sheetnames,
                                      "sheets reordered"))
+        found.extend(_calculation(exp, got_wb))
         if getattr(got_wb, "_external_links", None):
             found.append(Finding("xl/externalLinks", "no external links",
                                  f"{len(got_wb._external_links)} link(s)",
@@ -223,6 +224,25 @@ def compare(data: bytes, got_wb: Any, expected: Expected, *, stale: bool,
     finally:
         exp.close()
     return found
+
+
+def _calculation(want: Any, got: Any) -> list[Finding]:
+    """Workbook settings that change what a recalculating reader is shown for the same
+    formulas: "precision as displayed" (``fullPrecision="0"``: Excel rounds every value to its
+    number format) and the 1904 date system (every date serial shifts by 1,462 days)."""
+    out = []
+
+    def precision(wb: Any) -> bool:
+        calc = getattr(wb, "calculation", None)
+        return getattr(calc, "fullPrecision", None) is not False
+
+    if precision(want) != precision(got):
+        out.append(Finding("xl/workbook.xml", "full precision", "precision as displayed",
+                           "calculation setting changed (values rounded to their format)"))
+    if getattr(want, "epoch", None) != getattr(got, "epoch", None):
+        out.append(Finding("xl/workbook.xml", "1900 date system", "1904 date system",
+                           "date system changed (every date shifts by 1,462 days)"))
+    return out
 
 
 def _sheet(want: Any, got: Any, expected: Expected, stale: bool,
