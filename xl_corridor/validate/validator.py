@@ -337,7 +337,7 @@ def _report_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
         snapshot |= {f"MonteCarlo!{c.coordinate}" for row in plan.wb["MonteCarlo"].iter_rows()
                      for c in row if c.value is not None}
     return _structure_mod.Expected(raw.getvalue(), plan.cached, input_cells(plan.wb),
-                                   frozenset(snapshot), plan)
+                                   frozenset(snapshot), plan, workbook=plan.wb)
 
 
 def _template_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
@@ -349,7 +349,7 @@ def _template_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
     raw = io.BytesIO()
     wb.save(raw)
     editable = input_cells(wb) | corridor_sheet_input_cells(wb)
-    return _structure_mod.Expected(raw.getvalue(), {}, editable, frozenset())
+    return _structure_mod.Expected(raw.getvalue(), {}, editable, frozenset(), workbook=wb)
 
 
 def _corridor_read(label: str, wb: Any) -> Any:
@@ -366,7 +366,7 @@ def _corridor_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
     raw = io.BytesIO()
     book.wb.save(raw)
     return _structure_mod.Expected(raw.getvalue(), book.cached, book.inputs, book.snapshot,
-                                   book)
+                                   book, workbook=book.wb)
 
 
 @functools.cache
