@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -252,6 +253,24 @@ def _blank_argument(value: Any) -> bool:
     return _is_blank(value)
 
 
+def _plain_floats(value: Any) -> np.ndarray | None:
+    """A range Excel sends as a rectangular list of lists of plain floats, as a 2-D array in
+    one conversion; None for anything else (the careful cell-by-cell reading then accepts it or
+    names the bad cell, with the same messages as always)."""
+    if type(value) is not list or not value or type(value[0]) is not list:
+        return None
+    width = len(value[0])
+    if not width or len(value) * width > MAX_CELLS or any(
+            type(row) is not list or len(row) != width for row in value):
+        return None
+    if set(map(type, itertools.chain.from_iterable(value))) != {float}:
+        return None  # bools, ints, text, blanks, dates: each needs its own reading or message
+    arr = np.array(value, dtype=float)
+    if not np.isfinite(arr).all() or ((arr >= _COM_LOW) & (arr <= _COM_HIGH)).any():
+        return None  # nan/inf or an Excel error code: the careful path names the cell
+    return arr
+
+
 def _grid(name: str, value: Any, default: Any = _REQUIRED) -> Any:
     """A scalar argument that may also be given as a range: a float, or a 2-D float array."""
     # Fast path for what a single cell sends: a float, or [[float]] with ndim=2.
@@ -262,6 +281,9 @@ def _grid(name: str, value: Any, default: Any = _REQUIRED) -> Any:
         if type(row) is list and len(row) == 1 and type(row[0]) is float and _plain_float(
                 row[0]):
             return row[0]
+    arr = _plain_floats(value)  # a range of plain floats (what Excel sends): one conversion
+    if arr is not None:
+        return arr
     if _blank_argument(value):
         if default is _REQUIRED:
             raise CorridorInputError(name, "expected a number, got a blank cell")
