@@ -107,3 +107,17 @@ def test_settings_only_a_recalculation_would_show_are_structural(report: Path, t
     job = v._read(bad, recalc=False)
     assert any(f.cell == "xl/workbook.xml" and f.problem.startswith(problem)
                for f in job.failures), [str(f) for f in job.failures[:3]]
+
+
+def test_a_report_with_foreign_content_is_refused_without_libreoffice(report: Path,
+                                                                      tmp_path: Path) -> None:
+    # an external link to a FIFO (hostile corpus): failed by structure, and never handed to
+    # LibreOffice (which would open the link's target), so it cannot stall validation
+    from hostile_corpus import TEMPLATE_TAMPERS_EXIT1
+
+    build, part = TEMPLATE_TAMPERS_EXIT1["external_ref_to_fifo"]
+    bad = build(report, tmp_path / "fifo.xlsx")
+    result = v.validate_workbook(bad)
+    assert result.exit_code == 1 and result.method == "cached values"
+    assert any(f.cell == part for f in result.failures)
+    assert not v._needs_recalc(v._read(bad, recalc=False), recalc=False)

@@ -209,13 +209,23 @@ _STRUCTURE = "structure"
 _EVALUATED = "evaluated with formulas"
 
 
+# Findings of content the builder never writes: such a file is refused without handing it to
+# LibreOffice (which would open its external links, extra sheets and parts) unless asked.
+_FOREIGN = ("part the builder does not write", "relationship to an outside file",
+            "external workbook link", "sheet the builder does not write")
+
+
 def _needs_recalc(job: _Job, recalc: bool) -> bool:
     """LibreOffice recalculates a report when asked, when any engine-valued cell has no cached
     value to check (a file saved by openpyxl), and when a check failed (so the findings say
-    what a reader who recalculates is shown, too)."""
+    what a reader who recalculates is shown, too), unless the file holds foreign content."""
     if not job.cached:
         return False
-    return recalc or bool(job.missing) or bool(job.failures)
+    if recalc:
+        return True
+    if any(f.problem.startswith(_FOREIGN) for f in job.failures):
+        return False  # already failed, with content LibreOffice should not open
+    return bool(job.missing) or bool(job.failures)
 
 
 def _read_all(paths: Sequence[Path], recalc: bool, started: Callable[[], None]) -> list[_Job]:
