@@ -245,7 +245,7 @@ def _how(result: Any) -> str:
         return f"structure + {n} values, cached and recalculated in LibreOffice"
     if result.method == "evaluated with formulas":
         return f"structure + {n} cells evaluated with the Excel functions"
-    return f"structure + the engine run for its inputs ({n} values; no cached values stored)"
+    return f"structure + {n} engine values for its inputs; it stores no cached values"
 
 
 def _template(args: argparse.Namespace) -> int:

@@ -248,8 +248,10 @@ def _read(path: Path, recalc: bool) -> _Job:
 
 def _read_in_worker(path: Path, recalc: bool) -> _Job:
     job = _read(path, recalc)
-    if job.kind != "template":  # a template's case and package travel (it is checked here)
+    if job.kind != "template":
         job.expected = None  # the builder's workbook stays in the worker: findings travel
+    elif job.expected is not None:  # a template's case travels (it is checked there); its
+        job.expected.workbook = None  # rebuilt workbook does not
     return job
 
 
@@ -338,15 +340,13 @@ def _report_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
         # lay the rebuild out like the file: a year typed in a spare row stays where it is
         cf_rows = len(named_cells(wb, "cash_flows"))
     plan = plan_report(case, cf_rows=cf_rows)
-    raw = io.BytesIO()
-    plan.wb.save(raw)
     # The plan knows its snapshot cells (stamped values and the formulas comparing with
     # them); the Monte Carlo sheet's labels describe the simulation run at build time too.
     snapshot = {f"{sheet}!{ref}" for sheet, cells in plan.snapshot.items() for ref in cells}
     if "MonteCarlo" in plan.wb.sheetnames:
         snapshot |= {f"MonteCarlo!{c.coordinate}" for row in plan.wb["MonteCarlo"].iter_rows()
                      for c in row if c.value is not None}
-    return _structure_mod.Expected(raw.getvalue(), plan.cached, input_cells(plan.wb),
+    return _structure_mod.Expected(b"", plan.cached, input_cells(plan.wb),
                                    frozenset(snapshot), plan, workbook=plan.wb)
 
 
@@ -356,10 +356,8 @@ def _template_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
     from xl_corridor.workbook.template import template_workbook
 
     wb = template_workbook(case)
-    raw = io.BytesIO()
-    wb.save(raw)
     editable = input_cells(wb) | corridor_sheet_input_cells(wb)
-    return _structure_mod.Expected(raw.getvalue(), {}, editable, frozenset(), workbook=wb)
+    return _structure_mod.Expected(b"", {}, editable, frozenset(), workbook=wb)
 
 
 def _corridor_read(label: str, wb: Any) -> Any:
@@ -373,9 +371,7 @@ def _corridor_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
     from xl_corridor.workbook.corridor_report import plan_corridor_report
 
     book = plan_corridor_report(case)
-    raw = io.BytesIO()
-    book.wb.save(raw)
-    return _structure_mod.Expected(raw.getvalue(), book.cached, book.inputs, book.snapshot,
+    return _structure_mod.Expected(b"", book.cached, book.inputs, book.snapshot,
                                    book, workbook=book.wb)
 
 
@@ -462,7 +458,7 @@ def _structure(job: _Job, *, keep_case: bool = False) -> str:
         stale = bool(expected.snapshot) and stamp is not None and stamp != inputs_fingerprint(
             wb, expected.editable)
         if stale:
-            exp_wb = load_workbook(io.BytesIO(expected.package))
+            exp_wb = load_workbook(io.BytesIO(_structure_mod.package(expected)))
             job.skip = _structure_mod.dependents(exp_wb, expected.snapshot)
             exp_wb.close()
             job.notes.append(f"stale: the inputs changed after the report was written, so its "
