@@ -13,6 +13,7 @@ import corridor_udfs as udf
 import numpy as np
 import pytest
 import xlwings as xw
+from helpers import WAIT_ARGS
 
 import xl_corridor as xc
 from xl_corridor.errors import CorridorInputError
@@ -156,17 +157,7 @@ VALID = {
     "DUAL_CRITICAL_MASS_CF": dict(
         cash_flows=CF_ROW, premium_cut=0.02, compliance_cost=2.0, ke_single=0.12, timing="end"
     ),
-    "DUAL_WAIT_VALUE": dict(
-        benefit=100.0,
-        cost_now=40.0,
-        cost_after_dfs=30.0,
-        success_probability=0.7,
-        years_to_dfs=1.5,
-        volatility=0.35,
-        risk_free=0.04,
-        forgone_yield=0.05,
-        steps=100.0,
-    ),
+    "DUAL_WAIT_VALUE": dict(WAIT_ARGS, steps=100.0),
 }
 VALID["DUAL_LIST_TIMING"] = dict(VALID["DUAL_WAIT_VALUE"])
 

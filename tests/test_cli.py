@@ -147,26 +147,23 @@ def _edit(tmp_path: Path, old: str, new: str) -> Path:
     return path
 
 
-def test_misspelt_field_named_with_the_closest_name(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    case = _edit(tmp_path, "lp_single = ", "lp_sinlge = ")
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("lp_single = ", "lp_sinlge = ", [
+        "premia.lp_sinlge: unknown field; did you mean lp_single?",
+        "premia.lp_single: required field is missing (is premia.lp_sinlge a misspelling of it?)",
+    ]),
+    ("[premia]", "[premai]", [
+        "premai: unknown section; did you mean premia?",
+        "premia: required section is missing (is premai a misspelling of it?)",
+    ]),
+], ids=["field", "section"])
+def test_misspelt_name_named_with_the_closest_name(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str,
+        expected: list[str]) -> None:
+    case = _edit(tmp_path, old, new)
     assert main(["report", str(case)]) == 2
-    assert capsys.readouterr().err.splitlines() == [
-        f"{case}: premia.lp_sinlge: unknown field; did you mean lp_single?",
-        f"{case}: premia.lp_single: required field is missing (is premia.lp_sinlge a "
-        "misspelling of it?)",
-    ]
+    assert capsys.readouterr().err.splitlines() == [f"{case}: {line}" for line in expected]
     assert not (tmp_path / "case.xlsx").exists()
-
-
-def test_misspelt_section_named_with_the_closest_name(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    case = _edit(tmp_path, "[premia]", "[premai]")
-    assert main(["report", str(case)]) == 2
-    assert capsys.readouterr().err.splitlines() == [
-        f"{case}: premai: unknown section; did you mean premia?",
-        f"{case}: premia: required section is missing (is premai a misspelling of it?)",
-    ]
 
 
 def test_all_errors_at_once_up_to_a_cap(tmp_path: Path,

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import zipfile
 from pathlib import Path
 
 import corridor_udfs
 import pytest
+from helpers import edit_sheet
 
 from xl_corridor.corridor_case import load_corridor_case
 from xl_corridor.workbook.corridor_inputs import corridor_case_dict, corridor_input_cells
@@ -19,19 +19,6 @@ from xl_corridor.workbook.corridor_report import build_corridor_report, plan_cor
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "workbooks" / "examples" / "corridor_kz_copper.toml"
 
-
-def _edit_sheet(path: Path, sheet_xml: str, pattern: str, repl: str) -> None:
-    """Rewrite one worksheet's XML inside the package (keeps the cached values)."""
-    tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == sheet_xml:
-                text, n = re.subn(pattern, repl, data.decode(), count=1)
-                assert n == 1, pattern
-                data = text.encode()
-            dst.writestr(info, data)
-    tmp.replace(path)
 
 
 def test_inputs_read_back_give_the_case_file() -> None:
@@ -72,7 +59,7 @@ def results(tmp_path_factory: pytest.TempPathFactory, soffice: str):
     files = {"example": example}
     # tampered formula: C_e no longer divides by the investment (Model is sheet4)
     files["formula"] = Path(shutil.copy(example, d / "formula.xlsx"))
-    _edit_sheet(files["formula"], "xl/worksheets/sheet4.xml",
+    edit_sheet(files["formula"], "xl/worksheets/sheet4.xml",
                 rf'(<c r="B{ce_row}"[^>]*><f>)B(\d+)/CORR_INVESTMENT(</f>)',
                 r"\g<1>B\g<2>/CORR_INVESTMENT*2\g<3>")
     # an input edited like a banker does (openpyxl drops the cached values on save)

@@ -11,6 +11,7 @@ from pathlib import Path
 import corridor_udfs as u
 import openpyxl
 import pytest
+from helpers import udf_message
 
 import xl_corridor as xc
 from xl_corridor.cli import main
@@ -69,30 +70,21 @@ def test_breakeven_ke_below_its_search_floor_is_a_named_error() -> None:
         xc.breakeven_ke([-100.0, 50.0, 60.0], -0.995, 1.0)
 
 
-def _message(fn, *args) -> str:
-    """The UDF's error text (XlwingsError outside the classic add-in, '#VALUE! ...' in it)."""
-    try:
-        out = fn(*args)
-    except Exception as exc:  # xlwings.XlwingsError
-        return str(exc)
-    assert isinstance(out, str), out
-    return out
-
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), 10**400, -2146826281.0,
                                  -2146826281])
 def test_udf_cells_that_are_not_numbers_are_named(bad) -> None:
     # nan/inf, an integer no float holds, and #DIV/0! as COM sends it (int and float)
-    assert _message(u.CORRIDOR_KE, bad, 1.0, 0.05, 0.02, 0.01).startswith("rf: expected")
-    assert _message(u.CORRIDOR_KE, [[0.04], [bad]], 1.0, 0.05, 0.02, 0.01).startswith(
+    assert udf_message(u.CORRIDOR_KE, bad, 1.0, 0.05, 0.02, 0.01).startswith("rf: expected")
+    assert udf_message(u.CORRIDOR_KE, [[0.04], [bad]], 1.0, 0.05, 0.02, 0.01).startswith(
         "rf: expected")
 
 
 def test_udf_work_caps_refuse_fast() -> None:
     start = time.monotonic()
     grid = [[0.05 + 0.0001 * j for j in range(1024)] for _ in range(1024)]
-    assert "at most 20,000,000" in _message(u.DUAL_BREAKEVEN_KE, [-100.0] + [10.0] * 20,
+    assert "at most 20,000,000" in udf_message(u.DUAL_BREAKEVEN_KE, [-100.0] + [10.0] * 20,
                                             grid, 5.0)
     rates = [[0.05]] * 100_000
-    assert "at most 20,000,000" in _message(u.DUAL_NPV, [10.0] * 300, rates, 0.06, 1.0)
+    assert "at most 20,000,000" in udf_message(u.DUAL_NPV, [10.0] * 300, rates, 0.06, 1.0)
     assert time.monotonic() - start < 10

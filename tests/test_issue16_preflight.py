@@ -16,6 +16,7 @@ from pathlib import Path
 
 import corridor_udfs as u
 import pytest
+from helpers import udf_message
 from hostile_corpus import (
     CASE_BOMBS,
     TEMPLATE_BOMBS,
@@ -165,6 +166,28 @@ def test_a_defined_name_longer_than_the_carry_is_refused(piece: int) -> None:
         scan.finish()
 
 
+@pytest.mark.parametrize(("name", "text", "refused"), [
+    # Excel's print titles are whole rows and columns by definition (ECMA-376 18.2.6,
+    # _xlnm.Print_Titles): accepted, they compute nothing
+    ("_xlnm.Print_Titles", "'Model'!$4:$5,'Model'!$A:$A", False),
+    # the same extent under any other name, or a formula dressed as print titles: bounded
+    ("titles", "'Model'!$4:$5,'Model'!$A:$A", True),
+    ("_xlnm.Print_Titles", "SUM('Model'!$A:$A)", True),
+    ("_xlnm.Print_Titles", "'Model'!$A:$A,'Model'!$B:$B,'Model'!$C:$C", True),
+])
+def test_print_titles_are_the_only_whole_column_name(name: str, text: str, refused: bool) -> None:
+    xml = (f'<workbook><definedNames><definedName name="{name}" localSheetId="0">{text}'
+           f"</definedName></definedNames></workbook>").encode()
+    scan = safety._PartScan("f.xlsx", "xl/workbook.xml")
+    if refused:
+        with pytest.raises(safety.UnsafeInputError, match=r"refers to [0-9,]+ cells"):
+            scan.feed(xml)
+            scan.finish()
+    else:
+        scan.feed(xml)
+        scan.finish()
+
+
 def test_a_text_range_in_a_formula_is_not_a_reference() -> None:
     # "1:1000000" inside a string literal is text, not the rows 1 to 1,000,000
     assert safety._span('IF(A1:A2>0,"1:1000000","")') == 2
@@ -210,15 +233,6 @@ def test_case_text_and_dict_sources_are_bounded_too() -> None:
 # --- numbers: a named error, never inf or a wrong date ------------------------------------------
 
 
-def _message(fn, *args) -> str:
-    """The UDF's error text (XlwingsError outside the classic add-in, '#VALUE! ...' in it)."""
-    try:
-        out = fn(*args)
-    except Exception as exc:  # xlwings.XlwingsError
-        return str(exc)
-    assert isinstance(out, str), out
-    return out
-
 
 def test_parity_gap_underflow_is_a_named_error() -> None:
     # 1e-300 x 1e-300 = 1e-600 underflows to 0 in IEEE 754 double precision, so the gap
@@ -227,7 +241,7 @@ def test_parity_gap_underflow_is_a_named_error() -> None:
         parity.parity_gap(10.0, 1e-300, 1e-300)
     with pytest.raises(CorridorInputError, match="price_aix"):
         parity.parity_gap([10.0, 10.0], [1.0, 1e-200], 1e-200)
-    assert "price_aix" in _message(u.DUAL_PARITY_GAP, 10.0, 1e-300, 1e-300)
+    assert "price_aix" in udf_message(u.DUAL_PARITY_GAP, 10.0, 1e-300, 1e-300)
     # a tiny but representable denominator still gives the (huge, finite) gap:
     # 1 / (1e-150 x 1e-150) - 1 = 1e300 - 1, computed independently here
     assert parity.parity_gap(1.0, 1e-150, 1e-150) == pytest.approx(1e300)
@@ -238,7 +252,7 @@ def test_xnpv_refuses_a_date_before_1900() -> None:
     flows = [-100.0, 110.0]
     with pytest.raises(CorridorInputError, match="dates.*1900-01-01.*got 1899-12-31"):
         xc.dual_xnpv(flows, [dt.date(1899, 12, 31), dt.date(1900, 12, 31)], 0.1, 0.1, 0.0)
-    assert "1899-12-31" in _message(u.DUAL_XNPV, flows, [dt.datetime(1899, 12, 31),
+    assert "1899-12-31" in udf_message(u.DUAL_XNPV, flows, [dt.datetime(1899, 12, 31),
                                                          dt.datetime(1900, 12, 31)],
                                     0.1, 0.1, 0.0)
     with pytest.raises(CorridorInputError, match="dates"):
@@ -249,7 +263,7 @@ def test_xnpv_refuses_a_date_before_1900() -> None:
 
 def test_compliance_cost_overflow_stays_named_through_the_udf() -> None:
     # (1 / (1 - 0.995))^200 = 200^200 ~ 1.6e460 overflows a double
-    assert "discount_rate" in _message(u.COMPLIANCE_COST, [[1.0], [2.0]], 200, -0.995)
+    assert "discount_rate" in udf_message(u.COMPLIANCE_COST, [[1.0], [2.0]], 200, -0.995)
 
 
 # --- LibreOffice missing or broken ---------------------------------------------------------------

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import numpy_financial as npf
 import pytest
+from helpers import XNPV_DATES, XNPV_VALUES
 
 import xl_corridor as xc
 
@@ -32,14 +33,7 @@ def test_npv_matches_excel_help(rate, values, initial, expected):
 
 def test_xnpv_matches_excel_help():
     # Microsoft's help page for XNPV: 9%, five dated flows -> 2,086.65.
-    dates = [
-        dt.date(2008, 1, 1),
-        dt.date(2008, 3, 1),
-        dt.date(2008, 10, 30),
-        dt.date(2009, 2, 15),
-        dt.date(2009, 4, 1),
-    ]
-    values = [-10000, 2750, 4250, 3250, 2750]
+    dates, values = XNPV_DATES, XNPV_VALUES
     assert xc.xnpv(0.09, values, dates) == pytest.approx(2086.65, abs=0.005)
     # The same dates as Excel serials (39448 = 2008-01-01 in the 1900 date system).
     serials = [39448, 39508, 39751, 39859, 39904]

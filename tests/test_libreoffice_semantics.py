@@ -4,11 +4,10 @@ independent check that our "end"/"mid"/"begin" and XNPV conventions are Excel's.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import openpyxl
 import pytest
+from helpers import XNPV_DATES, XNPV_VALUES
 
 import xl_corridor as xc
 from xl_corridor.validate.libreoffice import recalculate
@@ -20,14 +19,6 @@ CASES = [
     (0.135, list(np.round(RNG.normal(50, 80, 25), 4))),
     (-0.02, list(np.round(RNG.normal(0, 100, 12), 4))),
 ]
-XNPV_DATES = [
-    dt.date(2008, 1, 1),
-    dt.date(2008, 3, 1),
-    dt.date(2008, 10, 30),
-    dt.date(2009, 2, 15),
-    dt.date(2009, 4, 1),
-]
-XNPV_VALUES = [-10000.0, 2750.0, 4250.0, 3250.0, 2750.0]
 GROWING = [(6.0, 10, 0.12, 0.03), (6.0, 25, 0.09, 0.09), (4.5, 7, 0.11, 0.0)]
 
 

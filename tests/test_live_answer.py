@@ -152,6 +152,18 @@ def test_refusal_text_from_the_classic_add_in_never_reads_as_proceed() -> None:
     assert _excel(fx.decision("-1", '"DUAL_ELIGIBLE"')) == "DO NOT PROCEED"
 
 
+def test_grid_check_compares_summed_absolute_differences_at_the_relative_tolerance() -> None:
+    # Definition (docs/design.md, template checks): sum|udf - native| <= tol * max(1, sum|native|)
+    # with tol = 1e-9; the grids are Excel array constants, evaluated by `formulas`.
+    native = "{1000,-2000;3000,4000}"  # sum |native| = 10,000: the check allows 1e-5
+    assert bool(_excel(fx.grid_check("{1000,-2000;3000,4000.000009}", native))) is True
+    assert bool(_excel(fx.grid_check("{1000,-2000;3000,4000.00002}", native))) is False
+    # The break-even Ke check: the UDF's number is tested by the given test, errors by name.
+    assert bool(_excel(fx.udf_check("0.12", "0", test="ABS(0)<=tol"))) is True
+    assert _excel(fx.udf_check("1/0", "0", no_root="no break-even Ke",
+                               test="FALSE")) == "no break-even Ke"
+
+
 # --- 6. to 8. live formulas, edits in a spreadsheet, an added year, validation -----------------
 
 

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shutil
 import tomllib
-import zipfile
 from pathlib import Path
 
 import corridor_udfs
 import pytest
+from helpers import edit_sheet
 
 from xl_corridor.validate.validator import validate_workbook, validate_workbooks
 from xl_corridor.workbook.report import build_report
@@ -20,19 +19,6 @@ from xl_corridor.workbook.template import build_template
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 
-
-def _edit_sheet(path: Path, sheet_xml: str, pattern: str, repl: str) -> None:
-    """Rewrite one worksheet's XML inside the package (keeps the stale cached values)."""
-    tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == sheet_xml:
-                text, n = re.subn(pattern, repl, data.decode(), count=1)
-                assert n == 1, pattern
-                data = text.encode()
-            dst.writestr(info, data)
-    tmp.replace(path)
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +41,11 @@ def batch(tmp_path_factory: pytest.TempPathFactory, soffice: str):
     files["terminal"] = build_report(terminal, d / "terminal.xlsx").path
     # changed input: rf 0.0425 -> 0.05 on the Inputs sheet (sheet2)
     files["input"] = shutil.copy(files["example"], d / "input.xlsx")
-    _edit_sheet(Path(files["input"]), "xl/worksheets/sheet2.xml",
+    edit_sheet(Path(files["input"]), "xl/worksheets/sheet2.xml",
                 r'(<c r="B9"[^>]*><v>)0\.0425(</v>)', r"\g<1>0.05\g<2>")
     # tampered formula: Ke single drops the liquidity premium (Ke sheet is sheet3)
     files["formula"] = shutil.copy(files["example"], d / "formula.xlsx")
-    _edit_sheet(Path(files["formula"]), "xl/worksheets/sheet3.xml",
+    edit_sheet(Path(files["formula"]), "xl/worksheets/sheet3.xml",
                 r"<f>SUM\(B4:B7\)</f>", "<f>SUM(B4:B6)</f>")
     files["edited"] = shutil.copy(files["example"], d / "edited.xlsx")
     import openpyxl
@@ -174,7 +160,7 @@ def test_template_evaluates_with_registered_udfs(tmp_path: Path) -> None:
 def test_tampered_template_is_caught(tmp_path: Path) -> None:
     path = build_template(tmp_path / "t.xlsx")
     # Model is sheet2: the native Ke single forgets the liquidity premium
-    _edit_sheet(path, "xl/worksheets/sheet2.xml",
+    edit_sheet(path, "xl/worksheets/sheet2.xml",
                 r"<f>rf\+beta\*mrp\+country_exposure\*crp_single\+lp_single</f>",
                 "<f>rf+beta*mrp+country_exposure*crp_single</f>")
     result = validate_workbook(path, udfs=corridor_udfs)

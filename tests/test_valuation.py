@@ -11,6 +11,7 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 import pytest
+from helpers import WAIT_ARGS
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -383,16 +384,7 @@ def test_a_benefit_that_is_not_positive_has_no_option_value():
     ],
 )
 def test_bad_timing_input_is_named(kwargs, message):
-    args = dict(
-        benefit=100.0,
-        cost_now=40.0,
-        cost_after_dfs=30.0,
-        success_probability=0.7,
-        years_to_dfs=1.5,
-        volatility=0.35,
-        risk_free=0.04,
-        forgone_yield=0.05,
-    )
+    args = dict(WAIT_ARGS)
     steps = kwargs.pop("steps", 100)
     args.update(kwargs)
     with pytest.raises(CorridorInputError, match=message):

@@ -110,7 +110,7 @@ def test_timing_converges_to_black_scholes(plan):
 def test_summary_states_the_better_timing(plan):
     ws = plan.wb["Summary"]
     rows = {ws[f"A{r}"].value: r for r in range(7, 30)}
-    r = rows["Better timing (list now or wait for the DFS)"]
+    r = rows["Better timing: list now or after the DFS"]
     t = plan.analytics.valuation.timing
     assert t.timing == "WAIT_FOR_DFS"
     assert plan.cached["Summary"][f"B{r}"] == (

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import itertools
 import math
 from collections.abc import Callable
@@ -151,6 +152,40 @@ def _udf(
         for name, doc in arg_docs.items():
             wrapped = xw.arg(name, ndim=2, doc=doc)(wrapped)
         return xw.func(category=CATEGORY)(wrapped)
+
+    return decorate
+
+
+def _grids(defaults: dict[str, float], **raw: Any) -> dict[str, Any]:
+    """Each argument read as a number or a range (:func:`_grid`); a blank takes ``defaults``."""
+    return {name: _grid(name, value, defaults[name]) if name in defaults else _grid(name, value)
+            for name, value in raw.items()}
+
+
+def _broadcasting(
+    description: str,
+    engine: Callable[..., Any],
+    blank: dict[str, Any] | None = None,
+    **arg_docs: str,
+) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., Any]]:
+    """Register a UDF whose every argument is a number or a range (:func:`_udf`).
+
+    The decorated function gives Excel its signature: the argument names and the values of
+    omitted arguments. Its body is ``return locals()``: the arguments as Python bound them,
+    which this reads with :func:`_broadcast_call` (a blank cell takes the argument's default
+    in the signature, or its entry in ``blank``), pairs and passes to ``engine``.
+    """
+
+    def decorate(stub: Callable[..., dict[str, Any]]) -> Callable[..., Any]:
+        params = inspect.signature(stub).parameters.items()
+        defaults = {n: p.default for n, p in params if p.default not in (p.empty, None)}
+        defaults.update(blank or {})
+
+        @functools.wraps(stub)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return _broadcast_call(engine, defaults, **stub(*args, **kwargs))
+
+        return _udf(description, engine, **arg_docs)(call)
 
     return decorate
 
@@ -411,7 +446,7 @@ def _broadcast_call(engine: Callable[..., Any], defaults: dict[str, float], **ra
 _RATE = "decimal, e.g. 0.045 for 4.5% (a range gives a table)"
 
 
-@_udf(
+@_broadcasting(
     "Cost of equity: rf + beta*mrp + country_exposure*country_premium + liquidity_premium.",
     engine=xc.cost_of_equity,
     rf="Risk-free rate, " + _RATE,
@@ -422,16 +457,7 @@ _RATE = "decimal, e.g. 0.045 for 4.5% (a range gives a table)"
     country_exposure="Optional. Company's exposure to country risk (Damodaran lambda); default 1",
 )
 def CORRIDOR_KE(rf, beta, mrp, country_premium, liquidity_premium, country_exposure=1.0):  # noqa: N802
-    return _broadcast_call(
-        xc.cost_of_equity,
-        {"country_exposure": 1.0},
-        rf=rf,
-        beta=beta,
-        mrp=mrp,
-        country_premium=country_premium,
-        liquidity_premium=liquidity_premium,
-        country_exposure=country_exposure,
-    )
+    return locals()
 
 
 @_udf(
@@ -445,11 +471,7 @@ def CORRIDOR_KE(rf, beta, mrp, country_premium, liquidity_premium, country_expos
 )
 def DUAL_NPV(cash_flows, ke_dual, ke_single, compliance_cost, timing="end"):  # noqa: N802
     cf = _series("cash_flows", cash_flows)
-    grids = dict(
-        ke_dual=_grid("ke_dual", ke_dual),
-        ke_single=_grid("ke_single", ke_single),
-        compliance_cost=_grid("compliance_cost", compliance_cost),
-    )
+    grids = _grids({}, ke_dual=ke_dual, ke_single=ke_single, compliance_cost=compliance_cost)
     when = _text("timing", timing, "end")
     _check_broadcast(cf.size, **grids)
     return _result(xc.dual_npv(cf, **grids, timing=when))
@@ -498,12 +520,13 @@ def COMPLIANCE_COST(  # noqa: N802
             fx = np.where(blank_items, 1.0, fx)
         elif blank_fx.any():
             raise CorridorInputError("fx_rates", "expected a number, got a blank cell")
-    grids = dict(
-        years=_grid("years", years),
-        discount_rate=_grid("discount_rate", discount_rate),
-        growth=_grid("growth", growth, 0.0),
-        one_off=_grid("one_off", one_off, 0.0),
-        tax_rate=_grid("tax_rate", tax_rate, 0.0),
+    grids = _grids(
+        {"growth": 0.0, "one_off": 0.0, "tax_rate": 0.0},
+        years=years,
+        discount_rate=discount_rate,
+        growth=growth,
+        one_off=one_off,
+        tax_rate=tax_rate,
     )
     _check_broadcast(items.size, **grids)
     flags = None
@@ -548,22 +571,17 @@ def COMPLIANCE_COST(  # noqa: N802
         include_listing_expenses=include, terminal_growth=tg))
 
 
-@_udf(
+@_broadcasting(
     "Country risk premium (Damodaran): default_spread * relative_volatility.",
     engine=xc.country_risk_premium,
     default_spread="Sovereign default spread for the rating, decimal, e.g. 0.0179",
     relative_volatility="Equity vs bond market volatility, e.g. 1.298 (Damodaran July 2024)",
 )
 def CORRIDOR_CRP(default_spread, relative_volatility):  # noqa: N802
-    return _broadcast_call(
-        xc.country_risk_premium,
-        {},
-        default_spread=default_spread,
-        relative_volatility=relative_volatility,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "Cost of equity in another currency: (1+ke)(1+inflation_local)/(1+inflation_base) - 1.",
     engine=xc.ke_in_currency,
     ke="Cost of equity in the base currency, " + _RATE,
@@ -571,13 +589,7 @@ def CORRIDOR_CRP(default_spread, relative_volatility):  # noqa: N802
     inflation_base="Expected inflation of the base currency, decimal",
 )
 def CORRIDOR_KE_FX(ke, inflation_local, inflation_base):  # noqa: N802
-    return _broadcast_call(
-        xc.ke_in_currency,
-        {},
-        ke=ke,
-        inflation_local=inflation_local,
-        inflation_base=inflation_base,
-    )
+    return locals()
 
 
 @_udf(
@@ -618,11 +630,7 @@ def DUAL_XNPV(cash_flows, dates, ke_dual, ke_single, compliance_cost):  # noqa: 
     for i, cell in enumerate(days):
         if not isinstance(cell, (dt.date, dt.datetime)):
             _number("dates", cell, f" at item {i + 1}")
-    grids = dict(
-        ke_dual=_grid("ke_dual", ke_dual),
-        ke_single=_grid("ke_single", ke_single),
-        compliance_cost=_grid("compliance_cost", compliance_cost),
-    )
+    grids = _grids({}, ke_dual=ke_dual, ke_single=ke_single, compliance_cost=compliance_cost)
     _check_broadcast(**grids)
     return _result(xc.dual_xnpv(cf, days, **grids))
 
@@ -637,7 +645,7 @@ def DUAL_XNPV(cash_flows, dates, ke_dual, ke_single, compliance_cost):  # noqa: 
 )
 def DUAL_BREAKEVEN_COST(cash_flows, ke_dual, ke_single, timing="end"):  # noqa: N802
     cf = _series("cash_flows", cash_flows)
-    grids = dict(ke_dual=_grid("ke_dual", ke_dual), ke_single=_grid("ke_single", ke_single))
+    grids = _grids({}, ke_dual=ke_dual, ke_single=ke_single)
     when = _text("timing", timing, "end")
     _check_broadcast(**grids)
     return _result(xc.breakeven_cost(cf, **grids, timing=when))
@@ -653,10 +661,7 @@ def DUAL_BREAKEVEN_COST(cash_flows, ke_dual, ke_single, timing="end"):  # noqa: 
 )
 def DUAL_BREAKEVEN_KE(cash_flows, ke_single, compliance_cost, timing="end"):  # noqa: N802
     cf = _series("cash_flows", cash_flows)
-    grids = dict(
-        ke_single=_grid("ke_single", ke_single),
-        compliance_cost=_grid("compliance_cost", compliance_cost),
-    )
+    grids = _grids({}, ke_single=ke_single, compliance_cost=compliance_cost)
     when = _text("timing", timing, "end")
     _check_broadcast(BREAKEVEN_WORK_PER_PERIOD * cf.size, **grids)
     result = np.asarray(xc.breakeven_ke(cf, **grids, timing=when))
@@ -684,7 +689,7 @@ def LISTING_PATH(reporting_code, resource_category, dfs_complete):  # noqa: N802
     return str(xc.listing_path(code, category, dfs))
 
 
-@_udf(
+@_broadcasting(
     "Cross-venue parity gap: price_hk / (price_aix * fx_aix_to_hkd * aix_shares_per_hk_share) - 1.",
     engine=xc.parity_gap,
     price_hk="HKEX price, HKD per share",
@@ -693,17 +698,10 @@ def LISTING_PATH(reporting_code, resource_category, dfs_complete):  # noqa: N802
     aix_shares_per_hk_share="Optional. AIX shares per HKEX share; default 1",
 )
 def DUAL_PARITY_GAP(price_hk, price_aix, fx_aix_to_hkd, aix_shares_per_hk_share=1.0):  # noqa: N802
-    return _broadcast_call(
-        xc.parity_gap,
-        {"aix_shares_per_hk_share": 1.0},
-        price_hk=price_hk,
-        price_aix=price_aix,
-        fx_aix_to_hkd=fx_aix_to_hkd,
-        aix_shares_per_hk_share=aix_shares_per_hk_share,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "No-arbitrage band half-width around parity: the largest gap between the HKEX and AIX "
     "prices that round-trip costs make unprofitable to trade.",
     engine=xc.arbitrage_band,
@@ -724,20 +722,10 @@ def DUAL_ARB_BAND(  # noqa: N802
     settlement_days=2.0,
     conversion_days=0.0,
 ):
-    return _broadcast_call(
-        xc.arbitrage_band,
-        {"settlement_days": 2.0, "conversion_days": 0.0},
-        cost_hk=cost_hk,
-        cost_aix=cost_aix,
-        conversion_fee=conversion_fee,
-        fx_spread=fx_spread,
-        financing_rate=financing_rate,
-        settlement_days=settlement_days,
-        conversion_days=conversion_days,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "USD cost of an offshore-RMB (Dim Sum) bond hedged through covered interest parity: "
     "(1+cnh_yield)(1+usd_rate)/(1+cnh_rate+basis) - 1.",
     engine=xc.dimsum_hedged_cost,
@@ -747,17 +735,10 @@ def DUAL_ARB_BAND(  # noqa: N802
     basis="Optional. Cross-currency basis, decimal; default 0",
 )
 def DIMSUM_HEDGED_COST(cnh_yield, usd_rate, cnh_rate, basis=0.0):  # noqa: N802
-    return _broadcast_call(
-        xc.dimsum_hedged_cost,
-        {"basis": 0.0},
-        cnh_yield=cnh_yield,
-        usd_rate=usd_rate,
-        cnh_rate=cnh_rate,
-        basis=basis,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "Saving of hedged Dim Sum funding against a USD bond: usd_bond_yield - hedged CNH cost.",
     engine=xc.dimsum_saving,
     cnh_yield="Yield of the CNH bond, decimal",
@@ -767,25 +748,17 @@ def DIMSUM_HEDGED_COST(cnh_yield, usd_rate, cnh_rate, basis=0.0):  # noqa: N802
     basis="Optional. Cross-currency basis, decimal; default 0",
 )
 def DIMSUM_SAVING(cnh_yield, usd_rate, cnh_rate, usd_bond_yield, basis=0.0):  # noqa: N802
-    return _broadcast_call(
-        xc.dimsum_saving,
-        {"basis": 0.0},
-        cnh_yield=cnh_yield,
-        usd_rate=usd_rate,
-        cnh_rate=cnh_rate,
-        usd_bond_yield=usd_bond_yield,
-        basis=basis,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "Liquidity premium implied by a relative bid-ask spread: PLACEHOLDER rule 0.1 * spread^0.5 "
     "(concave shape as in Amihud & Mendelson 1986; level not calibrated to any study).",
     engine=xc.liquidity_premium_from_spread,
     relative_spread="Relative bid-ask spread (ask-bid)/mid, decimal, e.g. 0.01",
 )
 def CORRIDOR_LP(relative_spread):  # noqa: N802
-    return _broadcast_call(xc.liquidity_premium_from_spread, {}, relative_spread=relative_spread)
+    return locals()
 
 
 @_udf("The xl-corridor version and the vintages of its reference data.")
@@ -813,7 +786,7 @@ def _single(name: str, value: Any) -> float:
     return float(got)
 
 
-@_udf(
+@_broadcasting(
     "Recovery on default per unit of claim: p_enforce * collateral * (1 - enforcement_cost) / "
     "(1 + rate)^enforcement_years.",
     engine=_corr_debt.recovery_rate,
@@ -824,37 +797,27 @@ def _single(name: str, value: Any) -> float:
     rate="Lender's discount rate for the delay, " + _RATE,
 )
 def CORRIDOR_RECOVERY(p_enforce, collateral, enforcement_cost, enforcement_years, rate):  # noqa: N802
-    return _broadcast_call(
-        _corr_debt.recovery_rate,
-        {},
-        p_enforce=p_enforce,
-        collateral=collateral,
-        enforcement_cost=enforcement_cost,
-        enforcement_years=enforcement_years,
-        rate=rate,
-    )
+    return locals()
 
 
-@_udf(
+_P_MAINLAND = _corr_debt.corridor_default("mainland_enforcement_rate")
+
+
+@_broadcasting(
     "Enforcement probability of a Hong Kong award: mainland_share * p_mainland + "
     "(1 - mainland_share) * p_local.",
     engine=_corr_debt.hk_enforcement_probability,
+    blank={"p_mainland": _P_MAINLAND},
     mainland_share="Mainland China share of the credit support, " + _FRACTION,
     p_local="Local courts' enforcement rate of foreign awards, " + _FRACTION,
-    p_mainland="Optional. Enforcement of HK awards in the Mainland; default 0.91 (GRATA)",
+    p_mainland=f"Optional. Enforcement of HK awards in the Mainland; default {_P_MAINLAND:g} "
+    "(GRATA)",
 )
 def CORRIDOR_ENFORCE_HK(mainland_share, p_local, p_mainland=None):  # noqa: N802
-    pm = _corr_debt.corridor_default("mainland_enforcement_rate")
-    return _broadcast_call(
-        _corr_debt.hk_enforcement_probability,
-        {"p_mainland": pm},
-        mainland_share=mainland_share,
-        p_local=p_local,
-        p_mainland=p_mainland,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "Enforcement gain in the spread: multiplier * pd * (rr_hk - rr_direct).",
     engine=_corr_debt.enforcement_gain,
     pd="Annual probability of default, " + _FRACTION,
@@ -863,14 +826,7 @@ def CORRIDOR_ENFORCE_HK(mainland_share, p_local, p_mainland=None):  # noqa: N802
     multiplier="Optional. Spread per unit of expected loss; default 1",
 )
 def CORRIDOR_ENFORCEMENT_GAIN(pd, rr_hk, rr_direct, multiplier=1.0):  # noqa: N802
-    return _broadcast_call(
-        _corr_debt.enforcement_gain,
-        {"multiplier": 1.0},
-        pd=pd,
-        rr_hk=rr_hk,
-        rr_direct=rr_direct,
-        multiplier=multiplier,
-    )
+    return locals()
 
 
 @_udf(
@@ -902,22 +858,17 @@ def CORRIDOR_SENIOR_SPREAD(  # noqa: N802
     return _result(_corr_debt.hk_senior_spread(s, g, **args))
 
 
-@_udf(
+@_broadcasting(
     "Premium at which political risk cover pays for itself: political_share * spread_direct.",
     engine=_corr_debt.insurance_breakeven_premium,
     spread_direct="Senior spread on the direct route, decimal",
     political_share="Share of the spread that prices political risk, " + _FRACTION,
 )
 def CORRIDOR_INSURANCE_BREAKEVEN(spread_direct, political_share):  # noqa: N802
-    return _broadcast_call(
-        _corr_debt.insurance_breakeven_premium,
-        {},
-        spread_direct=spread_direct,
-        political_share=political_share,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "Saving of a swapped Dim Sum tranche against USD debt at the same credit: (usd_spread - "
     "cnh_spread) + basis + cnh_revenue_share * hedge_cost (never the raw coupon gap).",
     engine=_corr_debt.dimsum_tranche_saving,
@@ -928,18 +879,10 @@ def CORRIDOR_INSURANCE_BREAKEVEN(spread_direct, political_share):  # noqa: N802
     hedge_cost="Optional. Hedging cost avoided on that share, decimal; default 0",
 )
 def CORRIDOR_DIMSUM_SAVING(usd_spread, cnh_spread, basis, cnh_revenue_share=0.0, hedge_cost=0.0):  # noqa: N802
-    return _broadcast_call(
-        _corr_debt.dimsum_tranche_saving,
-        {"cnh_revenue_share": 0.0, "hedge_cost": 0.0},
-        usd_spread=usd_spread,
-        cnh_spread=cnh_spread,
-        basis=basis,
-        cnh_revenue_share=cnh_revenue_share,
-        hedge_cost=hedge_cost,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "Cross-currency basis at which the Dim Sum tranche saves nothing.",
     engine=_corr_debt.dimsum_breakeven_basis,
     usd_spread="Issuer's spread over the USD curve, decimal",
@@ -948,17 +891,10 @@ def CORRIDOR_DIMSUM_SAVING(usd_spread, cnh_spread, basis, cnh_revenue_share=0.0,
     hedge_cost="Optional. Hedging cost avoided on that share, decimal; default 0",
 )
 def CORRIDOR_DIMSUM_BREAKEVEN(usd_spread, cnh_spread, cnh_revenue_share=0.0, hedge_cost=0.0):  # noqa: N802
-    return _broadcast_call(
-        _corr_debt.dimsum_breakeven_basis,
-        {"cnh_revenue_share": 0.0, "hedge_cost": 0.0},
-        usd_spread=usd_spread,
-        cnh_spread=cnh_spread,
-        cnh_revenue_share=cnh_revenue_share,
-        hedge_cost=hedge_cost,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "Unhedged saving of CNH, KZT or UZS debt against USD debt: usd_yield - ((1 + "
     "foreign_yield)(1 + expected_fx_change) - 1).",
     engine=_corr_debt.fx_debt_saving,
@@ -968,19 +904,17 @@ def CORRIDOR_DIMSUM_BREAKEVEN(usd_spread, cnh_spread, cnh_revenue_share=0.0, hed
     "(negative: it falls)",
 )
 def CORRIDOR_FX_DEBT_SAVING(usd_yield, foreign_yield, expected_fx_change):  # noqa: N802
-    return _broadcast_call(
-        _corr_debt.fx_debt_saving,
-        {},
-        usd_yield=usd_yield,
-        foreign_yield=foreign_yield,
-        expected_fx_change=expected_fx_change,
-    )
+    return locals()
 
 
-@_udf(
+_GREENIUM = _corr_debt.corridor_default("greenium")
+
+
+@_broadcasting(
     "All-in spread of a green tranche: spread - greenium + (review_cost + certification_cost - "
     "hk_grant) amortised + reporting_cost / issue_size + step_up_probability * step_up.",
     engine=_corr_debt.green_tranche_spread,
+    blank={"greenium": _GREENIUM},
     spread="Spread of the issuer's conventional bond, decimal",
     issue_size="Size of the tranche, " + _MONEY,
     years="Tenor, whole years",
@@ -989,7 +923,7 @@ def CORRIDOR_FX_DEBT_SAVING(usd_yield, foreign_yield, expected_fx_change):  # no
     certification_cost="Certification cost, " + _MONEY,
     hk_grant="Optional. HK green finance grant received, money; default 0",
     reporting_cost="Optional. Annual reporting cost, money; default 0",
-    greenium="Optional. Green premium, decimal; default 0.0002 (Zerbib 2019)",
+    greenium=f"Optional. Green premium, decimal; default {_GREENIUM:g} (Zerbib 2019)",
     step_up="Optional. Sustainability-linked step-up, decimal; default 0",
     step_up_probability="Optional. Probability the step-up is triggered; default 0",
 )
@@ -1006,30 +940,10 @@ def CORRIDOR_GREEN_SPREAD(  # noqa: N802
     step_up=0.0,
     step_up_probability=0.0,
 ):
-    return _broadcast_call(
-        _corr_debt.green_tranche_spread,
-        {
-            "hk_grant": 0.0,
-            "reporting_cost": 0.0,
-            "greenium": _corr_debt.corridor_default("greenium"),
-            "step_up": 0.0,
-            "step_up_probability": 0.0,
-        },
-        spread=spread,
-        issue_size=issue_size,
-        years=years,
-        rate=rate,
-        review_cost=review_cost,
-        certification_cost=certification_cost,
-        hk_grant=hk_grant,
-        reporting_cost=reporting_cost,
-        greenium=greenium,
-        step_up=step_up,
-        step_up_probability=step_up_probability,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "All-in cost of a policy-bank loan: base_rate + margin + fees amortised over the tenor + "
     "escrow_share * escrow_carry.",
     engine=_corr_debt.policy_bank_cost,
@@ -1041,19 +955,10 @@ def CORRIDOR_GREEN_SPREAD(  # noqa: N802
     escrow_carry="Optional. Cost of funds minus the escrow yield, decimal; default 0",
 )
 def CORRIDOR_POLICY_LOAN(base_rate, margin, fees, years, escrow_share=0.0, escrow_carry=0.0):  # noqa: N802
-    return _broadcast_call(
-        _corr_debt.policy_bank_cost,
-        {"escrow_share": 0.0, "escrow_carry": 0.0},
-        base_rate=base_rate,
-        margin=margin,
-        fees=fees,
-        years=years,
-        escrow_share=escrow_share,
-        escrow_carry=escrow_carry,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "Cost of equity on the Hong Kong route: ke_direct - listing_premium_cut + "
     "listing_annual_cost / equity_value.",
     engine=_corr.hk_cost_of_equity,
@@ -1063,14 +968,7 @@ def CORRIDOR_POLICY_LOAN(base_rate, margin, fees, years, escrow_share=0.0, escro
     equity_value="Equity on which it falls, " + _MONEY,
 )
 def CORRIDOR_KE_HK(ke_direct, listing_premium_cut, listing_annual_cost, equity_value):  # noqa: N802
-    return _broadcast_call(
-        _corr.hk_cost_of_equity,
-        {},
-        ke_direct=ke_direct,
-        listing_premium_cut=listing_premium_cut,
-        listing_annual_cost=listing_annual_cost,
-        equity_value=equity_value,
-    )
+    return locals()
 
 
 @_udf(
@@ -1092,7 +990,7 @@ def CORRIDOR_WACC(equity_weight, cost_of_equity, debt_weights, debt_costs, tax_r
     return _result(_corr.route_wacc(we, ke, wd, kd, t))
 
 
-@_udf(
+@_broadcasting(
     "Netback per unit from a landlocked mine: price - freight - rail - border - price * "
     "carry_rate * transit_days / 365.",
     engine=_corr.logistics_netback,
@@ -1104,16 +1002,7 @@ def CORRIDOR_WACC(equity_weight, cost_of_equity, debt_weights, debt_costs, tax_r
     carry_rate="Annual cost of carrying the cargo, " + _RATE,
 )
 def CORRIDOR_NETBACK(price, freight, rail, border, transit_days, carry_rate):  # noqa: N802
-    return _broadcast_call(
-        _corr.logistics_netback,
-        {},
-        price=price,
-        freight=freight,
-        rail=rail,
-        border=border,
-        transit_days=transit_days,
-        carry_rate=carry_rate,
-    )
+    return locals()
 
 
 @_udf(
@@ -1132,28 +1021,21 @@ def CORRIDOR_NETBACK(price, freight, rail, border, transit_days, carry_rate):  #
 def CORRIDOR_DELTA_V(  # noqa: N802
     fcf, wacc_direct, wacc_hk, p_exec, delay_years, one_off_cost, annual_cost=0.0, cost_years=0.0
 ):
-    cf = _series("fcf", fcf)
-    grids = dict(
-        wacc_direct=_grid("wacc_direct", wacc_direct),
-        wacc_hk=_grid("wacc_hk", wacc_hk),
-        p_exec=_grid("p_exec", p_exec),
-        delay_years=_grid("delay_years", delay_years),
-        one_off_cost=_grid("one_off_cost", one_off_cost),
-        annual_cost=_grid("annual_cost", annual_cost, 0.0),
-        cost_years=_grid("cost_years", cost_years, 0.0),
-    )
+    rest = dict(locals())
+    cf = _series("fcf", rest.pop("fcf"))
+    grids = _grids({"annual_cost": 0.0, "cost_years": 0.0}, **rest)
     _check_broadcast(**grids)
     return _result(_corr.corridor_delta_v(cf, **grids))
 
 
-@_udf(
+@_broadcasting(
     "Market-entry efficiency C_e: delta_v / investment.",
     engine=_corr.corridor_ce,
     delta_v="Net gain of the Hong Kong route (CORRIDOR_DELTA_V), " + _MONEY,
     investment="Project investment, " + _MONEY,
 )
 def CORRIDOR_CE(delta_v, investment):  # noqa: N802
-    return _broadcast_call(_corr.corridor_ce, {}, delta_v=delta_v, investment=investment)
+    return locals()
 
 
 # --- valuation layer (issue 15)
@@ -1177,19 +1059,17 @@ __all__ += [
 _SHARES = "number of shares (a range gives a table)"
 
 
-@_udf(
+@_broadcasting(
     "Delta NPV per post-offer share: delta_npv / shares_outstanding.",
     engine=xc.dual_npv_per_share,
     delta_npv="Delta NPV of the dual listing, model currency (DUAL_NPV)",
     shares_outstanding="Shares outstanding after the offer, " + _SHARES,
 )
 def DUAL_NPV_PER_SHARE(delta_npv, shares_outstanding):  # noqa: N802
-    return _broadcast_call(
-        xc.dual_npv_per_share, {}, delta_npv=delta_npv, shares_outstanding=shares_outstanding
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "Delta NPV as a fraction of market capitalisation: delta_npv / (shares_outstanding * "
     "share_price).",
     engine=xc.dual_npv_to_market_cap,
@@ -1198,16 +1078,10 @@ def DUAL_NPV_PER_SHARE(delta_npv, shares_outstanding):  # noqa: N802
     share_price="Price per share (offer or market), model currency",
 )
 def DUAL_NPV_TO_MCAP(delta_npv, shares_outstanding, share_price):  # noqa: N802
-    return _broadcast_call(
-        xc.dual_npv_to_market_cap,
-        {},
-        delta_npv=delta_npv,
-        shares_outstanding=shares_outstanding,
-        share_price=share_price,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "Share-price uplift implied by the lower cost of equity (Gordon): "
     "(ke_single - growth)/(ke_dual - growth) - 1.",
     engine=xc.dual_price_uplift,
@@ -1216,12 +1090,10 @@ def DUAL_NPV_TO_MCAP(delta_npv, shares_outstanding, share_price):  # noqa: N802
     growth="Optional. Perpetual growth of dividends, decimal; default 0",
 )
 def DUAL_PRICE_UPLIFT(ke_dual, ke_single, growth=0.0):  # noqa: N802
-    return _broadcast_call(
-        xc.dual_price_uplift, {"growth": 0.0}, ke_dual=ke_dual, ke_single=ke_single, growth=growth
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "Dilution of the existing holders: (new_shares + greenshoe) / (shares_pre + new_shares + "
     "greenshoe).",
     engine=xc.offer_dilution,
@@ -1230,16 +1102,10 @@ def DUAL_PRICE_UPLIFT(ke_dual, ke_single, growth=0.0):  # noqa: N802
     greenshoe="Optional. Over-allotment shares issued; default 0",
 )
 def OFFER_DILUTION(shares_pre, new_shares, greenshoe=0.0):  # noqa: N802
-    return _broadcast_call(
-        xc.offer_dilution,
-        {"greenshoe": 0.0},
-        shares_pre=shares_pre,
-        new_shares=new_shares,
-        greenshoe=greenshoe,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "Net proceeds of the offer: (new_shares + greenshoe) * offer_price - fees (gross when "
     "fees is omitted).",
     engine=xc.offer_proceeds,
@@ -1249,17 +1115,10 @@ def OFFER_DILUTION(shares_pre, new_shares, greenshoe=0.0):  # noqa: N802
     fees="Optional. Listing expenses, model currency, at most the gross proceeds; default 0",
 )
 def OFFER_PROCEEDS(new_shares, offer_price, greenshoe=0.0, fees=0.0):  # noqa: N802
-    return _broadcast_call(
-        xc.offer_proceeds,
-        {"greenshoe": 0.0, "fees": 0.0},
-        new_shares=new_shares,
-        offer_price=offer_price,
-        greenshoe=greenshoe,
-        fees=fees,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "Money left on the table by the IPO discount (Ritter & Welch 2002): (new_shares + "
     "greenshoe) * (price_day1 - offer_price).",
     engine=xc.offer_money_left,
@@ -1269,26 +1128,17 @@ def OFFER_PROCEEDS(new_shares, offer_price, greenshoe=0.0, fees=0.0):  # noqa: N
     greenshoe="Optional. Over-allotment shares issued; default 0",
 )
 def OFFER_MONEY_LEFT(new_shares, offer_price, price_day1, greenshoe=0.0):  # noqa: N802
-    return _broadcast_call(
-        xc.offer_money_left,
-        {"greenshoe": 0.0},
-        new_shares=new_shares,
-        offer_price=offer_price,
-        price_day1=price_day1,
-        greenshoe=greenshoe,
-    )
+    return locals()
 
 
-@_udf(
+@_broadcasting(
     "First-day return of the offer: price_day1 / offer_price - 1.",
     engine=xc.first_day_return,
     offer_price="Offer price per share",
     price_day1="Closing price on the first day of dealings, same currency",
 )
 def OFFER_FIRST_DAY_RETURN(offer_price, price_day1):  # noqa: N802
-    return _broadcast_call(
-        xc.first_day_return, {}, offer_price=offer_price, price_day1=price_day1
-    )
+    return locals()
 
 
 def _no_size_pays(result: Any) -> Any:
@@ -1316,11 +1166,12 @@ def _no_size_pays(result: Any) -> Any:
 def DUAL_CRITICAL_MASS(  # noqa: N802
     premium_cut, compliance_cost, ke_single, annuity_years=None, growth=0.0
 ):
-    grids = dict(
-        premium_cut=_grid("premium_cut", premium_cut),
-        compliance_cost=_grid("compliance_cost", compliance_cost),
-        ke_single=_grid("ke_single", ke_single),
-        growth=_grid("growth", growth, 0.0),
+    grids = _grids(
+        {"growth": 0.0},
+        premium_cut=premium_cut,
+        compliance_cost=compliance_cost,
+        ke_single=ke_single,
+        growth=growth,
     )
     years = None if _blank_argument(annuity_years) else _grid("annuity_years", annuity_years)
     _check_broadcast(**grids, **({} if years is None else {"annuity_years": years}))
@@ -1342,10 +1193,11 @@ def DUAL_CRITICAL_MASS_CF(  # noqa: N802
     cash_flows, premium_cut, compliance_cost, ke_single, timing="end"
 ):
     cf = _series("cash_flows", cash_flows)
-    grids = dict(
-        premium_cut=_grid("premium_cut", premium_cut),
-        compliance_cost=_grid("compliance_cost", compliance_cost),
-        ke_single=_grid("ke_single", ke_single),
+    grids = _grids(
+        {},
+        premium_cut=premium_cut,
+        compliance_cost=compliance_cost,
+        ke_single=ke_single,
     )
     when = _text("timing", timing, "end")
     _check_broadcast(**grids)
@@ -1369,27 +1221,9 @@ _WAIT_HELP = dict(
 )
 
 
-def _timing_args(
-    benefit: Any,
-    cost_now: Any,
-    cost_after_dfs: Any,
-    success_probability: Any,
-    years_to_dfs: Any,
-    volatility: Any,
-    risk_free: Any,
-    forgone_yield: Any,
-    steps: Any,
-) -> tuple[dict[str, Any], Any]:
-    grids = dict(
-        benefit=_grid("benefit", benefit),
-        cost_now=_grid("cost_now", cost_now),
-        cost_after_dfs=_grid("cost_after_dfs", cost_after_dfs),
-        success_probability=_grid("success_probability", success_probability),
-        years_to_dfs=_grid("years_to_dfs", years_to_dfs),
-        volatility=_grid("volatility", volatility),
-        risk_free=_grid("risk_free", risk_free),
-        forgone_yield=_grid("forgone_yield", forgone_yield, 0.0),
-    )
+def _timing_args(steps: Any, **raw: Any) -> tuple[dict[str, Any], Any]:
+    """The DFS-wait arguments read as numbers or ranges and paired; and the tree's steps."""
+    grids = _grids({"forgone_yield": 0.0}, **raw)
     _check_broadcast(**grids)
     return grids, _grid("steps", steps, 100.0)
 
@@ -1401,27 +1235,10 @@ def _timing_args(
     **_WAIT_HELP,
 )
 def DUAL_WAIT_VALUE(  # noqa: N802
-    benefit,
-    cost_now,
-    cost_after_dfs,
-    success_probability,
-    years_to_dfs,
-    volatility,
-    risk_free,
-    forgone_yield=0.0,
-    steps=100.0,
+    benefit, cost_now, cost_after_dfs, success_probability, years_to_dfs, volatility, risk_free,
+    forgone_yield=0.0, steps=100.0,
 ):
-    grids, n = _timing_args(
-        benefit,
-        cost_now,
-        cost_after_dfs,
-        success_probability,
-        years_to_dfs,
-        volatility,
-        risk_free,
-        forgone_yield,
-        steps,
-    )
+    grids, n = _timing_args(**locals())
     return _result(xc.wait_value(**grids, steps=n))
 
 
@@ -1432,27 +1249,10 @@ def DUAL_WAIT_VALUE(  # noqa: N802
     **_WAIT_HELP,
 )
 def DUAL_LIST_TIMING(  # noqa: N802
-    benefit,
-    cost_now,
-    cost_after_dfs,
-    success_probability,
-    years_to_dfs,
-    volatility,
-    risk_free,
-    forgone_yield=0.0,
-    steps=100.0,
+    benefit, cost_now, cost_after_dfs, success_probability, years_to_dfs, volatility, risk_free,
+    forgone_yield=0.0, steps=100.0,
 ):
-    grids, n = _timing_args(
-        benefit,
-        cost_now,
-        cost_after_dfs,
-        success_probability,
-        years_to_dfs,
-        volatility,
-        risk_free,
-        forgone_yield,
-        steps,
-    )
+    grids, n = _timing_args(**locals())
     out = xc.listing_timing(**grids, steps=n)
     if isinstance(out.timing, str):
         return (

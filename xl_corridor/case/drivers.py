@@ -14,6 +14,7 @@ from typing import Any
 from xl_corridor.case.evaluate import evaluate
 from xl_corridor.case.schema import Case
 from xl_corridor.engine import reference
+from xl_corridor.engine.rates import BASIS_POINTS
 
 __all__ = ["premium_cut", "what_drives"]
 
@@ -106,6 +107,6 @@ def what_drives(case: Case) -> list[tuple[str, float]]:
         lp_dual = case.premia.lp_single - (total - cut["country"])
         if not 0 <= lp_dual <= 1:  # the country part alone overshoots: no liquidity premium does
             continue
-        rows.append((f"Premium cut {total * 1e4:.0f} bp ({end} end of Hail & Leuz 2009)",
+        rows.append((f"Premium cut {total * BASIS_POINTS:.0f} bp ({end} end of Hail & Leuz 2009)",
                      evaluate(_with(case, "premia", lp_dual=lp_dual)).delta_npv))
     return rows

@@ -42,6 +42,7 @@ from xl_corridor.engine import (
     valuation,
 )
 from xl_corridor.engine import sensitivity as sens_engine
+from xl_corridor.engine.discounting import DAYS_PER_YEAR
 from xl_corridor.errors import CorridorInputError
 
 
@@ -238,7 +239,7 @@ def horizon_years(case: Case) -> int:
         return c.years
     if cf.dates is None:
         return len(cf.values)
-    return max(1, math.ceil((cf.dates[-1] - cf.dates[0]).days / 365))
+    return max(1, math.ceil((cf.dates[-1] - cf.dates[0]).days / DAYS_PER_YEAR))
 
 
 def compliance_settings(case: Case, ke_dual: float) -> dict[str, Any]:

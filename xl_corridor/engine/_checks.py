@@ -351,7 +351,8 @@ def elementwise(*, series: tuple[str, ...] = ()) -> Callable[[_F], _F]:
 TIMINGS = ("end", "mid", "begin")
 
 
-_SHIFTS = {"end": 0.0, "mid": 0.5, "begin": 1.0}
+#: Exponent shift of a period's cash flow by timing word (workbook formulas spell the same).
+TIMING_SHIFTS = {"end": 0.0, "mid": 0.5, "begin": 1.0}
 
 
 def timing(name: str, value: Any) -> float:
@@ -360,7 +361,7 @@ def timing(name: str, value: Any) -> float:
         return 0.0
     if not isinstance(value, str) or value.strip().lower() not in TIMINGS:
         raise CorridorInputError(name, f"expected one of 'end', 'mid', 'begin', got {show(value)}")
-    return _SHIFTS[value.strip().lower()]
+    return TIMING_SHIFTS[value.strip().lower()]
 
 
 def timing_word(name: str, value: Any) -> Timing:

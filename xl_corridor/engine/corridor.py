@@ -23,6 +23,8 @@ from xl_corridor.engine import _checks as ck
 from xl_corridor.engine._checks import FloatArray
 from xl_corridor.engine.compliance import growing_annuity_factor
 from xl_corridor.engine.corridor_debt import corridor_default
+from xl_corridor.engine.discounting import DAYS_PER_YEAR
+from xl_corridor.engine.rates import BASIS_POINTS
 from xl_corridor.errors import CorridorInputError
 
 __all__ = [
@@ -183,9 +185,9 @@ def logistics_netback(
     f = ck.amount("freight", freight, nonnegative=True)
     r = ck.amount("rail", rail, nonnegative=True)
     b = ck.amount("border", border, nonnegative=True)
-    d = ck.bounded("transit_days", transit_days, 0.0, 365.0, "a number of days")
+    d = ck.bounded("transit_days", transit_days, 0.0, DAYS_PER_YEAR, "a number of days")
     c = ck.rate("carry_rate", carry_rate)
-    return ck.scalar_or_array(p - f - r - b - p * c * d / 365.0)
+    return ck.scalar_or_array(p - f - r - b - p * c * d / DAYS_PER_YEAR)
 
 
 def _pv(rate: FloatArray, cash_flows: FloatArray) -> FloatArray:
@@ -583,7 +585,7 @@ def _core(p: Mapping[str, Any], gain_used: Any = None) -> dict[str, Any]:
         "k_dimsum": k_dimsum, "green_fixed": green_fixed, "green_spread": green_s,
         "k_green": k_green,
         "contrib_direct": contrib_d, "contrib_hk": contrib_h, "wacc_direct": wacc_d,
-        "wacc_hk": wacc_h, "wacc_gap_bp": (wacc_d - wacc_h) * 1e4, "value_direct": v_d,
+        "wacc_hk": wacc_h, "wacc_gap_bp": (wacc_d - wacc_h) * BASIS_POINTS, "value_direct": v_d,
         "value_hk": v_h, "gross_gain": gross, "pv_running": running, "delta_v": delta_v,
         "ce": delta_v / p["investment"],
     }

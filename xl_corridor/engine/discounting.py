@@ -28,8 +28,14 @@ __all__ = [
 # Rates at which many unique values make np.unique cheaper than discounting every cell.
 _UNIQUE_THRESHOLD = 64
 # Excel's serial date range: 1 = 1900-01-01, 2958465 = 9999-12-31.
-_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()  # the same epoch as a proleptic ordinal
+#: Day 0 of Excel's 1900 date system (serial 1 is 1900-01-01, after Excel's 1900 leap-year bug).
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_EXCEL_EPOCH = np.datetime64(EXCEL_EPOCH, "D")
+_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()  # the same epoch as a proleptic ordinal
+#: Days in a year of the ACT/365 day count: Excel's XNPV exponent (d_i - d_1)/365, and the
+#: HKD money-market carry of :mod:`~xl_corridor.engine.parity` and the cargo carry of
+#: :func:`~xl_corridor.engine.corridor.logistics_netback`.
+DAYS_PER_YEAR = 365.0
 # The epoch makes serials right from 1900-03-01 (Excel counts a 1900-02-29 that never was); a
 # date before 1900-01-01 would get serial 1 or less, which Excel has no date for, so a date is
 # at least 1900-01-01 (serial 2 here) and a number at least 1.
@@ -196,7 +202,7 @@ def _plain_xdelta(
     if not (early >= first and serial_first >= _FIRST_DATE_SERIAL
             and serial_late <= _MAX_SERIAL):
         return None
-    t = np.divide(np.subtract(days, first, out=days), 365.0, out=days)  # (d_i - d_1) / 365
+    t = np.divide(np.subtract(days, first, out=days), DAYS_PER_YEAR, out=days)  # (d_i - d_1)/365
     logs = np.array([-math.log1p(kd), -math.log1p(ks)])
     pv_d, pv_s = np.exp(np.multiply.outer(logs, t)) @ cf
     delta = float(pv_d) - float(pv_s) - cost
@@ -429,7 +435,7 @@ def _xnpv_exponents(name: str, serials: FloatArray) -> FloatArray:
         raise CorridorInputError(
             name, f"expected the first date to be the earliest, but item {i + 1} falls before it"
         )
-    return (serials - serials[0]) / 365.0
+    return (serials - serials[0]) / DAYS_PER_YEAR
 
 
 def _same_length(cf: FloatArray, serials: FloatArray) -> None:

@@ -22,6 +22,7 @@ import numpy as np
 
 from xl_corridor.engine import _checks as ck
 from xl_corridor.engine._checks import FloatArray
+from xl_corridor.engine.discounting import DAYS_PER_YEAR
 from xl_corridor.engine.reference import data_text
 from xl_corridor.errors import CorridorInputError, show
 from xl_corridor.limits import PARITY_CSV_MAX_BYTES, PARITY_MAX_DAYS
@@ -44,7 +45,7 @@ _MAX_PRICE = 1e9
 _MAX_FX = 1e6
 _CURRENCY = re.compile("[A-Z]{3}")
 _TINY = float(np.finfo(np.float64).tiny)  # smallest normal float: below it, underflow
-_MAX_DAYS = 365.0
+_MAX_DAYS = DAYS_PER_YEAR  # a settlement or migration lag of at most a year
 CSV_COLUMNS = (
     "date",
     "price_hk",
@@ -187,7 +188,7 @@ def _band_inputs(
     r = ck.rate("financing_rate", financing_rate)
     d_s = ck.bounded("settlement_days", settlement_days, 0.0, _MAX_DAYS, "a number of days")
     d_c = ck.bounded("conversion_days", conversion_days, 0.0, _MAX_DAYS, "a number of days")
-    carry = 1.0 + r * (d_s + d_c) / 365.0
+    carry = 1.0 + r * (d_s + d_c) / DAYS_PER_YEAR
     if np.any(carry <= 0):
         raise CorridorInputError("financing_rate", "gives a carry factor of 0 or less")
     # Cost factors common to both directions: migration, one currency conversion, carry.
@@ -315,10 +316,7 @@ def arbitrage_band(
     >>> arbitrage_band(0.0, 0.0, 0.0, 0.0, 0.0)
     0.0
     """
-    lower, upper = arbitrage_bounds(
-        cost_hk, cost_aix, conversion_fee, fx_spread, financing_rate, settlement_days,
-        conversion_days,
-    )
+    lower, upper = arbitrage_bounds(**locals())
     return ck.scalar_or_array(np.minimum(np.asarray(upper), -np.asarray(lower)))
 
 

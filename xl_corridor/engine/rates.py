@@ -8,6 +8,9 @@ from xl_corridor.engine import _checks as ck
 
 __all__ = ["cost_of_equity", "country_risk_premium", "ke_in_currency"]
 
+#: Basis points in one unit of a decimal rate (1 bp = 0.0001).
+BASIS_POINTS = 1e4
+
 
 @overload
 def cost_of_equity(  # type: ignore[overload-overlap]

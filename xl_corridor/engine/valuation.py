@@ -918,15 +918,8 @@ class ListingTiming(NamedTuple):
 
 
 def _wait_inputs(
-    benefit: Any,
-    cost_now: Any,
-    cost_after_dfs: Any,
-    success_probability: Any,
-    years_to_dfs: Any,
-    volatility: Any,
-    risk_free: Any,
-    forgone_yield: Any,
-    steps: Any,
+    benefit: Any, cost_now: Any, cost_after_dfs: Any, success_probability: Any,
+    years_to_dfs: Any, volatility: Any, risk_free: Any, forgone_yield: Any, steps: Any,
 ) -> tuple[FloatArray, ...]:
     s0 = ck.amount("benefit", benefit)
     c0 = ck.amount("cost_now", cost_now, nonnegative=True)
@@ -1072,17 +1065,7 @@ def listing_timing(
     >>> lt.timing, round(lt.value_now, 4), round(lt.value_wait, 4)
     ('WAIT_FOR_DFS', 30.0, 45.2712)
     """
-    s0, c0, ct, p, t, sigma, r, delta, n = _wait_inputs(
-        benefit,
-        cost_now,
-        cost_after_dfs,
-        success_probability,
-        years_to_dfs,
-        volatility,
-        risk_free,
-        forgone_yield,
-        steps,
-    )
+    s0, c0, ct, p, t, sigma, r, delta, n = _wait_inputs(**locals())
     now = p * s0 - c0
     wait = p * _tree_value(s0, ct, t, sigma, r, delta, int(n))
     now, wait = np.broadcast_arrays(now, wait)
@@ -1141,14 +1124,4 @@ risk_free, forgone_yield, steps
     >>> round(wait_value(100.0, 40.0, 30.0, 0.7, 1.5, 0.35, 0.04, 0.05), 4)
     15.2712
     """
-    return listing_timing(
-        benefit,
-        cost_now,
-        cost_after_dfs,
-        success_probability,
-        years_to_dfs,
-        volatility,
-        risk_free,
-        forgone_yield,
-        steps=steps,
-    ).difference
+    return listing_timing(**locals()).difference

@@ -313,6 +313,11 @@ _TEXT_ELEMENT = re.compile(  # groups: the element, its attributes, its text
 _CELL_AT = re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*?\br\s*=\s*[\"']([A-Za-z$]{1,5}[0-9$]{1,9})")
 _AREA = re.compile(r"(\$?[A-Za-z]{1,3})?(\$?[0-9]{1,8})?:(\$?[A-Za-z]{1,3})?(\$?[0-9]{1,8})?")
 _STRING_LITERAL = re.compile(r'"[^"]*"')
+# Print titles (rows and columns repeated on every printed page) are whole rows and columns by
+# Excel's definition; they drive no computation, so their extent is not bounded.
+_TITLE_AREA = (r"(?:'[^'!]{1,31}'|[A-Za-z0-9_.]{1,31})!"
+               r"(?:\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}|\$?[0-9]{1,7}:\$?[0-9]{1,7})")
+_PRINT_TITLES = re.compile(f"{_TITLE_AREA}(?:,{_TITLE_AREA})?")
 _XML_ESCAPE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
 
 
@@ -537,6 +542,9 @@ class _PartScan:
                 if t.name_chars > WORKBOOK_MAX_NAME_CHARS:
                     raise self._fail(f"defined names of more than {WORKBOOK_MAX_NAME_CHARS:,} "
                                      "characters in all")
+                if (label and label.group(1) == b"_xlnm.Print_Titles"
+                        and _PRINT_TITLES.fullmatch(text.strip())):
+                    continue  # whole rows and columns repeated on printed pages: no computation
             else:
                 where = "a formula"  # named with its cell below, if it is refused
                 ref = _REF_ATTR.search(attrs)  # a shared or array formula's range

@@ -59,6 +59,8 @@ from xl_corridor.workbook.styles import (
 __all__ = ["build_corridor_report", "add_corridor_sheet", "CORRIDOR_REPORT_KIND", "TOLERANCE"]
 
 BISECTION_STEPS = 70
+#: Arguments of CORRIDOR_NETBACK / logistics_netback, in order (inputs of the logistics block).
+NETBACK_ARGS = ("price", "freight", "rail", "border", "transit_days", "carry_rate")
 NO_BREAKEVEN = "no break-even"
 NEVER_PAYS = "never pays"
 
@@ -127,11 +129,11 @@ def _cash_flow_sheet(b: _Book, run: CorridorRun) -> str:
     put_text(ws, "A2", "FCF = operating_cf - (1 - tax_rate) x volume x (price - netback); "
                        "netback = price - freight - rail - border - price x carry_rate x "
                        "transit_days / 365 (volume x price in the model's money units).")
-    nb = "CORR_PRICE-CORR_FREIGHT-CORR_RAIL-CORR_BORDER-CORR_PRICE*CORR_CARRY_RATE*" \
-         "CORR_TRANSIT_DAYS/365"
+    nb = fx.netback("CORR_PRICE", "CORR_FREIGHT", "CORR_RAIL", "CORR_BORDER",
+                    "CORR_TRANSIT_DAYS", "CORR_CARRY_RATE")
     put_text(ws, "A3", f"Netback, {case.deal.currency} per unit")
-    netback = float(co.logistics_netback(**{k: getattr(case.logistics, k) for k in (
-        "price", "freight", "rail", "border", "transit_days", "carry_rate")}))
+    netback = float(co.logistics_netback(**{k: getattr(case.logistics, k)
+                                            for k in NETBACK_ARGS}))
     b.formula(ws, "B3", "=" + nb, netback, "#,##0.00")
     define(b.wb, "CORR_NETBACK", "CashFlows", "B3")
     b.check("Netback per unit", ws, "B3", netback)
@@ -222,7 +224,7 @@ MODEL_ROWS: list[tuple[str, str, str, str]] = [
      "{step_up_probability}*{step_up})+{green_fixed})"),
     ("wacc_direct", "WACC, direct", "0.0000%", "{d_equity}+{d_senior}+{d_policy}"),
     ("wacc_hk", "WACC, Hong Kong", "0.0000%", "{h_equity}+{h_senior}+{h_dimsum}+{h_green}"),
-    ("wacc_gap_bp", "WACC gap, bp (direct - HK)", "0.00", "({wacc_direct}-{wacc_hk})*10000"),
+    ("wacc_gap_bp", "WACC gap, bp (direct - HK)", "0.00", fx.in_bp("{wacc_direct}-{wacc_hk}")),
     ("value_direct", "Value, direct route", "amount", "NPV({wacc_direct},CORR_FCF)"),
     ("value_hk", "Value, Hong Kong route", "amount", "NPV({wacc_hk},CORR_FCF)"),
     ("gross_gain", "Gross gain (p_exec, delay)", "amount",
@@ -315,9 +317,10 @@ def _model_sheet(b: _Book, run: CorridorRun) -> dict[str, str]:
     for c in range(len(scen)):
         ws.column_dimensions[get_column_letter(2 + c)].width = 17
     print_setup(ws, "B6", landscape=True)
-    # three pages wide, one tall: readable. No print titles: a whole-column defined name is
-    # refused by the validator's pre-flight (xl_corridor/validate/safety.py).
+    # three pages wide, one tall: readable, with the labels (column A) and the scenario header
+    # (rows 4-5) repeated on every page
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 3, 1
+    ws.print_title_cols, ws.print_title_rows = "A:A", "4:5"
     for c in range(len(scen)):
         ws[f"{get_column_letter(2 + c)}4"].alignment = Alignment(wrap_text=True)
     ws.row_dimensions[4].height = 30
@@ -797,11 +800,9 @@ def add_corridor_sheet(wb: Workbook, case: CorridorCase | None = None) -> Worksh
     header(ws, top - 1, ["Year", "Operating CF", "Volume", "FCF"])
     nb_row = layout["netback"]
     put_text(ws, f"A{nb_row}", "Netback per unit")
-    nb_args = ",".join(inp(k) for k in ("price", "freight", "rail", "border", "transit_days",
-                                        "carry_rate"))
+    nb_args = ",".join(inp(k) for k in NETBACK_ARGS)
     ws[f"C{nb_row}"] = f"=CORRIDOR_NETBACK({nb_args})"
-    ws[f"D{nb_row}"] = (f"={inp('price')}-{inp('freight')}-{inp('rail')}-{inp('border')}-"
-                        f"{inp('price')}*{inp('carry_rate')}*{inp('transit_days')}/365")
+    ws[f"D{nb_row}"] = "=" + fx.netback(*(inp(k) for k in NETBACK_ARGS))
     ws[f"E{nb_row}"] = _check_formula(f"C{nb_row}", f"D{nb_row}")
     for i, value in enumerate(case.project.operating_cf):
         r = top + i

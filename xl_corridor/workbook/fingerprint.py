@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_corridor.case import Case
+from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook.inputs import OPTIONAL_SCALARS, PARITY_COLUMNS, SCALARS, input_value
 from xl_corridor.workbook.marks import EXCEL_EPOCH
 from xl_corridor.workbook.styles import BOLD, define, header, put_text
@@ -71,8 +72,8 @@ def write_fingerprint(wb: Workbook, ws: Worksheet, top: int, case: Case,
         else:
             formula(ws, f"B{row}", f"={s.name}", _number(value))
             stamp(ws, f"C{row}", _number(value))
-            formula(ws, f"E{row}", f"=IFERROR(ABS(B{row}-C{row})<=1E-12*MAX(1,ABS(C{row})),"
-                    "FALSE)", True, snapshot=True)
+            formula(ws, f"E{row}", f"=IFERROR({fx.check(f'B{row}', f'C{row}', '1E-12')},FALSE)",
+                    True, snapshot=True)
         row += 1
     for name in (*_NUMBER_RANGES, *PARITY_COLUMNS):
         if name not in ranges:
@@ -83,7 +84,7 @@ def write_fingerprint(wb: Workbook, ws: Worksheet, top: int, case: Case,
                        if not isinstance(v, str))
         formula(ws, f"B{row}", f"=SUMPRODUCT({name},ROW({name})-MIN(ROW({name}))+1)", weighted)
         stamp(ws, f"C{row}", weighted)
-        formula(ws, f"E{row}", f"=IFERROR(ABS(B{row}-C{row})<=1E-9*MAX(1,ABS(C{row})),FALSE)",
+        formula(ws, f"E{row}", f"=IFERROR({fx.check(f'B{row}', f'C{row}')},FALSE)",
                 True, snapshot=True)
         row += 1
     for name in _TEXT_RANGES:

@@ -12,12 +12,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from xl_corridor.engine import listing
+from xl_corridor.engine._checks import TIMING_SHIFTS
+from xl_corridor.engine.discounting import DAYS_PER_YEAR
+from xl_corridor.engine.rates import BASIS_POINTS
 
 __all__ = [
     "TIMING_SHIFT",
     "annuity_factor",
     "carry_factor",
+    "netback",
+    "in_bp",
+    "year_fraction",
     "check",
+    "grid_check",
     "cip_hedged_cost",
     "cost_of_equity",
     "decision",
@@ -45,8 +52,11 @@ __all__ = [
     "money_left",
 ]
 
+_DAYS = f"{DAYS_PER_YEAR:g}"  # 365, as formula text
+
 #: Exponent shift of a period's cash flow: end 0, mid 0.5, begin 1 (:func:`engine.discounting.npv`).
-TIMING_SHIFT = 'IF(timing="mid",0.5,IF(timing="begin",1,0))'
+TIMING_SHIFT = (f'IF(timing="mid",{TIMING_SHIFTS["mid"]:g},'
+                f'IF(timing="begin",{TIMING_SHIFTS["begin"]:g},{TIMING_SHIFTS["end"]:g}))')
 
 
 def excel_text(text: str) -> str:
@@ -94,6 +104,12 @@ def check(live: str, expected: str, tol: str = "tol") -> str:
     return within(f"ABS({live}-{expected})", expected, tol)
 
 
+def grid_check(udf: str, native: str, tol: str = "tol") -> str:
+    """TRUE when two grids agree: the summed absolute difference of ``udf`` and ``native``
+    within the relative tolerance ``tol`` of the summed absolute ``native`` values."""
+    return within(f"SUMPRODUCT(ABS({udf}-{native}))", f"SUMPRODUCT(ABS({native}))", tol)
+
+
 def grid_axis(lo: str, hi: str, index: int, steps: int) -> str:
     """The ``index``-th of ``steps`` evenly spaced points from ``lo`` to ``hi``."""
     return f"{lo}+({hi}-{lo})*{index}/{steps - 1}"
@@ -106,7 +122,23 @@ def cip_hedged_cost(cnh_yield: str, usd_rate: str, cnh_rate: str, basis: str) ->
 
 def carry_factor(rate: str, settlement_days: str, conversion_days: str) -> str:
     """m = 1 + r (d_s + d_c)/365 (:func:`engine.parity.arbitrage_bounds`)."""
-    return f"1+{rate}*({settlement_days}+{conversion_days})/365"
+    return f"1+{rate}*({settlement_days}+{conversion_days})/{_DAYS}"
+
+
+def in_bp(rate: str) -> str:
+    """A decimal rate in basis points (:data:`engine.rates.BASIS_POINTS` per unit)."""
+    return f"({rate})*{BASIS_POINTS:g}"
+
+
+def netback(price: str, freight: str, rail: str, border: str, transit_days: str,
+            carry_rate: str) -> str:
+    """P - f - r - b - P c d/365 (:func:`engine.corridor.logistics_netback`)."""
+    return f"{price}-{freight}-{rail}-{border}-{price}*{carry_rate}*{transit_days}/{_DAYS}"
+
+
+def year_fraction(date: str, origin: str) -> str:
+    """(d - d_0)/365, XNPV's exponent (:func:`engine.discounting.xnpv`)."""
+    return f"({date}-{origin})/{_DAYS}"
 
 
 def band_upper(c_aix: str, fx: str, fee: str, carry: str, c_hk: str) -> str:
@@ -119,14 +151,17 @@ def band_lower(c_aix: str, fx: str, fee: str, carry: str, c_hk: str) -> str:
     return f"(1-{c_aix})*(1-{fx})/((1+{c_hk})*(1+{fee})*{carry})-1"
 
 
-def udf_check(udf: str, native: str, *, no_root: str | None = None) -> str:
+def udf_check(udf: str, native: str, *, no_root: str | None = None,
+              test: str | None = None) -> str:
     """The check cell beside a UDF result: TRUE or FALSE when the UDF returned a number, and
     otherwise words, never an answer. An error #NAME? (ERROR.TYPE 5) means the add-in is not
     loaded; any other error (or, with ``no_root``, the UDF's own "no solution" error) is named;
-    text in a number's place is the classic add-in's refusal message."""
+    text in a number's place is the classic add-in's refusal message. The number is compared
+    by ``test``, by default :func:`check` of ``udf`` against ``native``."""
     error = excel_text(no_root) if no_root is not None else '"UDF error: see the UDF cell"'
+    test = check(udf, native) if test is None else test
     return (f'IF(ISERROR({udf}),IF(ERROR.TYPE({udf})=5,"{ADDIN_NOT_LOADED}",{error}),'
-            f'IF(ISNUMBER({udf}),{check(udf, native)},"refused: see the UDF cell"))')
+            f'IF(ISNUMBER({udf}),{test},"refused: see the UDF cell"))')
 
 
 def text_check(udf: str, native: str) -> str:

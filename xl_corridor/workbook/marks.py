@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from xl_corridor.engine.discounting import EXCEL_EPOCH as _EXCEL_EPOCH
+
 #: ``docProps/core.xml`` category of each kind of workbook xl-corridor writes.
 TEMPLATE_KIND = "xl-corridor template"
 REPORT_KIND = "xl-corridor report"
@@ -33,5 +35,5 @@ ABS_FLOOR = 1e-12
 TEMP_PREFIX, TEMP_SUFFIX = ".xl-corridor-", ".tmp"
 TEMP_GLOB = f"{TEMP_PREFIX}*{TEMP_SUFFIX}"
 
-#: Day 0 of Excel's 1900 date system (serial 1 is 1900-01-01, after Excel's 1900 leap-year bug).
-EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: Day 0 of Excel's 1900 date system, as the engine converts dates (one definition, there).
+EXCEL_EPOCH = _EXCEL_EPOCH

@@ -21,6 +21,7 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.axis import DateAxis
+from openpyxl.chart.marker import DataPoint
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment
 from openpyxl.utils.cell import get_column_letter
@@ -38,6 +39,8 @@ from xl_corridor.case.evaluate import (
     tornado_base,
 )
 from xl_corridor.engine import discounting
+from xl_corridor.engine._checks import TIMING_SHIFTS
+from xl_corridor.engine.discounting import DAYS_PER_YEAR
 from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook import rules
 from xl_corridor.workbook import valuation_sheet as val_sheet
@@ -196,7 +199,7 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         _label(ws, 3, "Timing")
         p.formula(ws, "B3", "=timing", cf.timing, "text", GREEN)
         _label(ws, 3, "Period shift", "C")
-        shift = {"end": 0.0, "mid": 0.5, "begin": 1.0}[cf.timing]
+        shift = TIMING_SHIFTS[cf.timing]
         p.formula(ws, "D3", "=" + fx.TIMING_SHIFT, shift, "number")
         define(p.wb, "timing_shift", "CashFlows", "D3")
     header(ws, 5, ["Period", "Date", "Cash flow", "Exponent t", "DF single", "DF dual",
@@ -208,7 +211,8 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         assert cf.dates is not None
         origin = case.deal.valuation_date
         serials = [float((d - EXCEL_EPOCH).days) for d in cf.dates] + [0.0] * (rows - len(cf.dates))
-        t = np.array([(d - origin).days / 365.0 for d in cf.dates] + [0.0] * (rows - len(cf.dates)))
+        t = np.array([(d - origin).days / DAYS_PER_YEAR for d in cf.dates]
+                     + [0.0] * (rows - len(cf.dates)))
     else:
         t = np.arange(1, rows + 1, dtype=float) - shift
     first, src = 6, int(refs["cash_flows_first"])
@@ -218,7 +222,8 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         if dated:
             date = f"Inputs!C{src + i}"
             p.formula(ws, f"B{r}", f'=IF({date}="","",{date})', serials[i] or "", "date", GREEN)
-            p.formula(ws, f"D{r}", f'=IF(B{r}="",0,(B{r}-valuation_date)/365)', t[i], "df")
+            p.formula(ws, f"D{r}", f'=IF(B{r}="",0,{fx.year_fraction(f"B{r}", "valuation_date")})',
+                      t[i], "df")
         else:
             p.formula(ws, f"D{r}", f"=A{r}-timing_shift", t[i], "number")
         p.formula(ws, f"C{r}", f"=Inputs!B{src + i}", values[i], "amount", GREEN)
@@ -279,7 +284,7 @@ def _newton_path(case: Case, values: np.ndarray, target: float, root: float | No
     ks = np.asarray(ke_single)
     extra = target - float(np.sum(values / (1 + ks) ** t_end))
     k = float(discounting._breakeven_rate(values, t_end, ks, np.asarray(extra)))
-    t = t_end - {"mid": 0.5, "begin": 1.0}[cf.timing]
+    t = t_end - TIMING_SHIFTS[cf.timing]
     path: list[float | None] = [k]
     for _ in range(NEWTON_STEPS):
         pv = float(np.sum(values / (1 + k) ** t))
@@ -955,7 +960,7 @@ def _parity_sheet(p: Plan, case: Case) -> None:
                 "f": "par_fx_spread", "r": "par_financing_rate", "ds": "par_settlement_days",
                 "dc": "par_conversion_days"}[key]
         line(key, label, f"={name}", value, fmt, font=GREEN)
-    carry = 1 + par.financing_rate * (par.settlement_days + par.conversion_days) / 365
+    carry = 1 + par.financing_rate * (par.settlement_days + par.conversion_days) / DAYS_PER_YEAR
     line("m", "Carry factor m = 1 + r (ds + dc)/365",
          "=" + fx.carry_factor(at["r"], at["ds"], at["dc"]), carry, "0.000000")
     band = (at["c_aix"], at["f"], at["k"], at["m"], at["c_hk"])
@@ -1225,8 +1230,7 @@ def _summary_sheet(p: Plan, case: Case) -> None:
          "PROCEED only when Delta NPV > 0 and HKEX Chapter 18 allows the listing now"),
         ("Delta NPV", "=pv_dual-pv_single-compliance_cost", ev.delta_npv, "amount", units,
          "PV at Ke dual - PV at Ke single - compliance cost"),
-        ("Value case alone", "=" + VALUE_CASE, value_case(ev), "text", "",
-         "Delta NPV's sign, whatever the listing path"),
+        ("Value case alone", "=" + VALUE_CASE, value_case(ev), "text", "", ""),
         ("Ke, single listing (AIX only)", "=ke_single", ev.ke_single, "rate", "% a year", ""),
         ("Ke, dual listing (HKEX + AIX)", "=ke_dual", ev.ke_dual, "rate", "% a year", ""),
         ("Ke reduction", "=ke_single-ke_dual", ev.ke_single - ev.ke_dual, "rate", "% a year",
@@ -1244,8 +1248,7 @@ def _summary_sheet(p: Plan, case: Case) -> None:
         ("Recommended listing path", "=listing_path", ev.listing_path, "text", "", ""),
     ]
     # appended: the rows above never move; valuation rows carry their units in the label
-    rows += [(label, formula, value, fmt, "", note)
-             for label, formula, value, fmt, note in val_sheet.summary_rows(p, case)]
+    rows += val_sheet.summary_rows(p, case)
     for i, (label, formula, value, fmt, unit, note) in enumerate(rows):
         r = 7 + i
         _label(ws, r, label)
@@ -1260,12 +1263,16 @@ def _summary_sheet(p: Plan, case: Case) -> None:
         ws[f"A{r}"].font = BIG
         ws.row_dimensions[r].height = 22
     shade_negative(ws, "B8")
-    path_row = 7 + len(rows) - 1
-    for r in (9, path_row):  # long texts: across Value, Units and Note, wrapped
+    # long texts (a text line without units or note): across Value, Units and Note, wrapped
+    for i, (label, _, _, fmt, unit, note) in enumerate(rows):
+        if i < 2 or fmt != "text" or unit or note:
+            continue
+        r = 7 + i
         ws.merge_cells(f"B{r}:D{r}")
         ws[f"B{r}"].alignment = Alignment(wrap_text=True, vertical="top")
-        ws[f"A{r}"].alignment = Alignment(vertical="top")
-    ws.row_dimensions[path_row].height = 54
+        ws[f"A{r}"].alignment = Alignment(vertical="top", wrap_text=True)
+        if label == "Recommended listing path":
+            ws.row_dimensions[r].height = 54
     r = 7 + len(rows)
     # the horizon, live (a period typed into a spare row of the Inputs table counts)
     p.formula(ws, f"B{r}", "=COUNT(cash_flows)", len(case.cash_flows.values), "int", GREEN)
@@ -1367,7 +1374,8 @@ def _football_field_sheet(p: Plan, case: Case) -> None:
     ws = p.wb.create_sheet("FootballField")
     put_text(ws, "A1", f"Football field: Delta NPV ({units}) by method", TITLE)
     put_text(ws, "A2", "Low and high of each method, live formulas over the sheets named; the "
-             "bars float from low to high. Base case marked by the first row.", NOTE)
+             "bars float from low to high. The base case (amber) runs from zero to its Delta NPV.",
+             NOTE)
     header(ws, 4, ["Method", "Low", "High", "Source"])
     sens, prem = p.wb["Sensitivity"], p.rows
     sgrid = [x for row in ev.sens_grid for x in row]
@@ -1398,6 +1406,11 @@ def _football_field_sheet(p: Plan, case: Case) -> None:
         put_text(ws, f"D{r}", where, NOTE)
         # chart helpers: an invisible start, then the part below and the part above zero
         # (stacked bars stack negatives and positives apart)
+        if i == 0:  # the base case: a bar from zero to its value (drawn in its own colour)
+            p.formula(ws, f"F{r}", "=0", 0.0, "amount")
+            p.formula(ws, f"G{r}", f"=MIN(B{r},0)", min(lo, 0.0), "amount")
+            p.formula(ws, f"H{r}", f"=MAX(B{r},0)", max(lo, 0.0), "amount")
+            continue
         start = lo if lo >= 0 else (hi if hi <= 0 else 0.0)
         below = (lo - hi) if hi <= 0 else (lo if lo < 0 else 0.0)
         above = (hi - lo) if lo >= 0 else (hi if hi > 0 else 0.0)
@@ -1436,6 +1449,10 @@ def _football_field_sheet(p: Plan, case: Case) -> None:
     for ser in (below, above):
         ser.graphicalProperties.solidFill = "1F4E79"
         ser.graphicalProperties.line.solidFill = "1F4E79"
+        base = DataPoint(idx=0)  # the base case's bar, from zero to Delta NPV, in amber
+        base.graphicalProperties.solidFill = "C55A11"
+        base.graphicalProperties.line.solidFill = "C55A11"
+        ser.dPt.append(base)
     chart.height, chart.width = 9, 24
     ws.add_chart(chart, f"A{last + 4}")
     for col, width in zip("ABCDEFGH", (40, 12, 12, 44, 2, 10, 10, 10), strict=True):

@@ -163,10 +163,10 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
          + f"-D{r['pv_single']}-D{r['compliance_cost']}",
          # No break-even exists when no lower Ke recovers the cost: DUAL_BREAKEVEN_KE then shows
          # its message as an error, and the check says so in words.
-         f'=IF(ISERROR(C{r["breakeven_ke"]}),IF(ERROR.TYPE(C{r["breakeven_ke"]})=5,'
-         f'"{fx.ADDIN_NOT_LOADED}","{NO_BREAKEVEN_KE}"),IF(ISNUMBER(C{r["breakeven_ke"]}),'
-         f'ABS(D{r["breakeven_ke"]})<=tol*MAX(1,ABS(D{r["pv_single"]})),'
-         '"refused: see the UDF cell"))', "rate", "decimal"),
+         "=" + fx.udf_check(f"C{r['breakeven_ke']}", f"D{r['breakeven_ke']}",
+                            no_root=NO_BREAKEVEN_KE,
+                            test=fx.within(f"ABS(D{r['breakeven_ke']})", f"D{r['pv_single']}")),
+         "rate", "decimal"),
         ("Pre-production capital I_total",
          "=CORRIDOR_CAPEX(capex_exploration,capex_feasibility,capex_infrastructure,"
          "capex_regulatory,capex_contingency)",
@@ -204,8 +204,7 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
     cols = [chr(ord("C") + j) for j in range(n)]
     g = r["grid"]
     put_text(ws, f"A{g}", "Sensitivity grid: UDF vs native")
-    ws[f"E{g}"] = (f"=SUMPRODUCT(ABS(C{top}:{cols[-1]}{last}-C{ntop}:{cols[-1]}{nlast}))"
-                   f"<=tol*MAX(1,SUMPRODUCT(ABS(C{ntop}:{cols[-1]}{nlast})))")
+    ws[f"E{g}"] = "=" + fx.grid_check(f"C{top}:{cols[-1]}{last}", f"C{ntop}:{cols[-1]}{nlast}")
     ws[f"A{g + 1}"] = "All checks pass"
     extra = list(EXTRA_ROWS.values())
     # Every check TRUE (or the legitimate "no break-even Ke"); words such as "add-in not
@@ -319,9 +318,8 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
     nlast = ntop + n - 1
     cols = [chr(ord("C") + j) for j in range(n)]
     put_text(ws, f"A{e['premia_grid']}", "Premia grid: UDF vs native")
-    ws[f"E{e['premia_grid']}"] = (
-        f"=SUMPRODUCT(ABS(C{ptop}:{cols[-1]}{plast}-C{ntop}:{cols[-1]}{nlast}))"
-        f"<=tol*MAX(1,SUMPRODUCT(ABS(C{ntop}:{cols[-1]}{nlast})))")
+    ws[f"E{e['premia_grid']}"] = "=" + fx.grid_check(f"C{ptop}:{cols[-1]}{plast}",
+                                                      f"C{ntop}:{cols[-1]}{nlast}")
     for block, head, first_row in (
             ("udf", "Delta NPV over premium reductions: one DUAL_NPV call over a CORRIDOR_KE grid "
              "(rows: liquidity-premium reduction; columns: country-premium reduction)", ptop),

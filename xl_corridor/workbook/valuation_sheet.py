@@ -68,6 +68,19 @@ def _result(p: _Plan) -> ValuationResult:
     return r
 
 
+def _named_rows(p: _Plan, ws: Any, row: int, rows: list[tuple[str, str, str, Any, str]],
+                bold: bool = False) -> int:
+    """Write (label, defined name, formula, cached value, format) rows from ``row``: the label,
+    the live formula (named), and its text beside it. Returns the next free row."""
+    for label, name, formula, value, fmt in rows:
+        put_text(ws, f"A{row}", label, BOLD if bold else None)
+        p.formula(ws, f"B{row}", "=" + formula, value, fmt, BOLD if bold else BLACK)
+        put_text(ws, f"C{row}", formula)
+        define(p.wb, name, SHEET, f"B{row}")
+        row += 1
+    return row
+
+
 def valuation_sheet(p: _Plan, case: Any) -> None:
     """Add the Valuation sheet to a report plan (see the module docstring).
 
@@ -126,12 +139,7 @@ def valuation_sheet(p: _Plan, case: Any) -> None:
         ("Price uplift from the lower Ke (Gordon cross-check)", "val_uplift",
          fx.price_uplift("ke_single", "ke_dual", "val_growth"), r.uplift, "0.00%"),
     ]
-    for label, name, formula, value, fmt in outs:
-        put_text(ws, f"A{row}", label)
-        p.formula(ws, f"B{row}", "=" + formula, value, fmt)
-        put_text(ws, f"C{row}", formula)
-        define(wb, name, SHEET, f"B{row}")
-        row += 1
+    row = _named_rows(p, ws, row, outs)
     row += 1
 
     # --- critical mass
@@ -204,12 +212,7 @@ def valuation_sheet(p: _Plan, case: Any) -> None:
         ("Risk-neutral probability q", "dfs_q",
          "(((1+rf)/(1+dfs_forgone_yield))^dfs_dt-dfs_d)/(dfs_u-dfs_d)", q, "0.000000"),
     ]
-    for label, name, formula, value, fmt in steps:
-        put_text(ws, f"A{row}", label)
-        p.formula(ws, f"B{row}", "=" + formula, value, fmt)
-        put_text(ws, f"C{row}", formula)
-        define(wb, name, SHEET, f"B{row}")
-        row += 1
+    row = _named_rows(p, ws, row, steps)
     nodes = np.arange(n + 1)
     weights = [math.comb(n, k) * q**k * (1 - q) ** (n - k) for k in range(n + 1)]
     payoffs = np.maximum(r.benefit * u ** (2.0 * nodes - n) - r.cost_after, 0.0)
@@ -233,12 +236,7 @@ def valuation_sheet(p: _Plan, case: Any) -> None:
          'IF(AND(dfs_value_wait>dfs_value_now,dfs_value_wait>0),"WAIT_FOR_DFS",'
          'IF(dfs_value_now>0,"LIST_NOW","DO_NOT_LIST"))', timing.timing, "text"),
     ]
-    for label, name, formula, value, fmt in result:
-        put_text(ws, f"A{row}", label, BOLD)
-        p.formula(ws, f"B{row}", "=" + formula, value, fmt, BOLD)
-        put_text(ws, f"C{row}", formula)
-        define(wb, name, SHEET, f"B{row}")
-        row += 1
+    row = _named_rows(p, ws, row, result, bold=True)
     put_text(ws, f"A{row}", "Model: Dixit & Pindyck (1994) ch. 2 and 10; Cox, Ross & Rubinstein "
              "(1979). The DFS outcome is technical risk (not priced); on failure the listing "
              "adds nothing. See docs/valuation.md. Checks sheet: these against the engine.")
@@ -263,18 +261,17 @@ TIMING_FORMULA = (
 )
 
 
-def summary_rows(p: _Plan, case: Any) -> list[tuple[str, str, Any, str, str]]:
-    """The Summary's valuation lines (label, formula, value, format, note); none without a
-    ``[valuation]`` section."""
+def summary_rows(p: _Plan, case: Any) -> list[tuple[str, str, Any, str, str, str]]:
+    """The Summary's valuation lines (label, formula, value, format, units, note); none without
+    a ``[valuation]`` section. A text line's note is empty: its text spans Value to Note."""
     r = p.analytics.valuation
     if r is None:
         return []
     ccy = case.deal.currency
     return [
-        ("Better timing (list now or wait for the DFS)", "=" + TIMING_FORMULA,
-         timing_text(r, case.deal.units), "text",
-         "Binomial tree, Valuation sheet; by how much: |value after the DFS - value now|"),
-        (f"Delta NPV per share ({ccy})", "=val_npv_per_share", r.per_share, "0.0000",
+        ("Better timing: list now or after the DFS",
+         "=" + TIMING_FORMULA, timing_text(r, case.deal.units), "text", "", ""),
+        ("Delta NPV per share", "=val_npv_per_share", r.per_share, "0.0000", f"{ccy} a share",
          "Delta NPV / shares outstanding after the offer (Valuation sheet)"),
     ]
 
