@@ -60,3 +60,14 @@ def test_ragged_or_oversized_ranges_keep_their_messages() -> None:
     huge = [[0.1] * 1000] * (u.MAX_CELLS // 1000 + 1)
     with pytest.raises(CorridorInputError, match=f"at most {u.MAX_CELLS:,} cells"):
         u._grid("ke_dual", huge)
+
+
+@pytest.mark.parametrize(("value", "plain"), [
+    (-2146826288.0, False), (-2146826246.0, False),  # #NULL! and #N/A, the codes' ends
+    (-2146826289.0, True), (-2146826245.0, True),    # one past them: ordinary numbers
+    (1e308, True), (-1e308, True), (-math.inf, False),
+])
+def test_error_code_range_edges(value: float, plain: bool) -> None:
+    # the COM error codes (docs: xlErrNull -2146826288 .. xlErrNA -2146826246) are refused,
+    # their neighbours are numbers, in the one-conversion path as in the careful one
+    assert (u._plain_floats([[0.1], [value]]) is not None) is plain

@@ -96,6 +96,7 @@ COM_ERRORS = {
     -2146826246: "#N/A",
 }
 _COM_LOW, _COM_HIGH = float(min(COM_ERRORS)), float(max(COM_ERRORS))
+_COM_MID, _COM_HALF = (_COM_LOW + _COM_HIGH) / 2, (_COM_HIGH - _COM_LOW) / 2  # exact: integers
 
 _REQUIRED = object()
 # Help text of every argument, by function: what the Function Wizard and Office.js show.
@@ -294,16 +295,18 @@ def _plain_floats(value: Any) -> np.ndarray | None:
     names the bad cell, with the same messages as always)."""
     if type(value) is not list or not value or type(value[0]) is not list:
         return None
-    width = len(value[0])
-    if not width or len(value) * width > MAX_CELLS or any(
-            type(row) is not list or len(row) != width for row in value):
+    rows, width = len(value), len(value[0])
+    if not width or rows * width > MAX_CELLS or set(map(type, value)) != {list} or set(
+            map(len, value)) != {width}:
         return None
     if set(map(type, itertools.chain.from_iterable(value))) != {float}:
         return None  # bools, ints, text, blanks, dates: each needs its own reading or message
-    arr = np.array(value, dtype=float)
-    if not np.isfinite(arr).all() or ((arr >= _COM_LOW) & (arr <= _COM_HIGH)).any():
+    arr = np.fromiter(itertools.chain.from_iterable(value), float, rows * width)
+    # |x - mid| <= half: x is an Excel error code as COM sends it; nan fails, inf tops the max
+    distance = np.abs(arr - _COM_MID)
+    if not (distance.min() > _COM_HALF and distance.max() < math.inf):
         return None  # nan/inf or an Excel error code: the careful path names the cell
-    return arr
+    return arr.reshape(rows, width)
 
 
 def _grid(name: str, value: Any, default: Any = _REQUIRED) -> Any:
