@@ -1,12 +1,18 @@
 """Headless validation of xl-corridor workbooks.
 
-Reports: LibreOffice (headless, a fresh profile forcing a full recalculation on load)
-recalculates every native formula; each formula cell is compared with the value the engine
-gives for the inputs on the report's Inputs sheet, each formula's text with the one the builder
-writes, and the engine values stamped in the Checks sheet with a fresh engine run (so a changed
-input is caught as well as a tampered formula). Templates: the ``formulas`` library evaluates
-every cell with the UDFs of ``udfs/corridor_udfs.py`` registered as custom functions; each UDF
-cell must equal a direct engine call and every cross-check must hold.
+Every workbook is rebuilt from its own inputs and compared with the builder's, part by part and
+cell by cell (:mod:`xl_corridor.validate.structure`), and every cached result it stores (what a
+reader who does not recalculate sees) with the engine's value for those inputs. By default that
+is all a report needs when every engine-valued cell carries a cached value and nothing differs:
+its formulas are the builder's, and that the builder's formulas compute the engine's values is
+proved by the project's tests in LibreOffice. Otherwise (a cached value missing, a check failed,
+or ``recalc=True``) LibreOffice (headless, a fresh profile forcing a full recalculation on load)
+recalculates the report and each formula cell is compared with the engine; a file holding
+content the builder never writes is refused without LibreOffice opening it. Templates without
+cached results are checked by structure and an engine run on their inputs; with cached results
+(or ``recalc=True``) the ``formulas`` library evaluates every cell with the UDFs of
+``udfs/corridor_udfs.py`` registered, and each UDF cell must equal a direct engine call and every
+cross-check must hold.
 
 Neither re-saved file is ever shipped: they live in a temporary folder that is deleted.
 """
