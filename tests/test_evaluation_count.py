@@ -77,6 +77,8 @@ def test_default_sensitivity_ranges_reuse_the_evaluation(calls, tmp_path: Path) 
 
 def test_a_copy_does_not_carry_the_results(calls) -> None:
     case = load_case(EXAMPLE)
+    loaded = calls["_evaluate"]  # the case, and each of its named scenarios once
+    assert case.scenarios is not None and loaded == 1 + len(case.scenarios.named)
     changed = case.model_copy(update={"market": case.market.model_copy(update={"rf": 0.03})})
     assert EVALUATE.evaluate(changed).ke_single != EVALUATE.evaluate(case).ke_single
-    assert calls["_evaluate"] == 2  # the load, and the changed copy
+    assert calls["_evaluate"] == loaded + 1  # and the changed copy

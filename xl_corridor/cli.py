@@ -160,12 +160,43 @@ def _report(args: argparse.Namespace) -> int:
         return _corridor_report(args)
     out = _xlsx(Path(args.out) if args.out else default_out(args.case))
     case = _load(args.case)
+    if args.scenario is not None:
+        case = _with_scenario(case, args.scenario)
     _target(out, force=args.force, case=args.case)
     _warn(args.case, case)
     result = _write_report(case, out)
     print(result.path)
     print(f"{result.decision}: Delta NPV {_delta(result.delta_npv, result.units)}")
+    _scenario_lines(case)
     return 0
+
+
+def _with_scenario(case: Any, name: str) -> Any:
+    """The case with scenario ``name`` in use (``--scenario``)."""
+    sc = case.scenarios
+    if sc is None:
+        if name == "base":  # the case itself always exists
+            return case
+        raise _Refused(f"--scenario: unknown scenario {name!r}; the case has no [scenarios] "
+                       "table: expected base")
+    if name not in sc.names:
+        raise _Refused(f"--scenario: unknown scenario {name!r}; expected one of "
+                       f"{', '.join(sc.names)}")
+    return case.model_copy(update={"scenarios": sc.model_copy(update={"active": name})})
+
+
+def _scenario_lines(case: Any) -> None:
+    """One line per scenario after the decision line (the scenario in use is marked)."""
+    from xl_corridor.case import evaluate
+
+    sc = case.scenarios
+    if sc is None:
+        return
+    for name in sc.names:
+        ev = evaluate(case.scenario(name))
+        mark = " (in use)" if name == sc.active else ""
+        print(f"  scenario {name}{mark}: {ev.decision}: Delta NPV "
+              f"{_delta(ev.delta_npv, case.deal.units)}")
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -173,9 +204,11 @@ def _demo(args: argparse.Namespace) -> int:
 
     out = _xlsx(Path(args.out))
     _target(out, force=args.force)
-    result = _write_report(load_case(_example_text()), out)
+    case = load_case(_example_text())
+    result = _write_report(case, out)
     print(result.path)
     print(f"{result.decision}: Delta NPV {_delta(result.delta_npv, result.units)}")
+    _scenario_lines(case)
     return 0
 
 
@@ -371,9 +404,12 @@ def _portfolio_row(case: Any, result: Any) -> dict[str, Any]:
     case's [valuation] section, P(Delta NPV > 0) from its Monte Carlo, when it has them)."""
     from xl_corridor.workbook.portfolio import result_from_evaluation
 
-    v, mc = case.valuation, result.analytics.simulation
+    # the report's numbers are the scenario in use: its shares and prices too
+    active = case.scenarios.active if case.scenarios is not None else "base"
+    v, mc = case.scenario().valuation, result.analytics.simulation
+    name = case.deal.name + ("" if active == "base" else f" (scenario {active})")
     return result_from_evaluation(
-        case.deal.name, result.evaluation, units=case.deal.units,
+        name, result.evaluation, units=case.deal.units,
         p_positive=None if mc is None else float(mc.probability_positive),
         shares_outstanding=None if v is None else v.shares_outstanding,
         share_price=None if v is None else v.share_price,
@@ -429,6 +465,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output .xlsx (default: the case file's name with .xlsx, in "
                                  "the working directory; NAME-report.xlsx for a workbook case)")
     p.add_argument("--force", action="store_true", help=_FORCE_HELP)
+    p.add_argument("--scenario", metavar="NAME",
+                   help="build the report in this scenario of the case's [scenarios] table "
+                        "(default: its scenarios.active, else base); the switch on the "
+                        "Scenarios sheet starts there")
     p.set_defaults(func=_report)
     p = sub.add_parser("validate", help="check workbooks against the builder and the engine",
                        description="Each workbook is rebuilt from its own inputs and compared "

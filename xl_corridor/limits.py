@@ -97,6 +97,9 @@ CASE_MAX_TEXT_CHARS = 255
 CASE_MAX_CODE_CHARS = 32
 #: Characters in a source citation (``[sources]`` values, ``parity.source``).
 CASE_MAX_SOURCE_CHARS = 1_000
+#: Named scenarios in a case besides base ([scenarios]): each is one more evaluation of the
+#: case at build time and one more column on the Scenarios sheet.
+CASE_MAX_SCENARIOS = 8
 #: A parity CSV file: 10,000 rows of ~80 bytes is under 1 MiB; 4 MiB leaves room for comments.
 PARITY_CSV_MAX_BYTES = 4 * 1024 * 1024
 #: Trading days in a parity sample: 40 years of ~250 trading days.

@@ -107,6 +107,9 @@ def what_drives(case: Case) -> list[tuple[str, float]]:
         lp_dual = case.premia.lp_single - (total - cut["country"])
         if not 0 <= lp_dual <= 1:  # the country part alone overshoots: no liquidity premium does
             continue
+        variant = _with(case, "premia", lp_dual=lp_dual)
+        # a named scenario of the case may be this very variant: its evaluation is reused
+        variant = next((s for s in case._kept.scenarios.values() if s == variant), variant)
         rows.append((f"Premium cut {total * BASIS_POINTS:.0f} bp ({end} end of Hail & Leuz 2009)",
-                     evaluate(_with(case, "premia", lp_dual=lp_dual)).delta_npv))
+                     evaluate(variant).delta_npv))
     return rows

@@ -61,9 +61,27 @@ def load_case(source: str | Path | Mapping[str, Any]) -> Case:
     _preflight(_safety.check_case_limits, label, case)  # text a cell can hold, bounded sizes
     ev = _evaluate(case, label)  # surface engine-level problems now, with field paths
     case = _load_parity_sample(case, label, base)
+    _evaluate_scenarios(case, label)  # after the sample: the resolved cases are kept with it
     # kept with the case: a report reads them instead of running the engine again
     case._kept.evaluation, case._kept.analytics = ev, _analyze(case, ev, label)
     return case
+
+
+def _evaluate_scenarios(case: Case, label: str) -> None:
+    """Each named scenario resolved and run once, so that an override the engine refuses is
+    reported at load time as ``scenarios.NAME: field: problem``."""
+    if case.scenarios is None:
+        return
+    for name in case.scenarios.named:
+        try:
+            resolved = case.scenario(name)
+            resolved._kept.evaluation = _evaluate(resolved, label)
+        except CaseError as exc:
+            field, problem = exc.problems[0]
+            if field.startswith("scenarios."):
+                raise CaseError(label, field, problem) from None
+            raise CaseError(label, f"scenarios.{name}",
+                            f"as resolved, {field}: {problem}" if field else problem) from None
 
 
 def _read(source: str | Path | Mapping[str, Any]) -> tuple[str, dict[str, Any], Path | None]:
@@ -156,16 +174,26 @@ def _parse_toml(label: str, text: str) -> dict[str, Any]:
 
 
 def _validate(label: str, data: dict[str, Any]) -> Case:
+    from xl_corridor.case.scenarios import parse_scenarios
+
+    # every problem of the [scenarios] table (the schema's validator raises only the first,
+    # before the other tables are read: they are validated without it, to list theirs too)
+    scenario_problems = parse_scenarios(data.get("scenarios"), data)[1]
+    if scenario_problems:
+        data = {k: v for k, v in data.items() if k != "scenarios"}
     try:
-        return Case.model_validate(data)
+        case = Case.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         par = data.get("parity")
         if isinstance(par, Mapping) and "financing_rate" not in par:
             # parity.financing_rate defaults to market.rf: a bad rf is reported once, as rf
             errors = [e for e in errors if tuple(e["loc"]) != ("parity", "financing_rate")]
-        problems = _problems(errors)
+        problems = _problems(errors) + scenario_problems
         raise CaseError(label, *problems[0], more=problems[1:]) from None
+    if scenario_problems:
+        raise CaseError(label, *scenario_problems[0], more=scenario_problems[1:])
+    return case
 
 
 def field_path(loc: Sequence[int | str]) -> str:

@@ -290,11 +290,12 @@ class Kept:
     :class:`~xl_corridor.case.evaluate.Analytics`); never part of the case's equality, since
     they follow from its inputs."""
 
-    __slots__ = ("evaluation", "analytics")
+    __slots__ = ("evaluation", "analytics", "scenarios")
 
     def __init__(self) -> None:
         self.evaluation: Any = None
         self.analytics: Any = None
+        self.scenarios: dict[str, Any] = {}  # name -> the resolved case (Case.scenario)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Kept)
@@ -336,6 +337,30 @@ class Valuation(_Model):
         return self
 
 
+class Scenario(_Model):
+    """One named scenario in normal form (:func:`xl_corridor.case.scenarios.parse_scenarios`):
+    input overrides by case path, and multipliers of the cash flows and of the annual
+    compliance line items (1.0 = unchanged)."""
+
+    description: str | None = None
+    cash_flow_scale: Num = 1.0
+    compliance_scale: Num = 1.0
+    overrides: dict[str, StrictBool | Int | Num] = Field(default_factory=dict)
+
+
+class Scenarios(_Model):
+    """The ``[scenarios]`` table: the scenario in use (``"base"``: the case itself) and the
+    named scenarios in the file's order."""
+
+    active: str = "base"
+    named: dict[str, Scenario] = Field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """``base`` first, then the named scenarios."""
+        return ["base", *self.named]
+
+
 class Case(_Model):
     """One deal's inputs, validated. Build with :func:`load_case`.
 
@@ -359,6 +384,21 @@ class Case(_Model):
     parity: Parity | None = None
     valuation: Valuation | None = None
     sources: dict[str, str] = Field(default_factory=dict)
+    scenarios: Scenarios | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scenario_table(cls, data: Any) -> Any:
+        """``[scenarios]`` in the case file's spelling -> normal form, every override checked
+        against the case (the first problem raised here; load_case lists them all)."""
+        from xl_corridor.case.scenarios import parse_scenarios
+
+        if isinstance(data, Mapping) and data.get("scenarios") is not None:
+            normal, problems = parse_scenarios(data["scenarios"], data)
+            if problems:
+                raise ValueError(f"{problems[0][0]}: {problems[0][1]}")
+            data = {**data, "scenarios": normal}
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -390,6 +430,62 @@ class Case(_Model):
         copy = super().model_copy(update=update, deep=deep)
         copy._kept = Kept()
         return copy
+
+    def scenario(self, name: str | None = None) -> Case:
+        """The case as scenario ``name`` resolves it (default: the active one), without its
+        ``[scenarios]`` table: an ordinary case, evaluated like any other.
+
+        ``"base"`` is the case itself. Raises :class:`CaseError` naming ``scenarios.NAME`` for
+        an unknown name or an override the schema refuses.
+
+        Examples
+        --------
+        >>> from xl_corridor.case import load_case
+        >>> from importlib import resources
+        >>> case = load_case(resources.files("xl_corridor").joinpath("data", "example_case.toml")
+        ...                  .read_text())
+        >>> case.scenario("low").premia.lp_dual
+        0.018
+        """
+        from pydantic import ValidationError
+
+        from xl_corridor.case.scenarios import apply
+
+        sc = self.scenarios
+        names = sc.names if sc is not None else ["base"]
+        name = (sc.active if sc is not None else "base") if name is None else name
+        if name not in names:
+            raise CaseError("case", "scenarios", f"unknown scenario {name!r}; expected one of "
+                            f"{', '.join(names)}")
+        if name in self._kept.scenarios:
+            resolved: Case = self._kept.scenarios[name]
+            return resolved
+        if name == "base":
+            resolved = self.model_copy(update={"scenarios": None})
+            resolved._kept = self._kept  # the same inputs: the same results
+            return resolved
+        assert sc is not None
+        data = self.model_dump(exclude={"scenarios"})
+        chosen = sc.named[name]
+        rate = self.compliance.discount_rate
+        if rate is not None and "compliance.discount_rate" not in chosen.overrides:
+            # a compliance rate equal to Ke dual is Ke dual (as a workbook reads it back): it
+            # follows the scenario's Ke dual
+            m, p = self.market, self.premia
+            if abs(rate - (m.rf + m.beta * m.mrp + m.country_exposure * p.crp_dual
+                           + p.lp_dual)) <= 1e-12:
+                data["compliance"]["discount_rate"] = None
+        data = apply(data, chosen.model_dump())
+        try:
+            resolved = Case.model_validate(data)
+            self._kept.scenarios[name] = resolved  # evaluated once, however often asked for
+            return resolved
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            where = ".".join(str(x) for x in err["loc"])
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            raise CaseError("case", f"scenarios.{name}",
+                            f"{where + ': ' if where else ''}{msg}") from None
 
 
 

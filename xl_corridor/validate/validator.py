@@ -753,6 +753,10 @@ def _evaluate_template(job: _Job, udfs: UdfSource) -> ValidationResult:
         {f"MODEL!C{r['breakeven_ke']}", f"MODEL!D{r['breakeven_ke']}"} if no_root else set()
     )
     an = analyze(case, ev)
+    from xl_corridor.workbook.scenarios_sheet import template_error_cells
+    from xl_corridor.workbook.template import SCENARIO_TOP
+
+    expected_errors |= template_error_cells(case, SCENARIO_TOP)  # per-scenario break-even Ke
     if an.valuation is not None and an.valuation.critical_mass is None:
         # no project size pays: DUAL_CRITICAL_MASS_CF names the reason, the check says so
         expected_errors.add(f"MODEL!C{VALUATION_ROWS['critical_mass']}")

@@ -10,6 +10,7 @@ instead of reading as a failed check.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
@@ -42,12 +43,15 @@ def _number(v: Any) -> float:
 
 
 def write_fingerprint(wb: Workbook, ws: Worksheet, top: int, case: Case,
-                      ranges: dict[str, list[Any]], stamp: Any, formula: Any) -> int:
+                      ranges: dict[str, list[Any]], stamp: Any, formula: Any,
+                      extra: Sequence[tuple[str, str, Any]] = ()) -> int:
     """Write the block from row ``top``; return the row of ``inputs_edited``.
 
     ``ranges``: the values at build of each range name present (None for blanks), in cell
     order. ``stamp(ws, ref, value)`` and ``formula(ws, ref, text, value)`` are the plan's
-    writers, so each cell is recorded with its value.
+    writers, so each cell is recorded with its value. ``extra``: further input cells (label,
+    Sheet!A1, value at build), the scenario switch last; with them, ``scenarios_edited`` is
+    TRUE when an input other than the switch changed (the scenario comparison is stale).
     """
     put_text(ws, f"A{top}", "Inputs at build (snapshot) against inputs now", BOLD)
     header(ws, top + 1, ["Input", "Now", "At build", "", "Same"])
@@ -61,16 +65,17 @@ def write_fingerprint(wb: Workbook, ws: Worksheet, top: int, case: Case,
         if s.name == "crp_single" and value is None:
             continue  # written from the Damodaran table: compared through ke_single
         put_text(ws, f"A{row}", s.name)
+        ref = s.name
         if s.kind in ("text", "timing"):
-            formula(ws, f"B{row}", f"={s.name}", value)
+            formula(ws, f"B{row}", f"={ref}", value)
             stamp(ws, f"C{row}", value)
             formula(ws, f"E{row}", f'=EXACT(B{row}&"",C{row}&"")', True, snapshot=True)
         elif s.kind == "bool":
-            formula(ws, f"B{row}", f"={s.name}", value)
+            formula(ws, f"B{row}", f"={ref}", value)
             stamp(ws, f"C{row}", value)
             formula(ws, f"E{row}", f"=IFERROR(B{row}=C{row},FALSE)", True, snapshot=True)
         else:
-            formula(ws, f"B{row}", f"={s.name}", _number(value))
+            formula(ws, f"B{row}", f"={ref}", _number(value))
             stamp(ws, f"C{row}", _number(value))
             formula(ws, f"E{row}", f"=IFERROR({fx.check(f'B{row}', f'C{row}', '1E-12')},FALSE)",
                     True, snapshot=True)
@@ -94,7 +99,26 @@ def write_fingerprint(wb: Workbook, ws: Worksheet, top: int, case: Case,
         stamp(ws, f"C{row}", joined)
         formula(ws, f"E{row}", f"=EXACT(B{row},C{row})", True, snapshot=True)
         row += 1
+    for label, cell, value in extra:
+        put_text(ws, f"A{row}", label)
+        if isinstance(value, str):
+            formula(ws, f"B{row}", f'={cell}&""', value)
+            stamp(ws, f"C{row}", value)
+            formula(ws, f"E{row}", f"=EXACT(B{row},C{row})", True, snapshot=True)
+        else:  # a blank cell ("as in base") differs from any number typed into it
+            now = "blank" if value is None else _number(value)
+            formula(ws, f"B{row}", f'=IF(ISBLANK({cell}),"blank",N({cell}))', now)
+            stamp(ws, f"C{row}", now)
+            formula(ws, f"E{row}", f"=IFERROR(ABS(B{row}-C{row})<=1E-12*MAX(1,ABS(C{row})),"
+                    f"EXACT(B{row}&\"\",C{row}&\"\"))", True, snapshot=True)
+        row += 1
+    if extra:
+        put_text(ws, f"A{row}", "Inputs other than the switch edited since the build", BOLD)
+        formula(ws, f"B{row}", f"=NOT(AND(E{first}:E{row - 2}))", False, snapshot=True)
+        define(wb, "scenarios_edited", ws.title, f"B{row}")
+        row += 1
     put_text(ws, f"A{row}", "Inputs edited since the build", BOLD)
-    formula(ws, f"B{row}", f"=NOT(AND(E{first}:E{row - 1}))", False, snapshot=True)
+    last = row - 1 if not extra else row - 2
+    formula(ws, f"B{row}", f"=NOT(AND(E{first}:E{last}))", False, snapshot=True)
     define(wb, "inputs_edited", ws.title, f"B{row}")
     return row

@@ -45,6 +45,7 @@ __all__ = [
     "ADDIN_NOT_LOADED",
     "capitalized_cost",
     "timed_npv",
+    "scenario_pick",
     "within",
     "critical_mass",
     "npv_per_share",
@@ -73,6 +74,15 @@ def timed_npv(rate: str, flows: str = "cash_flows") -> str:
     """PV of a periodic series under the workbook's timing (:func:`engine.discounting.npv`):
     Excel's NPV discounts to the end of period 1, ``(1+rate)^timing_shift`` moves it."""
     return f"NPV({rate},{flows})*(1+{rate})^timing_shift"
+
+
+def scenario_pick(values: str, names: str, switch: str, base: str) -> str:
+    """The value of the scenario named by ``switch`` in a row of scenario values whose header
+    row is ``names``; a blank value means "as in base" (``base``, itself blank-safe: a blank
+    base stays blank, so ISNUMBER tests keep their meaning). Mirrors
+    :meth:`xl_corridor.case.Case.scenario`."""
+    pick = f"INDEX({values},1,MATCH({switch},{names},0))"
+    return f'IF({pick}="",IF({base}="","",{base}),{pick})'
 
 
 def discount_factor(rate: str, exponent: str) -> str:

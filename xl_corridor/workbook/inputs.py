@@ -391,6 +391,8 @@ def _case_dict(label: str, wb: Any) -> dict[str, Any]:
         for c, r in zip(fx_ccy, fx_rate, strict=True)
         if not _blank(c) and not (c == model_ccy and r == 1)
     })
+    if "scenario" in wb.defined_names:
+        data["scenarios"] = _scenarios_dict(wb)
     if "sensitivity" in data:
         data["sensitivity"]["steps"] = grid_rows
     if "valuation" in data and "dfs_nodes" in wb.defined_names:  # the tree's laid-out size
@@ -398,6 +400,26 @@ def _case_dict(label: str, wb: Any) -> dict[str, Any]:
     _drop_defaults(data, defaulted)
     data["sources"] = sources
     return data
+
+
+def _scenarios_dict(wb: Any) -> dict[str, Any]:
+    """The ``[scenarios]`` table from the Scenarios sheet: the switch, each scenario's
+    description and its non-blank cells (a blank cell is "as in base")."""
+    names = [c.value for c in named_cells(wb, "scen_names")][1:]
+    descriptions = [c.value for c in named_cells(wb, "scen_desc")]
+    paths = [c.value for c in named_cells(wb, "scen_paths")]
+    cells = named_cells(wb, "scen_values")
+    out: dict[str, Any] = {"active": named_cells(wb, "scenario")[0].value}
+    for j, name in enumerate(names):
+        table: dict[str, Any] = {}
+        if not _blank(descriptions[j]):
+            table["description"] = descriptions[j]
+        for i, path in enumerate(paths):
+            v = cells[i * len(names) + j].value
+            if not _blank(v):
+                table[str(path)] = v
+        out[str(name)] = table
+    return out
 
 
 def _drop_defaults(data: dict[str, Any], defaulted: dict[str, Any]) -> None:
@@ -609,7 +631,8 @@ def write_inputs(
 #: Defined names of the input ranges (besides the scalars): cash flows, their dates, the
 #: compliance line items, the FX table and the daily parity sample.
 INPUT_RANGES: tuple[str, ...] = ("cash_flows", "cf_dates", "comp_labels", "comp_amounts",
-                                 "comp_ccy", "fx_ccy", "fx_rate", *PARITY_COLUMNS)
+                                 "comp_ccy", "fx_ccy", "fx_rate", *PARITY_COLUMNS,
+                                 "scenario", "scen_desc", "scen_values")
 
 
 def input_cells(wb: Any) -> frozenset[str]:

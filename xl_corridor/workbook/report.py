@@ -43,6 +43,7 @@ from xl_corridor.engine._checks import TIMING_SHIFTS
 from xl_corridor.engine.discounting import DAYS_PER_YEAR
 from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook import rules
+from xl_corridor.workbook import scenarios_sheet as scen_sheet
 from xl_corridor.workbook import valuation_sheet as val_sheet
 from xl_corridor.workbook.drivers_block import drivers_block
 from xl_corridor.workbook.fingerprint import STALE, write_fingerprint
@@ -115,6 +116,10 @@ class Plan:
     snapshot: dict[str, set[str]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # where the builders put things
     premia_corners: tuple[float, float] = (0.0, 0.0)  # the premia grid's engine corners
+    # with [scenarios]: the case as written (the Inputs sheet's base values, the scenarios),
+    # the Scenarios sheet's fingerprint rows and in-use names; the sheets get the scenario in use
+    base: Case | None = None
+    scenario_marks: dict[str, Any] = field(default_factory=dict)
 
     def formula(self, ws: Worksheet, ref: str, formula: str, value: Any, fmt: str | None = None,
                 font: Any = BLACK, *, snapshot: bool = False) -> None:
@@ -184,6 +189,11 @@ def _ke_sheet(p: Plan, case: Case) -> None:
     print_setup(ws, "B4")
 
 
+def _scaled(p: Plan, scale: str) -> str:
+    """``*cash_flow_scale`` (or ``*compliance_scale``) when a scenario uses that scale."""
+    return f"*{scale}" if scale in p.wb.defined_names else ""
+
+
 def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int, int]:
     """The discounting table, one row per row of the Inputs cash-flow table (its spare rows
     included, so a year added there counts), and the break-even Ke dual solved natively."""
@@ -226,7 +236,8 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
                       t[i], "df")
         else:
             p.formula(ws, f"D{r}", f"=A{r}-timing_shift", t[i], "number")
-        p.formula(ws, f"C{r}", f"=Inputs!B{src + i}", values[i], "amount", GREEN)
+        p.formula(ws, f"C{r}", f"=Inputs!B{src + i}" + _scaled(p, "cash_flow_scale"), values[i],
+                  "amount", GREEN)
         dfs, dfd = (1 + ev.ke_single) ** -t[i], (1 + ev.ke_dual) ** -t[i]
         p.formula(ws, f"E{r}", "=" + fx.discount_factor("ke_single", f"D{r}"), dfs, "df")
         p.formula(ws, f"F{r}", "=" + fx.discount_factor("ke_dual", f"D{r}"), dfd, "df")
@@ -376,7 +387,8 @@ def _compliance_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> None:
         rate = fx[item.currency]
         p.formula(ws, f"A{r}", f"=Inputs!A{s}", item.label, None, GREEN)
         p.formula(ws, f"B{r}", f"=Inputs!C{s}", item.currency, None, GREEN)
-        p.formula(ws, f"C{r}", f"=Inputs!B{s}", item.amount, "amount", GREEN)
+        p.formula(ws, f"C{r}", f"=Inputs!B{s}" + _scaled(p, "compliance_scale"), item.amount,
+                  "amount", GREEN)
         p.formula(ws, f"D{r}", f"=INDEX(fx_rate,MATCH(B{r},fx_ccy,0))", rate, "0.000000")
         p.formula(ws, f"E{r}", f"=C{r}*D{r}", item.amount * rate, "amount")
         p.formula(ws, f"F{r}", f'=IF(Inputs!D{s}="",1,IF(Inputs!D{s},1,0))',
@@ -1179,7 +1191,9 @@ def _checks_sheet(p: Plan, case: Case) -> None:
     ranges = {name: [c.value for c in named_cells(p.wb, name)]
               for name in ("cash_flows", "cf_dates", "comp_amounts", "fx_rate", "comp_ccy",
                            "fx_ccy", *PARITY_COLUMNS) if name in p.wb.defined_names}
-    write_fingerprint(p.wb, ws, row + 4, case, ranges, p.stamp, p.formula)
+    p.rows["fingerprint"] = row + 4  # inputs as they are: never the scenario's values in use
+    write_fingerprint(p.wb, ws, row + 4, p.base or case, ranges, p.stamp, p.formula,
+                      p.scenario_marks.get("extra", ()))
     for col, width in zip("ABCDEF", (30, 22, 22, 12, 8, 46), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "B6", landscape=True)
@@ -1223,6 +1237,15 @@ def _summary_sheet(p: Plan, case: Case) -> None:
     put_text(ws, "A3", case.deal.issuer)
     put_text(ws, "A4", f"Valuation date {case.deal.valuation_date.isoformat()}. Amounts in "
              f"{units} (column C); rates as % a year. Negatives in parentheses.")
+    if p.base is not None and p.base.scenarios is not None:
+        sc = p.base.scenarios
+        desc = sc.named[sc.active].description if sc.active in sc.named else None
+        p.formula(ws, "A5", '="Scenario in use: "&scenario&IF(Scenarios!C4="","",": "&'
+                  'Scenarios!C4)&" (switch and comparison on the Scenarios sheet)"',
+                  f"Scenario in use: {sc.active}"
+                  + (f": {desc}" if desc else (": The case as on the Inputs sheet"
+                                               if sc.active == "base" else ""))
+                  + " (switch and comparison on the Scenarios sheet)", None, BOLD)
     header(ws, 6, ["Item", "Value", "Units", "Note"])
     mc = p.analytics.simulation
     rows: list[tuple[str, str, Any, str, str, str]] = [
@@ -1470,14 +1493,24 @@ def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
     """
     wb = Workbook()
     wb.active.title = "Summary"
+    base = case
+    if case.scenarios is not None:
+        # the sheets show the scenario in use; the grids' axes stay the base case's, as the
+        # Inputs sheet holds them
+        case = case.scenario()
+        if base.scenarios is not None and base.scenarios.active != "base":
+            case = case.model_copy(update={"sensitivity": sensitivity(base)})
     ev = evaluate(case)
     p = Plan(wb=wb, evaluation=ev, analytics=analyze(case, ev))
     cf = case.cash_flows
     if cf_rows is None:
         cf_rows = len(cf.values) + CF_SPARE_ROWS
-    refs = write_inputs(wb, case, cf_rows=cf_rows,
+    refs = write_inputs(wb, base, cf_rows=cf_rows,
                         item_rows=len(case.compliance.items), fx_rows=len(case.fx),
                         with_dates=cf.dates is not None)
+    if base.scenarios is not None:
+        p.base = base
+        p.scenario_marks = scen_sheet.scenarios_sheet(p, base, case, refs)
     _ke_sheet(p, case)
     first, last = _cash_flow_sheet(p, case, refs)
     define(wb, "cash_flows_model", "CashFlows", f"C{first}:C{last}")
@@ -1502,6 +1535,13 @@ def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
     # and tests that address them
     _football_field_sheet(p, case)
     _timeline_sheet(p, case, first, last)
+    if p.base is not None:  # written early (its names feed every sheet), shown last
+        wb.move_sheet(scen_sheet.SHEET, len(wb.sheetnames) - 1 - wb.sheetnames.index(
+            scen_sheet.SHEET))
+        # the model reads each overridden input's value in use
+        top = p.rows["fingerprint"]
+        scen_sheet.read_in_use(wb, p.scenario_marks["in_use"], lambda sheet, row: (
+            sheet == scen_sheet.SHEET or (sheet == "Checks" and row >= top)))
     properties(wb, f"{case.deal.name}: HKEX + AIX dual-listing decision",
                f"{case.deal.issuer}; valuation date {case.deal.valuation_date.isoformat()}; "
                f"amounts in {case.deal.units}")

@@ -444,6 +444,9 @@ def template_workbook(case: Case | None = None) -> Workbook:
                         cf_rows=TEMPLATE_CF_ROWS, item_rows=TEMPLATE_ITEM_ROWS,
                         fx_rows=TEMPLATE_FX_ROWS, with_dates=False)
     _model_sheet(wb, refs)
+    case = case if case is not None else example_case()
+    if case.scenarios is not None:  # the switch and the comparison on the Model sheet
+        _scenario_block(wb, case, refs)
     _listing_sheet(wb)
     rules.write_rules_sheet(wb)
     from xl_corridor.workbook.corridor_report import add_corridor_sheet
@@ -454,6 +457,41 @@ def template_workbook(case: Case | None = None) -> Workbook:
                "Inputs (blue) and add-in functions beside native formulas")
     gridlines_off(wb)
     return wb
+
+
+#: First row of the scenario block on the Model sheet (below the valuation block's helpers).
+SCENARIO_TOP = 84
+
+
+def _scenario_block(wb: Workbook, case: Case, refs: Mapping[str, str]) -> None:
+    """The scenario switch (Model!H3), the override table and the live comparison; with a
+    cash-flow or compliance scale, the Model's functions read scaled copies of the inputs."""
+    from xl_corridor.workbook import scenarios_sheet as scen
+
+    ws, r = wb["Model"], MODEL_ROWS
+    cells = {"ks": f"C{r['ke_single']}", "kd": f"C{r['ke_dual']}",
+             "cc": f"C{r['compliance_cost']}", "dn": f"C{r['delta_npv']}",
+             "bc": f"C{r['breakeven_cost']}", "bk": f"C{r['breakeven_ke']}",
+             "lp": f"C{r['listing_path']}", "dc": f"C{r['decision']}",
+             "kd_native": f"$D${r['ke_dual']}"}
+    in_use = scen.template_block(wb, ws, case, dict(refs), top=SCENARIO_TOP, switch="H3",
+                                 model_cells=cells)
+    scaled = {"cash_flow_scale": ("cash_flows", "K", int(refs["cash_flows_first"]),
+                                  TEMPLATE_CF_ROWS, "B"),
+              "compliance_scale": ("comp_amounts", "L", int(refs["items_first"]),
+                                   TEMPLATE_ITEM_ROWS, "B")}
+    for scale, (name, col, src, rows, src_col) in scaled.items():
+        if scale not in wb.defined_names:
+            continue
+        put_text(ws, f"{col}5", f"{name} in use", BOLD)
+        for i in range(rows):
+            ws[f"{col}{6 + i}"] = (f'=IF(Inputs!{src_col}{src + i}="","",'
+                                   f"Inputs!{src_col}{src + i}*{scale})")
+            ws[f"{col}{6 + i}"].font = GREEN
+        define(wb, f"{name}{scen.IN_USE}", "Model", f"{col}6:{col}{5 + rows}")
+        in_use[name] = f"{name}{scen.IN_USE}"
+    # the model above the scenario block (and the Listing sheet) reads the values in use
+    scen.read_in_use(wb, in_use, lambda sheet, row: sheet == "Model" and row >= SCENARIO_TOP)
 
 
 def _listing_sheet(wb: Workbook) -> None:
