@@ -82,7 +82,7 @@ def _cells(path: Path) -> dict[str, list[str]]:
     job = v._Job(path)
     assert not (v._preflight(job) or v._classify(job) or v._structure(job))
     return {s: [r for r, x in cells.items() if x is not None]
-            for s, cells in job.plan.cached.items()}
+            for s, cells in job.cached.items()}
 
 
 def test_uno_values_equal_those_of_the_resaved_xlsx(report, soffice, private_tmp, monkeypatch):
@@ -133,7 +133,7 @@ for i in range(40):
     shutil.copyfile(src, p)
     copies.append(p)
 print("start", flush=True)
-xc.validate_workbooks(copies)
+xc.validate_workbooks(copies, recalc=True)
 """
 
 
@@ -174,7 +174,43 @@ def test_a_batch_leaves_nothing_behind(report, soffice, private_tmp, tmp_path):
         p = tmp_path / f"r{i}.xlsx"
         p.write_bytes(report.read_bytes())
         paths.append(p)
-    results = xc.validate_workbooks(paths)
+    results = xc.validate_workbooks(paths, recalc=True)
     assert [r.status for r in results] == ["valid"] * 3, [r.failures[:2] for r in results]
     assert _gone(str(private_tmp), within=5) == []
     assert list(private_tmp.iterdir()) == []
+
+
+FAST_CHILD = r"""
+import shutil, sys
+from pathlib import Path
+import xl_corridor as xc
+src = Path(sys.argv[1])
+copies = []
+for i in range(40):
+    p = Path(sys.argv[2]) / f"r{i}.xlsx"
+    shutil.copyfile(src, p)
+    copies.append(p)
+print("start", flush=True)
+xc.validate_workbooks(copies)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL],
+                         ids=["SIGTERM", "SIGINT", "SIGKILL"])
+def test_killing_a_batch_leaves_no_reader_process(report, tmp_path, how):
+    # a batch's per-file work runs in forked readers (same command line as the parent): none
+    # outlives the command, however it ends; they only read, so nothing is left half-written
+    proc = subprocess.Popen([sys.executable, "-c", FAST_CHILD, str(report), str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "start"
+    deadline = time.monotonic() + 60
+    while len([p for p in _running(str(tmp_path)) if p != proc.pid]) < 2:
+        assert time.monotonic() < deadline and proc.poll() is None, "no reader processes"
+        time.sleep(0.02)
+    proc.send_signal(how)
+    code = proc.wait(timeout=30)
+    assert code != 0
+    left = _gone(str(tmp_path))
+    assert left == [], [_cmd(p)[:120] for p in left]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"r{i}.xlsx" for i in range(40))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -95,6 +96,7 @@ COM_ERRORS = {
     -2146826246: "#N/A",
 }
 _COM_LOW, _COM_HIGH = float(min(COM_ERRORS)), float(max(COM_ERRORS))
+_COM_MID, _COM_HALF = (_COM_LOW + _COM_HIGH) / 2, (_COM_HIGH - _COM_LOW) / 2  # exact: integers
 
 _REQUIRED = object()
 # Help text of every argument, by function: what the Function Wizard and Office.js show.
@@ -287,6 +289,26 @@ def _blank_argument(value: Any) -> bool:
     return _is_blank(value)
 
 
+def _plain_floats(value: Any) -> np.ndarray | None:
+    """A range Excel sends as a rectangular list of lists of plain floats, as a 2-D array in
+    one conversion; None for anything else (the careful cell-by-cell reading then accepts it or
+    names the bad cell, with the same messages as always)."""
+    if type(value) is not list or not value or type(value[0]) is not list:
+        return None
+    rows, width = len(value), len(value[0])
+    if not width or rows * width > MAX_CELLS or set(map(type, value)) != {list} or set(
+            map(len, value)) != {width}:
+        return None
+    if set(map(type, itertools.chain.from_iterable(value))) != {float}:
+        return None  # bools, ints, text, blanks, dates: each needs its own reading or message
+    arr = np.fromiter(itertools.chain.from_iterable(value), float, rows * width)
+    # |x - mid| <= half: x is an Excel error code as COM sends it; nan fails, inf tops the max
+    distance = np.abs(arr - _COM_MID)
+    if not (distance.min() > _COM_HALF and distance.max() < math.inf):
+        return None  # nan/inf or an Excel error code: the careful path names the cell
+    return arr.reshape(rows, width)
+
+
 def _grid(name: str, value: Any, default: Any = _REQUIRED) -> Any:
     """A scalar argument that may also be given as a range: a float, or a 2-D float array."""
     # Fast path for what a single cell sends: a float, or [[float]] with ndim=2.
@@ -297,6 +319,9 @@ def _grid(name: str, value: Any, default: Any = _REQUIRED) -> Any:
         if type(row) is list and len(row) == 1 and type(row[0]) is float and _plain_float(
                 row[0]):
             return row[0]
+    arr = _plain_floats(value)  # a range of plain floats (what Excel sends): one conversion
+    if arr is not None:
+        return arr
     if _blank_argument(value):
         if default is _REQUIRED:
             raise CorridorInputError(name, "expected a number, got a blank cell")

@@ -237,13 +237,17 @@ def _example(args: argparse.Namespace) -> int:
     return 0
 
 
-def _validate(args: argparse.Namespace) -> int:
+def _udfs() -> Any:
     import corridor_udfs  # the Excel functions templates call: imported here, at the edge
 
+    return corridor_udfs
+
+
+def _validate(args: argparse.Namespace) -> int:
     from xl_corridor.validate.validator import validate_workbooks
 
-    try:  # one LibreOffice run for all the reports
-        results = validate_workbooks(args.files, udfs=corridor_udfs)
+    try:  # one LibreOffice run for the reports that need one; the UDFs only for templates
+        results = validate_workbooks(args.files, udfs=_udfs, recalc=args.recalc)
     except LibreOfficeError as exc:
         for file in args.files:
             _err(f"{file}: {exc}")
@@ -256,13 +260,25 @@ def _validate(args: argparse.Namespace) -> int:
                 _err(f"{file}: {failure}")
             print(f"{file}: {len(result.failures)} check(s) failed")
         else:
-            print(f"{file}: valid {result.kind} ({result.checked} cells checked)")
+            print(f"{file}: valid {result.kind} ({_how(result)})")
         for note in result.notes:
             print(f"{file}: {note}")
     if len(results) > 1:
         counts = {s: sum(r.status == s for r in results) for s in ("valid", "failed", "unusable")}
         print(f"{len(results)} workbooks: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     return max(r.exit_code for r in results)
+
+
+def _how(result: Any) -> str:
+    """What a valid result was checked by, in words."""
+    n = f"{result.checked:,}"
+    if result.method == "cached values":
+        return f"structure + {n} cached values against the engine"
+    if result.method == "recalculated in LibreOffice":
+        return f"structure + {n} values, cached and recalculated in LibreOffice"
+    if result.method == "evaluated with formulas":
+        return f"structure + {n} cells evaluated with the Excel functions"
+    return f"structure + {n} engine values for its inputs; it stores no cached values"
 
 
 def _template(args: argparse.Namespace) -> int:
@@ -454,12 +470,19 @@ def _parser() -> argparse.ArgumentParser:
                         "(default: its scenarios.active, else base); the switch on the "
                         "Scenarios sheet starts there")
     p.set_defaults(func=_report)
-    p = sub.add_parser("validate", help="recalculate workbooks headlessly and check them",
-                       description="One line per workbook (details of failed checks on "
-                                   "stderr). Exit code, the worst over all files: 0 valid, 1 "
-                                   "checks failed, 2 unusable input (not an xl-corridor "
-                                   "workbook, damaged, or refused as hostile).")
+    p = sub.add_parser("validate", help="check workbooks against the builder and the engine",
+                       description="Each workbook is rebuilt from its own inputs and compared "
+                                   "with the file (parts, names, formulas, labels, formats), "
+                                   "and its cached values with the engine's; a report lacking "
+                                   "cached values or failing a check is recalculated in "
+                                   "LibreOffice. One line per workbook (details of failed "
+                                   "checks on stderr). Exit code, the worst over all files: 0 "
+                                   "valid, 1 checks failed, 2 unusable input (not an "
+                                   "xl-corridor workbook, damaged, or refused as hostile).")
     p.add_argument("files", nargs="+", metavar="FILE", help="report or template .xlsx")
+    p.add_argument("--recalc", action="store_true",
+                   help="recalculate every report in LibreOffice (and evaluate every template "
+                        "with its Excel functions), even when all cached values are present")
     p.set_defaults(func=_validate)
     p = sub.add_parser("template", help="write the interactive template workbook")
     p.add_argument("--out", required=True, help="output .xlsx")

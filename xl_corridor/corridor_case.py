@@ -319,5 +319,9 @@ def load_corridor_case(source: str | Path | Mapping[str, Any],
             sub, msg = msg.split(": ", 1)
             loc = f"{loc}.{sub}" if loc else sub
         raise CaseError(label, loc, msg) from None
+    try:  # text a workbook cell can hold, as for listing cases
+        _safety.check_case_texts(label, case)
+    except _safety.UnsafeInputError as exc:
+        raise CaseError(label, "", exc.problem) from None
     run_corridor_case(case, label)
     return case

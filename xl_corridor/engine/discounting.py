@@ -74,9 +74,10 @@ def _present_value(
 def _unique_present_value(
     rate: FloatArray, cash_flows: FloatArray, exponents: FloatArray, shift: float | None = None
 ) -> FloatArray:
-    if rate.size > _UNIQUE_THRESHOLD:
+    if rate.size > _UNIQUE_THRESHOLD and rate.size != max(rate.shape):
         # A sensitivity grid may repeat each rate along one axis: discount each rate once. A
-        # sample decides first, so a grid of distinct rates (one per cell) skips the sort.
+        # sample decides first, so a grid of distinct rates (one per cell) skips the sort. A
+        # row or column of rates (one axis) is the grid's axis itself: discounted as it is.
         head = rate.reshape(-1)[: 4 * _UNIQUE_THRESHOLD]
         if np.unique(head).size <= head.size // 2:
             unique, inverse = np.unique(rate, return_inverse=True)
@@ -595,6 +596,9 @@ def dual_npv(
     kd = ck.rate("ke_dual", ke_dual)
     ks = ck.rate("ke_single", ke_single)
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
+    if terminal_growth is None:  # no terminal value: nothing to add (the same sums as below)
+        return ck.scalar_or_array(_present_value("ke_dual", kd, cf, t, shift)
+                                  - _present_value("ke_single", ks, cf, t, shift) - cost)
     return ck.scalar_or_array(
         _present_value("ke_dual", kd, cf, t, shift) + _pv_tv("ke_dual", kd, cf, t, terminal_growth)
         - _present_value("ke_single", ks, cf, t, shift)

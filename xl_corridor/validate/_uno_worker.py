@@ -15,8 +15,9 @@ Usage: python3 _uno_worker.py SOFFICE PROFILE_URI PIPE_NAME
 
 Exit: 3 if ``uno`` cannot be imported (the caller falls back to ``soffice --convert-to``);
 otherwise, when stdin closes or anything fails (4: LibreOffice did not start or accept the
-connection), the worker kills its own process group, LibreOffice included: it is killed by
-SIGKILL. A watchdog thread does the same if the caller dies.
+connection; a line ``{"fatal": "..."}`` says why first), the worker kills its own process
+group, LibreOffice included: it is killed by SIGKILL. A watchdog thread does the same if the
+caller dies.
 """
 
 import json
@@ -53,6 +54,12 @@ def _props(**values):
     return tuple(out)
 
 
+def _fatal(message):
+    """Tell the caller why LibreOffice is unusable (one JSON line), then exit 4."""
+    print(json.dumps({"fatal": message}), flush=True)
+    sys.exit(4)
+
+
 def _connect(soffice, profile_uri, pipe):
     proc = subprocess.Popen(
         [soffice, f"-env:UserInstallation={profile_uri}", "--headless", "--invisible",
@@ -68,8 +75,11 @@ def _connect(soffice, profile_uri, pipe):
             ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
             break
         except NoConnectException:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                sys.exit(4)
+            if proc.poll() is not None:
+                _fatal(f"{soffice} exited with status {proc.returncode} before accepting a "
+                       "connection")
+            if time.monotonic() > deadline:
+                _fatal(f"{soffice} did not accept a connection within {CONNECT_SECONDS:.0f} s")
             time.sleep(0.02)
     desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
     # Warm up: the first spreadsheet loaded initialises Calc (most of a second); do it now,

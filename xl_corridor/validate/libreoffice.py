@@ -300,7 +300,9 @@ class _Worker:
         return answer
 
     def ready(self) -> None:
-        self._line()
+        answer = self._line()
+        if "fatal" in answer:  # soffice exited or never listened: the worker says which
+            raise LibreOfficeError(f"LibreOffice stopped: {answer['fatal']}")
 
     def run(self, job: Mapping[str, Any]) -> dict[str, Any]:
         assert self.proc.stdin is not None

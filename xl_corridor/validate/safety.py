@@ -259,6 +259,12 @@ def check_case_limits(source: str, case: Any) -> None:
         if n > limit:
             raise UnsafeInputError(source, f"{field}: expected at most {limit:,} {what}, "
                                            f"got {n:,}")
+    check_case_texts(source, case)
+
+
+def check_case_texts(source: str, case: Any) -> None:
+    """Every text of a loaded case (listing or corridor) through :func:`check_text`, with the
+    limit its field calls for: names and labels, unit and currency codes, source citations."""
     for field, text in _walk_text(case, ""):
         check_text(source, field, text, *_text_limit(field))
 

@@ -47,7 +47,8 @@ class Finding:
 class Expected:
     """What the builder writes for a case.
 
-    ``package``: the .xlsx bytes (no cached values); ``cached``: sheet -> cell -> the engine's
+    ``package``: the .xlsx bytes (no cached values; b"" with ``workbook`` given: saved from it
+    only if needed, see :func:`package`); ``cached``: sheet -> cell -> the engine's
     value of each formula cell (empty if the kind has no engine values to cache);
     ``editable``: ``Sheet!A1`` cells a user may edit; ``snapshot``: ``Sheet!A1`` cells holding
     stored output that goes stale when inputs change.
@@ -58,6 +59,10 @@ class Expected:
     editable: frozenset[str] = frozenset()
     snapshot: frozenset[str] = frozenset()
     extra: Any = None  # whatever the kind's numeric check needs (e.g. the report Plan)
+    #: the builder's openpyxl workbook that ``package`` was saved from, if the kind keeps it:
+    #: compared in memory instead of parsing ``package`` again (an empty-text cell counts as
+    #: blank, as it does once saved)
+    workbook: Any = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,17 @@ class WorkbookKind:
 
 
 _KINDS: dict[str, WorkbookKind] = {}
+
+
+def package(expected: Expected) -> bytes:
+    """The builder's .xlsx bytes, saved from ``expected.workbook`` on first use if the kind
+    left ``package`` empty (a report's every part is one openpyxl always writes: the saving is
+    needed only when the file holds a part outside that set)."""
+    if not expected.package and expected.workbook is not None:
+        raw = io.BytesIO()
+        expected.workbook.save(raw)
+        expected.package = raw.getvalue()
+    return expected.package
 
 
 def register(kind: WorkbookKind) -> None:
@@ -109,14 +125,21 @@ _EXTERNAL_REL = re.compile(rb"<(?:[\w.-]+:)?Relationship\b[^>]*TargetMode\s*=\s*
 _TARGET = re.compile(rb"\bTarget\s*=\s*[\"']([^\"']*)")
 
 
-def _parts(label: str, data: bytes, expected: bytes) -> list[Finding]:
+def _parts(label: str, data: bytes, expected: Expected) -> list[Finding]:
     out: list[Finding] = []
-    with zipfile.ZipFile(io.BytesIO(expected)) as zf:
-        ours = {n.lower() for n in zf.namelist()}
+    ours: set[str] | None = None  # the builder's part names, once a part is not benign
+
+    def builder_writes(name: str) -> bool:
+        nonlocal ours
+        if ours is None:
+            with zipfile.ZipFile(io.BytesIO(package(expected))) as zf:
+                ours = {n.lower() for n in zf.namelist()}
+        return name.lower() in ours
+
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for info in zf.infolist():
             name = info.filename
-            if name.lower() not in ours and not _BENIGN_PART.match(name):
+            if not _BENIGN_PART.match(name) and not builder_writes(name):
                 out.append(Finding(name, "no such part", "part present",
                                    "part the builder does not write (external link, macro, "
                                    "connection, embedded object or other content)"))
@@ -190,8 +213,9 @@ def compare(data: bytes, got_wb: Any, expected: Expected, *, stale: bool,
     ``stale``, of ``skip``: snapshot cells and the formulas that read them)."""
     from openpyxl import load_workbook
 
-    found: list[Finding] = _parts("", data, expected.package)
-    exp = load_workbook(io.BytesIO(expected.package))
+    found: list[Finding] = _parts("", data, expected)
+    in_memory = expected.workbook is not None
+    exp = expected.workbook if in_memory else load_workbook(io.BytesIO(package(expected)))
     try:
         if got_wb.sheetnames != exp.sheetnames:
             for title in got_wb.sheetnames:
@@ -207,6 +231,7 @@ def compare(data: bytes, got_wb: Any, expected: Expected, *, stale: bool,
             if not found:
                 found.append(Finding("xl/workbook.xml", exp.sheetnames, got_wb.sheetnames,
                                      "sheets reordered"))
+        found.extend(_calculation(exp, got_wb))
         if getattr(got_wb, "_external_links", None):
             found.append(Finding("xl/externalLinks", "no external links",
                                  f"{len(got_wb._external_links)} link(s)",
@@ -221,8 +246,28 @@ def compare(data: bytes, got_wb: Any, expected: Expected, *, stale: bool,
             if title in got_wb.sheetnames:
                 found.extend(_sheet(exp[title], got_wb[title], expected, stale, skip))
     finally:
-        exp.close()
+        if not in_memory:
+            exp.close()
     return found
+
+
+def _calculation(want: Any, got: Any) -> list[Finding]:
+    """Workbook settings that change what a recalculating reader is shown for the same
+    formulas: "precision as displayed" (``fullPrecision="0"``: Excel rounds every value to its
+    number format) and the 1904 date system (every date serial shifts by 1,462 days)."""
+    out = []
+
+    def precision(wb: Any) -> bool:
+        calc = getattr(wb, "calculation", None)
+        return getattr(calc, "fullPrecision", None) is not False
+
+    if precision(want) != precision(got):
+        out.append(Finding("xl/workbook.xml", "full precision", "precision as displayed",
+                           "calculation setting changed (values rounded to their format)"))
+    if getattr(want, "epoch", None) != getattr(got, "epoch", None):
+        out.append(Finding("xl/workbook.xml", "1900 date system", "1904 date system",
+                           "date system changed (every date shifts by 1,462 days)"))
+    return out
 
 
 def _sheet(want: Any, got: Any, expected: Expected, stale: bool,
@@ -247,7 +292,7 @@ def _sheet(want: Any, got: Any, expected: Expected, stale: bool,
         yield Finding(f"{title}!{link.ref}", None, link.target or link.location,
                       "hyperlink the builder does not write")
     cells_w = {c.coordinate: c for row in want.iter_rows() for c in row
-               if c.value is not None}
+               if c.value is not None and c.value != ""}  # "" is not saved: blank
     cells_g = {c.coordinate: c for row in got.iter_rows() for c in row if c.value is not None}
     for ref in sorted(set(cells_w) | set(cells_g), key=_order):
         key = f"{title}!{ref}"
@@ -330,3 +375,101 @@ def _expand(sheet: str, area: str, max_cells: int) -> set[str]:
         return set()
     return {f"{sheet}!{get_column_letter(c)}{r}" for r in range(r1, r2 + 1)
             for c in range(c1, c2 + 1)}
+
+
+# --- cached values, straight from the sheet XML -------------------------------------------------
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title -> its part name, from ``xl/workbook.xml`` and its relationships."""
+    from defusedxml.ElementTree import fromstring
+
+    names = set(zf.namelist())
+    book = fromstring(zf.read("xl/workbook.xml"))
+    rels_name = "xl/_rels/workbook.xml.rels"
+    rels = fromstring(zf.read(rels_name)) if rels_name in names else None
+    targets: dict[str, str] = {}
+    if rels is not None:
+        for rel in rels.iter(f"{_NS_PKG}Relationship"):
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[rel.get("Id", "")] = target
+    out: dict[str, str] = {}
+    for sheet in book.iter(f"{_NS_MAIN}sheet"):
+        part = targets.get(sheet.get(f"{_NS_REL}id", ""), "")
+        if part in names:
+            out[sheet.get("name", "")] = part
+    return out
+
+
+def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
+    from defusedxml.ElementTree import fromstring
+
+    if "xl/sharedStrings.xml" not in zf.namelist():
+        return []
+    root = fromstring(zf.read("xl/sharedStrings.xml"))
+    return ["".join(t.text or "" for t in si.iter(f"{_NS_MAIN}t"))
+            for si in root.iter(f"{_NS_MAIN}si")]
+
+
+def cached_values(data: bytes) -> dict[str, dict[str, Any]]:
+    """The cached result of every formula cell that carries one, read from the sheet XML
+    (sheet title -> ``A1`` -> value): numbers as floats, ``t="b"`` as bool, text and error
+    values (``#VALUE!``) as str; an empty ``t="str"`` result is "". A formula cell without a
+    stored value (openpyxl writes ``<v/>``, no type) is absent. Pre-flight
+    (:mod:`xl_corridor.validate.safety`) has refused DTDs and entity declarations before this
+    reads a part; defusedxml refuses them again."""
+    from defusedxml.ElementTree import iterparse
+
+    out: dict[str, dict[str, Any]] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        parts = _sheet_parts(zf)
+        shared: list[str] | None = None
+        c_tag, f_tag, v_tag = f"{_NS_MAIN}c", f"{_NS_MAIN}f", f"{_NS_MAIN}v"
+        for title, part in parts.items():
+            cells: dict[str, Any] = {}
+            for _, el in iterparse(io.BytesIO(zf.read(part)), events=("end",)):
+                if el.tag != c_tag:
+                    continue
+                f = el.find(f_tag)
+                if f is None:
+                    el.clear()
+                    continue
+                v = el.find(v_tag)
+                kind = el.get("t", "n")
+                text = v.text if v is not None else None
+                ref = el.get("r", "")
+                if kind == "str":
+                    if v is not None:
+                        cells[ref] = text or ""
+                elif text:
+                    if kind == "b":
+                        cells[ref] = text.strip() in ("1", "true")
+                    elif kind == "e":
+                        cells[ref] = text
+                    elif kind == "s":
+                        if shared is None:
+                            shared = _shared_strings(zf)
+                        try:
+                            cells[ref] = shared[int(text)]
+                        except (ValueError, IndexError):
+                            cells[ref] = text
+                    elif kind == "d":
+                        from openpyxl.utils.datetime import from_ISO8601, to_excel
+
+                        try:
+                            cells[ref] = float(to_excel(from_ISO8601(text)))
+                        except ValueError:
+                            cells[ref] = text
+                    else:
+                        try:
+                            cells[ref] = float(text)
+                        except ValueError:
+                            cells[ref] = text
+                el.clear()
+            out[title] = cells
+    return out

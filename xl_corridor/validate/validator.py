@@ -1,12 +1,18 @@
 """Headless validation of xl-corridor workbooks.
 
-Reports: LibreOffice (headless, a fresh profile forcing a full recalculation on load)
-recalculates every native formula; each formula cell is compared with the value the engine
-gives for the inputs on the report's Inputs sheet, each formula's text with the one the builder
-writes, and the engine values stamped in the Checks sheet with a fresh engine run (so a changed
-input is caught as well as a tampered formula). Templates: the ``formulas`` library evaluates
-every cell with the UDFs of ``udfs/corridor_udfs.py`` registered as custom functions; each UDF
-cell must equal a direct engine call and every cross-check must hold.
+Every workbook is rebuilt from its own inputs and compared with the builder's, part by part and
+cell by cell (:mod:`xl_corridor.validate.structure`), and every cached result it stores (what a
+reader who does not recalculate sees) with the engine's value for those inputs. By default that
+is all a report needs when every engine-valued cell carries a cached value and nothing differs:
+its formulas are the builder's, and that the builder's formulas compute the engine's values is
+proved by the project's tests in LibreOffice. Otherwise (a cached value missing, a check failed,
+or ``recalc=True``) LibreOffice (headless, a fresh profile forcing a full recalculation on load)
+recalculates the report and each formula cell is compared with the engine; a file holding
+content the builder never writes is refused without LibreOffice opening it. Templates without
+cached results are checked by structure and an engine run on their inputs; with cached results
+(or ``recalc=True``) the ``formulas`` library evaluates every cell with the UDFs of
+``udfs/corridor_udfs.py`` registered, and each UDF cell must equal a direct engine call and every
+cross-check must hold.
 
 Neither re-saved file is ever shipped: they live in a temporary folder that is deleted.
 """
@@ -18,6 +24,7 @@ import datetime as dt
 import functools
 import io
 import math
+import os
 import re
 import types
 import zipfile
@@ -65,6 +72,10 @@ class ValidationResult:
     message: str = ""
     checked: int = 0
     notes: tuple[str, ...] = ()
+    #: how the values were checked: "cached values" (the file's cached results against the
+    #: engine), "recalculated in LibreOffice", "evaluated with formulas" (templates) or
+    #: "structure" (a template without cached values: its formulas are the builder's)
+    method: str = ""
 
     @property
     def ok(self) -> bool:
@@ -81,11 +92,18 @@ class _Job:
     kind: str = ""
     category: str = ""
     failures: list[Failure] = field(default_factory=list)
-    plan: Any = None
-    expected: Any = None
+    expected: Any = None  # the builder's Expected (dropped before a job leaves a worker)
+    #: sheet -> cell -> the engine's value of each formula cell, and the sheets in workbook
+    #: order: what LibreOffice's recalculation is compared with (empty: nothing to recalculate)
+    cached: dict[str, dict[str, Any]] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
     skip: frozenset[str] = frozenset()
     notes: list[str] = field(default_factory=list)
     checked: int = 0
+    #: engine-valued cells whose cached value is missing from the file (None: not read)
+    missing: int | None = None
+    problem: str = ""
+    case: Any = None  # the inputs read back (templates only; never sent between processes)
 
 
 def _close(a: Any, b: Any, loose: bool = False) -> bool:
@@ -100,24 +118,43 @@ def _close(a: Any, b: Any, loose: bool = False) -> bool:
     return a == b
 
 
-def validate_workbook(path: str | Path, *, udfs: ModuleType | None = None) -> ValidationResult:
+UdfSource = ModuleType | Callable[[], ModuleType] | None
+
+
+def validate_workbook(path: str | Path, *, udfs: UdfSource = None,
+                      recalc: bool = False) -> ValidationResult:
     """Validate one report or template workbook. See :func:`validate_workbooks`."""
-    return validate_workbooks([path], udfs=udfs)[0]
+    return validate_workbooks([path], udfs=udfs, recalc=recalc)[0]
 
 
-def validate_workbooks(paths: Iterable[str | Path], *,
-                       udfs: ModuleType | None = None) -> list[ValidationResult]:
-    """Validate many workbooks; reports are recalculated by warm LibreOffice processes (one per
-    core, started once, while the reports are read) that share the batch.
+def validate_workbooks(paths: Iterable[str | Path], *, udfs: UdfSource = None,
+                       recalc: bool = False) -> list[ValidationResult]:
+    """Validate many workbooks.
+
+    Every workbook is rebuilt from its own inputs and compared with the builder's part by part
+    (names, formulas, labels, number formats, visibility), and every cached result a reader
+    who does not recalculate sees is compared with the engine's value for those inputs. A
+    report whose every engine-valued cell carries a cached value and that shows no difference
+    is then valid without LibreOffice (``method`` "cached values"): LibreOffice's
+    recalculation would only prove again that the builder's formulas compute the engine's
+    values, which the project's tests prove for the builder. A report lacking any cached
+    value (saved by openpyxl), one that fails a check, and every report when ``recalc`` is
+    true, is recalculated by warm LibreOffice processes (one per core, shared by the batch)
+    and each formula's result compared with the engine (``method`` "recalculated in
+    LibreOffice"). A batch's per-file work runs in up to one process per core.
 
     Parameters
     ----------
     paths : iterable of path
         The workbooks, reports and templates in any mix.
-    udfs : module, optional
+    udfs : module or callable returning one, optional
         The Excel functions a template calls (``corridor_udfs``, which the caller imports: the
-        command line does); needed only for templates, whose cells the ``formulas`` library
-        evaluates with these functions registered. Reports need none.
+        command line does, only when a template is given); needed only for templates that
+        carry cached values or with ``recalc``, whose cells the ``formulas`` library evaluates
+        with these functions registered. Reports need none.
+    recalc : bool, default False
+        Recalculate every report in LibreOffice and evaluate every template with ``formulas``,
+        whatever cached values they carry.
 
     Returns
     -------
@@ -126,47 +163,143 @@ def validate_workbooks(paths: Iterable[str | Path], *,
         expected and got) or "unusable" (``message`` says why: not a zip, not an xlsx, not an
         xl-corridor workbook, or refused by the pre-flight checks of
         ``xl_corridor.validate.safety``: zip bombs, XML entity declarations, absurdly large
-        sheets, encrypted files).
+        sheets, encrypted files). ``method`` says how the values were checked.
 
     Raises
     ------
     xl_corridor.validate.libreoffice.LibreOfficeError
-        If reports are given and LibreOffice is missing or fails.
+        If a report must be recalculated and LibreOffice is missing or fails.
     ValueError
-        If a template is given without ``udfs``.
+        If a template must be evaluated and no ``udfs`` were given.
     """
     paths = list(paths)
     with _lo.Session(len(paths)) as lo:  # killed, with its temporary files, on every exit
-        return _validate_all(paths, lo, udfs)
+        return _validate_all(paths, lo, udfs, recalc)
 
 
-def _validate_all(paths: Sequence[str | Path], lo: _lo.Session,
-                  udfs: ModuleType | None) -> list[ValidationResult]:
+def _validate_all(paths: Sequence[str | Path], lo: _lo.Session, udfs: UdfSource,
+                  recalc: bool) -> list[ValidationResult]:
     results: dict[int, ValidationResult] = {}
+    # with --recalc LibreOffice warms up while the files are read (started once the readers
+    # exist, so that no forked reader holds a LibreOffice pipe)
+    jobs = _read_all([Path(p) for p in paths], recalc, lo.start if recalc else lambda: None)
     reports: list[tuple[int, _Job]] = []
-    for i, raw in enumerate(paths):
-        job = _Job(Path(raw))
-        problem = _preflight(job) or _classify(job)
-        if not problem and job.kind != "template":
-            lo.start()  # LibreOffice warms up while the report is read
-        if not problem:
-            problem = _structure(job)
-        if not problem and job.kind == "template":
-            results[i] = _validate_template(job, udfs)
-            continue
-        if problem:
+    for i, job in enumerate(jobs):
+        if job.problem:
             results[i] = ValidationResult(job.path, job.kind or "unknown", "unusable",
-                                          message=problem)
+                                          message=job.problem)
+        elif job.kind == "template":
+            results[i] = _validate_template(job, udfs, recalc)
         else:
             reports.append((i, job))
-    if reports:
-        _recalculate_reports([job for _, job in reports], lo)
-        for i, job in reports:
-            status: Status = "failed" if job.failures else "valid"
-            results[i] = ValidationResult(job.path, job.kind, status,
-                                          _capped(job.failures), checked=job.checked,
-                                          notes=tuple(job.notes))
+    todo = [job for _, job in reports if _needs_recalc(job, recalc)]
+    for job in todo:
+        if job.missing and not recalc:
+            job.notes.append(f"{job.missing:,} engine-valued cell(s) carry no cached value, so "
+                             "LibreOffice recalculated the report")
+    if todo:
+        _recalculate_reports(todo, lo)
+    for i, job in reports:
+        status: Status = "failed" if job.failures else "valid"
+        method = (_RECALCULATED if job in todo else
+                  _CACHED if job.cached else _STRUCTURE)
+        results[i] = ValidationResult(job.path, job.kind, status, _capped(job.failures),
+                                      checked=job.checked, notes=tuple(job.notes),
+                                      method=method)
     return [results[i] for i in sorted(results)]
+
+
+_CACHED = "cached values"
+_RECALCULATED = "recalculated in LibreOffice"
+_STRUCTURE = "structure"
+_EVALUATED = "evaluated with formulas"
+
+
+# Findings of content the builder never writes: such a file is refused without handing it to
+# LibreOffice (which would open its external links, extra sheets and parts) unless asked.
+_FOREIGN = ("part the builder does not write", "relationship to an outside file",
+            "external workbook link", "sheet the builder does not write")
+
+
+def _needs_recalc(job: _Job, recalc: bool) -> bool:
+    """LibreOffice recalculates a report when asked, when any engine-valued cell has no cached
+    value to check (a file saved by openpyxl), and when a check failed (so the findings say
+    what a reader who recalculates is shown, too), unless the file holds foreign content."""
+    if not job.cached:
+        return False
+    if recalc:
+        return True
+    if any(f.problem.startswith(_FOREIGN) for f in job.failures):
+        return False  # already failed, with content LibreOffice should not open
+    return bool(job.missing) or bool(job.failures)
+
+
+def _read_all(paths: Sequence[Path], recalc: bool, started: Callable[[], None]) -> list[_Job]:
+    """Read, rebuild and compare every file; over up to one process per core for a batch.
+    ``started`` is called once the reading has begun."""
+    workers = _lo._workers(len(paths))
+    if workers < 2 or len(paths) < 2 * workers:
+        started()
+        return [_read(p, recalc) for p in paths]
+    return _read_parallel(paths, recalc, workers, started)
+
+
+def _read(path: Path, recalc: bool) -> _Job:
+    """One file's Python work: pre-flight, kind, rebuild, structure and cached values."""
+    job = _Job(path)
+    job.problem = _preflight(job) or _classify(job) or _structure(job, keep_case=(
+        job.kind == "template"))
+    return job
+
+
+def _read_in_worker(path: Path, recalc: bool) -> _Job:
+    job = _read(path, recalc)
+    if job.kind != "template":
+        job.expected = None  # the builder's workbook stays in the worker: findings travel
+    elif job.expected is not None:  # a template's case travels (it is checked there); its
+        job.expected.workbook = None  # rebuilt workbook does not
+    return job
+
+
+def _worker_init() -> None:
+    """A pool worker dies with the command: the kernel kills it when its parent dies (Linux),
+    and it leaves SIGINT to the parent (which shuts the pool down)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
+
+
+def _read_parallel(paths: Sequence[Path], recalc: bool, workers: int,
+                   started: Callable[[], None]) -> list[_Job]:
+    """The per-file work over ``workers`` forked processes. Workers only read: on any exit
+    of the command (exception, SIGTERM or SIGINT raised in the main thread) they are killed and
+    reaped before this returns, and nothing they did needs undoing."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init)
+    try:
+        futures = [pool.submit(_read_in_worker, p, recalc) for p in paths]
+        started()  # the forked readers exist by now
+        return [f.result() for f in futures]
+    finally:
+        procs = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+        for proc in procs:
+            proc.join(5)
 
 
 def _preflight(job: _Job) -> str:
@@ -213,16 +346,14 @@ def _report_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
         # lay the rebuild out like the file: a year typed in a spare row stays where it is
         cf_rows = len(named_cells(wb, "cash_flows"))
     plan = plan_report(case, cf_rows=cf_rows)
-    raw = io.BytesIO()
-    plan.wb.save(raw)
     # The plan knows its snapshot cells (stamped values and the formulas comparing with
     # them); the Monte Carlo sheet's labels describe the simulation run at build time too.
     snapshot = {f"{sheet}!{ref}" for sheet, cells in plan.snapshot.items() for ref in cells}
     if "MonteCarlo" in plan.wb.sheetnames:
         snapshot |= {f"MonteCarlo!{c.coordinate}" for row in plan.wb["MonteCarlo"].iter_rows()
                      for c in row if c.value is not None}
-    return _structure_mod.Expected(raw.getvalue(), plan.cached, input_cells(plan.wb),
-                                   frozenset(snapshot), plan)
+    return _structure_mod.Expected(b"", plan.cached, input_cells(plan.wb),
+                                   frozenset(snapshot), plan, workbook=plan.wb)
 
 
 def _template_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
@@ -231,10 +362,8 @@ def _template_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
     from xl_corridor.workbook.template import template_workbook
 
     wb = template_workbook(case)
-    raw = io.BytesIO()
-    wb.save(raw)
     editable = input_cells(wb) | corridor_sheet_input_cells(wb)
-    return _structure_mod.Expected(raw.getvalue(), {}, editable, frozenset())
+    return _structure_mod.Expected(b"", {}, editable, frozenset(), workbook=wb)
 
 
 def _corridor_read(label: str, wb: Any) -> Any:
@@ -248,10 +377,8 @@ def _corridor_expected(case: Any, wb: Any = None) -> _structure_mod.Expected:
     from xl_corridor.workbook.corridor_report import plan_corridor_report
 
     book = plan_corridor_report(case)
-    raw = io.BytesIO()
-    book.wb.save(raw)
-    return _structure_mod.Expected(raw.getvalue(), book.cached, book.inputs, book.snapshot,
-                                   book)
+    return _structure_mod.Expected(b"", book.cached, book.inputs, book.snapshot,
+                                   book, workbook=book.wb)
 
 
 @functools.cache
@@ -295,8 +422,10 @@ def _listing_read(label: str, wb: Any) -> Any:
     return load_case(workbook_case_dict(label, wb))
 
 
-def _structure(job: _Job) -> str:
-    """Rebuild the workbook from its own inputs and compare it part by part, cell by cell.
+def _structure(job: _Job, *, keep_case: bool = False) -> str:
+    """Rebuild the workbook from its own inputs and compare it part by part, cell by cell, and
+    its cached values with the engine's (the file is read from disk once, parsed by openpyxl
+    once).
 
     Returns a problem that makes the file unusable ("" if it could be read); differences go to
     ``job.failures``, a stale snapshot to ``job.notes``."""
@@ -309,9 +438,9 @@ def _structure(job: _Job) -> str:
     kind = _structure_kinds()[job.category]
     try:
         data = job.path.read_bytes()
-        with zipfile.ZipFile(job.path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             custom = zf.read(CUSTOM_PART) if CUSTOM_PART in zf.namelist() else b""
-        wb = load_workbook(job.path)
+        wb = load_workbook(io.BytesIO(data))
     except Exception as exc:  # openpyxl raises many types for a damaged package
         return f"{job.path}: cannot be opened as a workbook ({type(exc).__name__}: {exc})"
     try:
@@ -324,13 +453,18 @@ def _structure(job: _Job) -> str:
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
             return (f"{job.path}: the Inputs sheet cannot be read ({type(exc).__name__}: "
                     f"{exc})")
+        if keep_case:
+            job.case = case
         expected = job.expected = kind.build(case, wb)
-        job.plan = expected.extra
+        if expected.extra is not None:  # a kind with engine values LibreOffice can recompute
+            job.cached = expected.cached
+            book = getattr(expected.extra, "wb", None)
+            job.order = list(book.sheetnames) if book is not None else list(expected.cached)
         stamp = stamped_fingerprints(custom).get(INPUTS_HASH_PROPERTY)
         stale = bool(expected.snapshot) and stamp is not None and stamp != inputs_fingerprint(
             wb, expected.editable)
         if stale:
-            exp_wb = load_workbook(io.BytesIO(expected.package))
+            exp_wb = load_workbook(io.BytesIO(_structure_mod.package(expected)))
             job.skip = _structure_mod.dependents(exp_wb, expected.snapshot)
             exp_wb.close()
             job.notes.append(f"stale: the inputs changed after the report was written, so its "
@@ -339,10 +473,9 @@ def _structure(job: _Job) -> str:
                              f"xl-corridor report {job.path}")
         for f in _structure_mod.compare(data, wb, expected, stale=stale, skip=job.skip):
             job.failures.append(Failure(f.cell, f.expected, f.got, f.problem))
-        job.checked += sum(len(c) for c in expected.cached.values())
     finally:
         wb.close()
-    _check_cached(job)
+    _check_cached(job, data)
     return ""
 
 
@@ -353,48 +486,43 @@ def _problems(exc: CorridorInputError) -> str:
     return "; ".join(f"{f}: {p}" if f else p for f, p in exc.problems)
 
 
-def _check_cached(job: _Job) -> None:
-    """The values a reader that does not recalculate sees (the cached results) must be the
-    engine's; a file without cached values (saved by openpyxl) shows nothing, which passes."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.datetime import to_excel
-
-    expected = job.expected
-    if not expected.cached:
+def _check_cached(job: _Job, data: bytes) -> None:
+    """The values a reader that does not recalculate sees (the cached results, read straight
+    from the sheet XML) must be the engine's. Counts in ``job.missing`` the engine-valued cells
+    that carry no cached value (a file saved by openpyxl has none): LibreOffice recalculates
+    such a file."""
+    if not job.cached:
         return
-    wb = load_workbook(job.path, data_only=True)
-    try:
-        for sheet, cells in expected.cached.items():
-            if sheet not in wb.sheetnames:
+    stored = _structure_mod.cached_values(data)
+    missing = 0
+    for sheet, cells in job.cached.items():
+        got_cells = stored.get(sheet, {})
+        for ref, want in cells.items():
+            if want is None or f"{sheet}!{ref}" in job.skip:
                 continue
-            ws = wb[sheet]
-            for ref, want in cells.items():
-                if want is None or f"{sheet}!{ref}" in job.skip:
-                    continue
-                got = ws[ref].value
-                if got is None:
-                    continue
-                if isinstance(got, dt.datetime | dt.date):
-                    got = float(to_excel(got))
-                loose = sheet == "Checks" and ref.startswith("D")
-                if not _close(got, want, loose):
-                    job.failures.append(Failure(
-                        f"{sheet}!{ref}", want, got, "cached value (what a reader that does "
-                        "not recalculate is shown) differs from the recalculated value"))
-    finally:
-        wb.close()
+            got = got_cells.get(ref)
+            if got is None:
+                missing += 1
+                continue
+            job.checked += 1
+            loose = sheet == "Checks" and ref.startswith("D")
+            if not _close(got, want, loose):
+                job.failures.append(Failure(
+                    f"{sheet}!{ref}", want, got, "cached value (what a reader that does "
+                    "not recalculate is shown) differs from the engine's value"))
+    job.missing = missing
 
 
 def _recalculate_reports(jobs: Sequence[_Job], lo: _lo.Session) -> None:
-    todo = [j for j in jobs if j.plan is not None]
+    todo = [j for j in jobs if j.cached]
     if not todo:
         return
     wanted = [{sheet: [ref for ref, v in cells.items() if v is not None]
-               for sheet, cells in j.plan.cached.items()} for j in todo]
+               for sheet, cells in j.cached.items()} for j in todo]
     recalculated = lo.values([j.path for j in todo], wanted)  # warm LibreOffice, in parallel
     for job, values in zip(todo, recalculated, strict=True):
-        for sheet in job.plan.wb.sheetnames:  # workbook order: the Summary first
-            cells = job.plan.cached.get(sheet, {})
+        for sheet in job.order:  # workbook order: the Summary first
+            cells = job.cached.get(sheet, {})
             for ref, expected in cells.items():
                 if expected is None or f"{sheet}!{ref}" in job.skip:
                     continue
@@ -521,7 +649,62 @@ def _quiet_formulas() -> Iterator[None]:
         formulas.excel.tqdm = original
 
 
-def _validate_template(job: _Job, udfs: ModuleType | None) -> ValidationResult:
+def _template_has_cached(job: _Job) -> bool:
+    """Whether any formula of the template carries a cached result (Excel stores them; the
+    builder and openpyxl do not)."""
+    try:
+        stored = _structure_mod.cached_values(job.path.read_bytes())
+    except (OSError, zipfile.BadZipFile, KeyError, SyntaxError) as exc:
+        raise ValueError(f"{job.path}: cached values cannot be read ({exc})") from exc
+    return any(stored.values())
+
+
+def _template_engine(job: _Job) -> tuple[int, list[Failure]]:
+    """A template without cached results, whose every formula is the builder's: the engine is
+    called for the values its function cells will show for its inputs (the listing model and
+    the corridor sheet), and must accept them."""
+    from openpyxl import load_workbook
+
+    from xl_corridor.case import analyze
+    from xl_corridor.workbook.corridor_report import CORRIDOR_SHEET, corridor_sheet_expected
+
+    failures: list[Failure] = []
+    checked = 0
+    try:
+        ev = evaluate(job.case)
+        an = analyze(job.case, ev)
+        checked += len(ev.sens_grid) * len(ev.sens_grid[0]) + len(an.premia_grid) * len(
+            an.premia_grid[0]) + 8
+    except CorridorInputError as exc:
+        failures.append(Failure("Model", "valid inputs", _problems(exc), "inputs rejected"))
+    wb = load_workbook(job.path)
+    try:
+        if CORRIDOR_SHEET in wb.sheetnames:
+            try:
+                checked += len(corridor_sheet_expected(wb))
+            except CaseError as exc:
+                failures.append(Failure(CORRIDOR_SHEET, "valid inputs", str(exc),
+                                        "inputs rejected"))
+    finally:
+        wb.close()
+    return checked, failures
+
+
+def _validate_template(job: _Job, udfs: UdfSource, recalc: bool = False) -> ValidationResult:
+    """A template without cached results is checked by its structure and the engine (no
+    ``formulas``, no scipy); one carrying cached results, or any with ``recalc``, is evaluated
+    by ``formulas`` with the UDFs registered and every cached result checked."""
+    if job.expected is None:  # the inputs were rejected
+        return ValidationResult(job.path, "template", "failed", _capped(job.failures),
+                                method=_STRUCTURE)
+    if not recalc and not job.failures and not _template_has_cached(job):
+        checked, found = _template_engine(job)
+        return ValidationResult(job.path, "template", "failed" if found else "valid",
+                                _capped(found), checked=checked, method=_STRUCTURE)
+    return _evaluate_template(job, udfs)
+
+
+def _evaluate_template(job: _Job, udfs: UdfSource) -> ValidationResult:
     import formulas
     from formulas.tokens.operand import XlError
 
@@ -537,17 +720,17 @@ def _validate_template(job: _Job, udfs: ModuleType | None) -> ValidationResult:
         VALUATION_ROWS,
     )
 
+    if callable(udfs) and not isinstance(udfs, ModuleType):
+        udfs = udfs()
     if udfs is None:
         raise ValueError(f"{job.path} is a template: its Excel functions are evaluated too, so "
                          "pass udfs=corridor_udfs (import corridor_udfs)")
-    if job.expected is None:  # the inputs were rejected
-        return ValidationResult(job.path, "template", "failed", _capped(job.failures))
     try:
         case = load_case(job.path)
     except CaseError as exc:
         return ValidationResult(job.path, "template", "failed",
                                 (Failure("Inputs", "valid inputs", _problems(exc),
-                                         "inputs rejected"),))
+                                         "inputs rejected"),), method=_EVALUATED)
     ev = evaluate(case)
     udf_errors: dict[str, str] = {}
     _register_udfs(udfs, udf_errors)
@@ -635,7 +818,7 @@ def _validate_template(job: _Job, udfs: ModuleType | None) -> ValidationResult:
     checked += c_checked
     failures.extend(c_failures)
     return ValidationResult(job.path, "template", "failed" if failures else "valid",
-                            _capped(failures), checked=checked)
+                            _capped(failures), checked=checked, method=_EVALUATED)
 
 
 def _template_corridor(job: _Job, cells: dict[str, Any]) -> tuple[int, list[Failure]]:

@@ -1,0 +1,123 @@
+"""The default validation path (no LibreOffice): cached values read from the sheet XML, the
+decision to fall back to LibreOffice, and the workbook settings only a recalculation would
+otherwise reveal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from xl_corridor.validate import structure
+from xl_corridor.validate import validator as v
+from xl_corridor.workbook.report import build_report
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_report(EXAMPLE, tmp_path_factory.mktemp("fast") / "r.xlsx").path
+
+
+def _edit(src: Path, dst: Path, part: str, pattern: str, repl: str) -> Path:
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as b:
+        for info in a.infolist():
+            data = a.read(info.filename)
+            if info.filename == part:
+                text, n = re.subn(pattern, repl, data.decode(), count=1)
+                assert n == 1, pattern
+                data = text.encode()
+            b.writestr(info, data)
+    return dst
+
+
+def test_cached_values_from_xml_equal_openpyxl_data_only(report: Path) -> None:
+    # the independent reader: openpyxl's own data_only load of the same file
+    ours = structure.cached_values(report.read_bytes())
+    formulas = load_workbook(report)
+    values = load_workbook(report, data_only=True)
+    compared = 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if not (isinstance(c.value, str) and c.value.startswith("=")):
+                    continue
+                want = values[ws.title][c.coordinate].value
+                if isinstance(want, dt.datetime):
+                    from openpyxl.utils.datetime import to_excel
+                    want = float(to_excel(want))
+                got = ours[ws.title].get(c.coordinate)
+                if want is None:
+                    assert got in (None, ""), (ws.title, c.coordinate, got)
+                    continue
+                compared += 1
+                assert got == want, (ws.title, c.coordinate, got, want)
+    assert compared > 1000
+
+
+def test_a_report_as_written_needs_no_libreoffice(report: Path) -> None:
+    job = v._read(report, recalc=False)
+    assert not job.problem and not job.failures and job.missing == 0
+    assert not v._needs_recalc(job, recalc=False)
+    assert v._needs_recalc(job, recalc=True)
+    assert job.checked > 1000
+
+
+def test_a_report_saved_by_openpyxl_falls_back(report: Path, tmp_path: Path) -> None:
+    wb = load_workbook(report)
+    wb.save(tmp_path / "plain.xlsx")  # openpyxl drops every cached value
+    job = v._read(tmp_path / "plain.xlsx", recalc=False)
+    assert job.missing and job.missing > 1000 and job.checked == 0
+    assert v._needs_recalc(job, recalc=False)
+
+
+def test_one_missing_cached_value_falls_back(report: Path, tmp_path: Path) -> None:
+    # Ke!B8 (Ke single) loses its cached value: its <v> emptied
+    bad = _edit(report, tmp_path / "one.xlsx", "xl/worksheets/sheet3.xml",
+                r'(<c r="B8"[^>]*><f>[^<]*</f><v>)[^<]*(</v>)', r"\g<1>\g<2>")
+    job = v._read(bad, recalc=False)
+    assert job.missing == 1 and not job.failures
+    assert v._needs_recalc(job, recalc=False)
+
+
+def test_forged_cached_value_is_caught_without_libreoffice(report: Path, tmp_path: Path) -> None:
+    bad = _edit(report, tmp_path / "forged.xlsx", "xl/worksheets/sheet1.xml",
+                r'(<c r="B8"[^>]*><f>[^<]*</f><v>)[^<]*(</v>)', r"\g<1>99\g<2>")
+    job = v._read(bad, recalc=False)
+    assert [(f.cell, f.got) for f in job.failures] == [("Summary!B8", 99.0)]
+
+
+@pytest.mark.parametrize(("attr", "problem"), [
+    ('<calcPr calcId="124519" fullCalcOnLoad="1" fullPrecision="0" />',
+     "calculation setting changed"),
+    ('<workbookPr date1904="1" />', "date system changed"),
+])
+def test_settings_only_a_recalculation_would_show_are_structural(report: Path, tmp_path: Path,
+                                                                 attr: str, problem: str) -> None:
+    # "precision as displayed" leaves formulas and cached values alone but makes Excel (and
+    # LibreOffice) round every value to its format; the 1904 date system shifts every date
+    pattern = r"<calcPr [^>]*/>" if "calcPr" in attr else r"<workbookPr />"
+    bad = _edit(report, tmp_path / "setting.xlsx", "xl/workbook.xml", pattern, attr)
+    job = v._read(bad, recalc=False)
+    assert any(f.cell == "xl/workbook.xml" and f.problem.startswith(problem)
+               for f in job.failures), [str(f) for f in job.failures[:3]]
+
+
+def test_a_report_with_foreign_content_is_refused_without_libreoffice(report: Path,
+                                                                      tmp_path: Path) -> None:
+    # an external link to a FIFO (hostile corpus): failed by structure, and never handed to
+    # LibreOffice (which would open the link's target), so it cannot stall validation
+    from hostile_corpus import TEMPLATE_TAMPERS_EXIT1
+
+    build, part = TEMPLATE_TAMPERS_EXIT1["external_ref_to_fifo"]
+    bad = build(report, tmp_path / "fifo.xlsx")
+    result = v.validate_workbook(bad)
+    assert result.exit_code == 1 and result.method == "cached values"
+    assert any(f.cell == part for f in result.failures)
+    assert not v._needs_recalc(v._read(bad, recalc=False), recalc=False)
