@@ -246,3 +246,16 @@ def test_template_headers_sit_over_their_columns_and_say_when_the_add_in_is_miss
     # the native side still answers, as the engine does
     assert model[f"D{r['decision']}"].value == evaluate(load_case(EXAMPLE)).decision
     shutil.rmtree(tmp_path / "out", ignore_errors=True)
+
+
+def test_tied_tornado_swings_rank_the_same_in_libreoffice(tmp_path, soffice) -> None:
+    """Beta and MRP move by the same share, so their swings are equal in exact arithmetic; with
+    beta 1.1 plain RANK ordered them one way in LibreOffice and the other in Python (Tornado!J7,
+    J8, L12, L13 failed). Ties within the tolerance now keep their row order in both."""
+    data = example_dict()
+    data["market"]["beta"] = 1.1
+    path = tmp_path / "beta.xlsx"
+    build_report(load_case(data), path)
+    result = validate_workbook(path, recalc=True)
+    assert result.ok, [str(f) for f in result.failures]
+    assert "LibreOffice" in result.method

@@ -69,6 +69,23 @@ def test_a_report_as_written_needs_no_libreoffice(report: Path) -> None:
     assert job.checked > 1000
 
 
+def test_a_dated_report_as_written_needs_no_libreoffice(tmp_path: Path) -> None:
+    # every engine-valued cell carries a cached value for dated flows too (the Summary's
+    # compliance horizon was once cached as the case's blank field, forcing a recalculation)
+    import tomllib
+
+    from xl_corridor.case import load_case
+
+    data = tomllib.loads(EXAMPLE.read_text("utf-8"))
+    data.pop("simulation", None)
+    origin = data["deal"]["valuation_date"]
+    data["cash_flows"]["dates"] = [origin.replace(year=origin.year + i + 1)
+                                   for i in range(len(data["cash_flows"]["values"]))]
+    path = build_report(load_case(data), tmp_path / "dated.xlsx").path
+    job = v._read(path, recalc=False)
+    assert not job.problem and not job.failures and job.missing == 0
+
+
 def test_a_report_saved_by_openpyxl_falls_back(report: Path, tmp_path: Path) -> None:
     wb = load_workbook(report)
     wb.save(tmp_path / "plain.xlsx")  # openpyxl drops every cached value

@@ -375,7 +375,7 @@ def _compliance_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> None:
     from xl_corridor.engine import compliance
 
     ev, c = p.evaluation, case.compliance
-    fx = case.fx
+    fx_rates = case.fx
     ws = p.wb.create_sheet("Compliance")
     put_text(ws, "A1", f"Dual-listing compliance cost ({case.deal.units})", TITLE)
     header(ws, 3, ["Line item", "Currency", "Amount", "FX to model currency",
@@ -384,7 +384,7 @@ def _compliance_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> None:
     first = 4
     for i, item in enumerate(c.items):
         r, s = first + i, src + i
-        rate = fx[item.currency]
+        rate = fx_rates[item.currency]
         p.formula(ws, f"A{r}", f"=Inputs!A{s}", item.label, None, GREEN)
         p.formula(ws, f"B{r}", f"=Inputs!C{s}", item.currency, None, GREEN)
         p.formula(ws, f"C{r}", f"=Inputs!B{s}" + _scaled(p, "compliance_scale"), item.amount,
@@ -410,8 +410,7 @@ def _compliance_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> None:
         ("Discount rate", "=comp_rate", rate, "rate"),
         ("Growth", "=comp_growth", c.growth, "rate"),
         ("Growing-annuity factor: sum (1+g)^(t-1)/(1+r)^t (n/(1+r) when g = r)",
-         "=IF(comp_growth=comp_rate,comp_years/(1+comp_rate),"
-         "(1-((1+comp_growth)/(1+comp_rate))^comp_years)/(comp_rate-comp_growth))", factor, "df"),
+         "=" + fx.annuity_factor("comp_years", "comp_rate", "comp_growth"), factor, "df"),
         ("Terminal factor: (1+g)^(n-1)(1+gT)/(r-gT)/(1+r)^n (0 without a terminal value)",
          "=IF(ISNUMBER(terminal_growth),(1+comp_growth)^(comp_years-1)*(1+terminal_growth)"
          "/(comp_rate-terminal_growth)/(1+comp_rate)^comp_years,0)", tv, "df"),
@@ -1303,7 +1302,7 @@ def _summary_sheet(p: Plan, case: Case) -> None:
     put_text(ws, f"C{r}", "periods" if case.cash_flows.dates is None else "dated flows")
     put_text(ws, f"D{r}", "Cash flows on the Inputs sheet (blank rows not counted)")
     _label(ws, r + 1, "Horizon: compliance-cost years")
-    p.formula(ws, f"B{r + 1}", "=comp_years", case.compliance.years, "int", GREEN)
+    p.formula(ws, f"B{r + 1}", "=comp_years", ev.comp_years, "int", GREEN)
     put_text(ws, f"C{r + 1}", "years")
     put_text(ws, f"D{r + 1}", "Years of recurring dual-listing cost capitalized")
     r += 2
