@@ -180,19 +180,7 @@ def test_a_batch_leaves_nothing_behind(report, soffice, private_tmp, tmp_path):
     assert list(private_tmp.iterdir()) == []
 
 
-FAST_CHILD = r"""
-import shutil, sys
-from pathlib import Path
-import xl_corridor as xc
-src = Path(sys.argv[1])
-copies = []
-for i in range(40):
-    p = Path(sys.argv[2]) / f"r{i}.xlsx"
-    shutil.copyfile(src, p)
-    copies.append(p)
-print("start", flush=True)
-xc.validate_workbooks(copies)
-"""
+FAST_CHILD = CHILD.replace("recalc=True", "recalc=False")  # the default: no LibreOffice
 
 
 @pytest.mark.slow
