@@ -424,7 +424,8 @@ def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: in
     final = f"C{r - 1}"
     # A root counts if the steps have converged and it lies where the engine searches:
     # above -99% (and above the terminal growth) and not above Ke single (an IRR above it is
-    # the wrong root).
+    # the wrong root). With a terminal value the steps are capped at Ke single, where they can
+    # rest without a root: a root there needs a compliance cost of 0.
     if dated:
         p.formula(ws, f"C{r}", f"=IFERROR(IF(AND(ABS({final}-C{r - 2})<1E-10,{final}>-0.99,"
                   f'{final}<=ke_single+1E-12),{final},1/0),"{NO_BREAKEVEN_KE}")',
@@ -432,7 +433,8 @@ def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: in
     else:
         p.formula(ws, f"C{r}", f"=IFERROR(IF(AND(ABS({final}-C{r - 2})<1E-10,{final}>-0.99,"
                   f"{final}<=ke_single+1E-12,OR(NOT(ISNUMBER(terminal_growth)),"
-                  f"{final}>terminal_growth)),{final},1/0),"
+                  f"AND({final}>terminal_growth,OR({final}<ke_single,compliance_cost<=0)))),"
+                  f"{final},1/0),"
                   f'IF(ISNUMBER(terminal_growth),"{NO_BREAKEVEN_KE_TV}","{NO_BREAKEVEN_KE}"))',
                   k if k is not None else _no_breakeven(case), "rate", BOLD)
     define(p.wb, "breakeven_ke", "CashFlows", f"C{r}")
