@@ -306,9 +306,8 @@ def _evaluate(case: Case, label: str) -> Evaluation:
                                      terminal_growth=tg)
         be_cost = discounting.breakeven_cost(cf.values, kd, ks, timing=cf.timing,
                                              terminal_growth=tg)
-        # with a terminal value there is no break-even Ke solver (yet): None
-        be_ke: float | None = (None if tg is not None else
-                               discounting.breakeven_ke(cf.values, ks, cost, timing=cf.timing))
+        be_ke: float | None = discounting.breakeven_ke(cf.values, ks, cost, timing=cf.timing,
+                                                       terminal_growth=tg)
     else:
         flows = dated_flows(case, label)
         delta = discounting.dual_xnpv(*flows, kd, ks, cost)

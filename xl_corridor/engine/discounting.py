@@ -783,6 +783,7 @@ def breakeven_ke(  # type: ignore[overload-overlap]
     compliance_cost: float,
     *,
     timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
 ) -> float: ...
 
 
@@ -793,6 +794,7 @@ def breakeven_ke(  # type: ignore[overload-overlap]
     compliance_cost: float | ck.Frame,
     *,
     timing: ck.Timing = ...,
+    terminal_growth: float | None = ...,
 ) -> ck.Frame: ...
 
 
@@ -803,12 +805,14 @@ def breakeven_ke(
     compliance_cost: ck.Vec,
     *,
     timing: ck.Timing = ...,
+    terminal_growth: ck.Vec | None = ...,
 ) -> ck.FloatArray: ...
 
 
 @ck.elementwise(series=('cash_flows',))
 def breakeven_ke(
-    cash_flows: Any, ke_single: Any, compliance_cost: Any, *, timing: str = "end"
+    cash_flows: Any, ke_single: Any, compliance_cost: Any, *, timing: str = "end",
+    terminal_growth: Any = None,
 ) -> Any:
     """The largest ke_dual below ke_single at which Delta NPV = 0 (Excel: DUAL_BREAKEVEN_KE).
 
@@ -824,13 +828,19 @@ def breakeven_ke(
         Capitalized compliance cost (model currency, >= 0).
     timing : {'end', 'mid', 'begin'}, keyword-only
         See :func:`npv`.
+    terminal_growth : float or array_like, optional, keyword-only
+        None (default): no value after the last cash flow. A decimal (not per cent) below
+        ``ke_single``: the Gordon-growth terminal value :func:`terminal_value` of the last
+        cash flow is added on both sides, discounted like the last cash flow, as in
+        :func:`dual_npv`; the root is then searched above the terminal growth only.
 
     Returns
     -------
     float or ndarray
         The break-even ke_dual, decimal; ``ke_single`` itself when the cost is 0; NaN where no
-        rate between -99% and ke_single makes Delta NPV zero (the dual listing cannot pay for
-        itself, e.g. when the cash flows' NPV does not fall as the rate falls).
+        rate between -99% (or the terminal growth, if higher) and ke_single makes Delta NPV
+        zero (the dual listing cannot pay for itself, e.g. when the cash flows' NPV does not
+        fall as the rate falls).
 
     Notes
     -----
@@ -839,9 +849,22 @@ def breakeven_ke(
     ke_single brackets the root, and bisection refines it to 1e-12. A root in a dip narrower
     than the grid step can be missed.
 
+    With a terminal growth :math:`g` (the keyword ``terminal_growth`` of the Python function;
+    the Excel function has none, like DUAL_NPV) the present value is
+
+    .. math:: PV(k) = \\sum_{i=1}^{n} CF_i (1+k)^{-t_i}
+              + \\frac{CF_n (1+g)}{k-g} (1+k)^{-t_n},
+
+    and the grid runs over :math:`(\\max(g, -0.99), K_{e,single}]`. Near :math:`g` the terminal
+    value grows without bound with the sign of :math:`CF_n`: for :math:`CF_n > 0` and
+    :math:`C > 0` a root always exists, and when no grid point reaches the target the
+    bisection brackets it between :math:`g` (never evaluated) and the first grid point.
+
     References
     ----------
     .. [1] Microsoft, "NPV function", Excel help (the discounting convention).
+    .. [2] M. J. Gordon, "Dividends, earnings, and stock prices", Review of Economics and
+       Statistics 41 (1959) 99-105 (the terminal value).
 
     Examples
     --------
@@ -850,21 +873,36 @@ def breakeven_ke(
     True
     >>> round(dual_npv([-100, 30, 40, 50, 60], k, 0.12, 2.0), 9)
     0.0
+
+    With a terminal value growing 2% a period after period 5:
+
+    >>> k = breakeven_ke([-100, 30, 40, 50, 60], 0.12, 2.0, terminal_growth=0.02)
+    >>> 0.11 < k < 0.12
+    True
+    >>> round(dual_npv([-100, 30, 40, 50, 60], k, 0.12, 2.0, terminal_growth=0.02), 9)
+    0.0
     """
     shift = ck.timing("timing", timing)
     cf = ck.series("cash_flows", cash_flows)
     ks = ck.rate("ke_single", ke_single)
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
     t = _periods(cf.size, shift)
-    return _breakeven_rate(cf, t, ks, cost, shift)
+    if terminal_growth is None:
+        return _breakeven_rate(cf, t, ks, cost, shift)
+    return _breakeven_rate(cf, t, ks, cost, shift,
+                           growth=ck.rate("terminal_growth", terminal_growth))
 
 
 def _breakeven_rate(
-    cf: FloatArray, t: FloatArray, ks: FloatArray, cost: FloatArray, shift: float | None = None
+    cf: FloatArray, t: FloatArray, ks: FloatArray, cost: FloatArray, shift: float | None = None,
+    growth: FloatArray | None = None,
 ) -> Any:
     """The largest rate below ke_single at which PV(rate) = PV(ke_single) + cost, for
     cash flows ``cf`` discounted at exponents ``t`` (periods or year fractions; ``shift`` says
-    they are the periods 1..n minus shift, see :func:`_present_value`)."""
+    they are the periods 1..n minus shift, see :func:`_present_value`); ``growth``, a checked
+    terminal growth, adds the Gordon terminal value (:func:`_breakeven_rate_tv`)."""
+    if growth is not None:
+        return _breakeven_rate_tv(cf, t, ks, cost, shift, growth)
     ks_b, cost_b = np.broadcast_arrays(ks, cost)
     flat_ks = ks_b.reshape(-1)
     target = _present_value("ke_single", flat_ks, cf, t, shift) + cost_b.reshape(-1)
@@ -910,12 +948,91 @@ def _breakeven_rate(
     return ck.scalar_or_array(result.reshape(ks_b.shape))
 
 
+def _tv_term(cf_last: float, t_last: float, k: FloatArray, g: FloatArray) -> FloatArray:
+    """PV of the Gordon terminal value at rates ``k`` above ``g`` (no checks: the caller
+    keeps k > g), discounted like the last flow: CF_n (1+g)/(k-g) (1+k)^-t_n."""
+    return np.asarray(cf_last * (1.0 + g) / (k - g) * np.exp(-np.log1p(k) * t_last))
+
+
+def _breakeven_rate_tv(
+    cf: FloatArray, t: FloatArray, ks: FloatArray, cost: FloatArray, shift: float | None,
+    growth: FloatArray,
+) -> Any:
+    """:func:`_breakeven_rate` with a Gordon terminal value: PV(k) = sum CF_i (1+k)^-t_i +
+    CF_n (1+g)/(k-g) (1+k)^-t_n, searched on (max(g, -0.99), ke_single] per element."""
+    ks_b, cost_b, g_b = np.broadcast_arrays(ks, cost, growth)
+    flat_ks, flat_g, flat_cost = ks_b.reshape(-1), g_b.reshape(-1), cost_b.reshape(-1)
+    if flat_ks.size and float(flat_ks.min()) <= _KE_FLOOR:
+        raise CorridorInputError("ke_single", f"expected a rate above {_KE_FLOOR:g} (the "
+                                 "lowest ke_dual searched), got "
+                                 f"{float(flat_ks.min()):g}")
+    # PV at ke_single with its terminal value: refuses ke_single <= g, naming ke_single
+    target = (_present_value("ke_single", flat_ks, cf, t, shift)
+              + _pv_tv("ke_single", flat_ks, cf, t, flat_g) + flat_cost)
+    result = np.full(flat_ks.shape, np.nan)
+    if flat_ks.size == 0:
+        return ck.scalar_or_array(result.reshape(ks_b.shape))
+    cf_last, t_last = float(cf[-1]), float(t[-1])
+    floor = np.maximum(flat_g, _KE_FLOOR)  # searched above it (open at the terminal growth)
+    grid = np.arange(_KE_FLOOR, float(flat_ks.max()), _KE_GRID_STEP)  # the grid without a TV
+    grid = grid[grid > float(flat_g.min())]
+    with np.errstate(over="ignore", invalid="ignore"):
+        grid_pv = _unique_present_value(grid, cf, t, shift)
+
+    lower = np.full(flat_ks.shape, np.nan)
+    upper = flat_ks.copy()
+    chunk = max(1, 4_000_000 // max(grid.size, 1))
+    for start in range(0, flat_ks.size, chunk):
+        sl = slice(start, start + chunk)
+        g_col = flat_g[sl, None]
+        inside = ((grid[None, :] < flat_ks[sl, None]) & (grid[None, :] > g_col)
+                  & (grid[None, :] >= floor[sl, None]))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            pv = grid_pv[None, :] + np.where(
+                inside, _tv_term(cf_last, t_last, grid[None, :], g_col), 0.0)
+        hit = inside & (pv >= target[sl, None])
+        any_hit = hit.any(axis=1)
+        last = grid.size - 1 - np.argmax(hit[:, ::-1], axis=1)
+        idx = np.flatnonzero(any_hit)
+        lower[sl][idx] = grid[last[idx]]
+        nxt = last[idx] + 1
+        cap = np.minimum(grid[np.minimum(nxt, grid.size - 1)], flat_ks[sl][idx])
+        upper[sl][idx] = np.where(nxt < grid.size, cap, flat_ks[sl][idx])
+        # No grid point reaches the target, but the terminal value of a positive last flow
+        # grows without bound as k falls to g: the root lies between g and the first point
+        # searched above it (or ke_single, if none).
+        near = np.flatnonzero(~any_hit & (cf_last > 0) & (flat_g[sl] >= _KE_FLOOR))
+        if near.size:
+            first_in = np.argmax(inside[near], axis=1)
+            has = inside[near].any(axis=1)
+            lower[sl][near] = flat_g[sl][near]
+            upper[sl][near] = np.where(has, grid[first_in], flat_ks[sl][near])
+
+    found = np.isfinite(lower)
+    lo, hi, tg, gg = lower[found], upper[found], target[found], flat_g[found]
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)  # above g: lo >= g and hi > lo
+        with np.errstate(over="ignore", invalid="ignore"):
+            pv = _unique_present_value(mid, cf, t, shift) + _tv_term(cf_last, t_last, mid, gg)
+        positive = pv >= tg
+        lo = np.where(positive, mid, lo)
+        hi = np.where(positive, hi, mid)
+        if np.all(hi - lo < 1e-13):
+            break
+    result[found] = 0.5 * (lo + hi)
+    zero_cost = flat_cost == 0
+    result[zero_cost] = flat_ks[zero_cost]
+    return ck.scalar_or_array(result.reshape(ks_b.shape))
+
+
 @overload
 def xbreakeven_ke(
     cash_flows: ck.Flows,
     dates: Any,
     ke_single: float,
     compliance_cost: float,
+    *,
+    terminal_growth: float | None = ...,
 ) -> float: ...
 
 
@@ -925,6 +1042,8 @@ def xbreakeven_ke(
     dates: Any,
     ke_single: float | ck.Frame,
     compliance_cost: float | ck.Frame,
+    *,
+    terminal_growth: float | None = ...,
 ) -> ck.Frame: ...
 
 
@@ -934,11 +1053,14 @@ def xbreakeven_ke(
     dates: Any,
     ke_single: ck.Vec,
     compliance_cost: ck.Vec,
+    *,
+    terminal_growth: ck.Vec | None = ...,
 ) -> ck.FloatArray: ...
 
 
 @ck.elementwise(series=('cash_flows', 'dates'))
-def xbreakeven_ke(cash_flows: Any, dates: Any, ke_single: Any, compliance_cost: Any) -> Any:
+def xbreakeven_ke(cash_flows: Any, dates: Any, ke_single: Any, compliance_cost: Any, *,
+                  terminal_growth: Any = None) -> Any:
     """The largest Ke dual below ke_single at which the dated Delta NPV is zero.
 
     The dated counterpart of :func:`breakeven_ke`: cash flows are discounted like Excel's XNPV
@@ -955,16 +1077,21 @@ def xbreakeven_ke(cash_flows: Any, dates: Any, ke_single: Any, compliance_cost: 
         Cost of equity with a single listing, decimal (not per cent).
     compliance_cost : float or array_like
         Capitalized compliance cost at the first date, in the model currency, >= 0.
+    terminal_growth : float or array_like, optional, keyword-only
+        None (default): no value after the last cash flow. An annual growth, decimal (not per
+        cent), below ``ke_single``: the Gordon terminal value :math:`CF_n (1+g)/(k-g)` of the
+        last cash flow is added at the last date, discounted like that flow.
 
     Returns
     -------
     float or ndarray
-        The break-even Ke dual, decimal; NaN where no rate between -99% and ke_single recovers
-        the cost.
+        The break-even Ke dual, decimal; NaN where no rate between -99% (or the terminal
+        growth, if higher) and ke_single recovers the cost.
 
     Notes
     -----
-    Solves ``XNPV(k, CF) = XNPV(ke_single, CF) + C`` by the search of :func:`breakeven_ke`.
+    Solves ``XNPV(k, CF) = XNPV(ke_single, CF) + C`` by the search of :func:`breakeven_ke`
+    (with its terminal value, when ``terminal_growth`` is given).
 
     References
     ----------
@@ -984,4 +1111,6 @@ def xbreakeven_ke(cash_flows: Any, dates: Any, ke_single: Any, compliance_cost: 
     t = _xnpv_exponents("dates", serials)
     ks = ck.rate("ke_single", ke_single)
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
-    return _breakeven_rate(cf, t, ks, cost)
+    if terminal_growth is None:
+        return _breakeven_rate(cf, t, ks, cost)
+    return _breakeven_rate(cf, t, ks, cost, growth=ck.rate("terminal_growth", terminal_growth))

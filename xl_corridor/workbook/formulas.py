@@ -218,6 +218,19 @@ def newton_step(rate: str, flows: str, exponents: str, target: str) -> str:
             f"/SUMPRODUCT({exponents}*{flows}/(1+{rate})^({exponents}+1))")
 
 
+def newton_step_tv(rate: str, flows: str, exponents: str, target: str, tv_flow: str,
+                   tv_t: str, growth: str, cap: str) -> str:
+    """One safeguarded Newton step towards PV(k) = target with a Gordon terminal value,
+    PV(k) = SUMPRODUCT(CF/(1+k)^t) + TV(k), TV(k) = CF_n (1+g)/(k-g)/(1+k)^t_n, whose slope
+    is -SUMPRODUCT(t CF/(1+k)^(t+1)) - TV(k) (1/(k-g) + t_n/(1+k)). The step is kept in
+    [(k+g)/2, cap]: never at or below g, where TV(k) has its pole, and never above ``cap``."""
+    tv = f"{tv_flow}*(1+{growth})/({rate}-{growth})/(1+{rate})^{tv_t}"
+    step = (f"{rate}+(SUMPRODUCT({flows}/(1+{rate})^{exponents})+{tv}-{target})"
+            f"/(SUMPRODUCT({exponents}*{flows}/(1+{rate})^({exponents}+1))"
+            f"+{tv}*(1/({rate}-{growth})+{tv_t}/(1+{rate})))")
+    return f"MIN({cap},MAX(({rate}+{growth})/2,{step}))"
+
+
 def normalised(expr: str) -> str:
     """Excel's version of the engine's spelling normalisation: '_' and '-' as spaces, runs of
     spaces collapsed (TRIM); MATCH compares case-insensitively, like the engine's casefold."""

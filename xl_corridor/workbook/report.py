@@ -11,6 +11,7 @@ stamped with seed and path count), Parity and Funding; Checks last.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -285,10 +286,16 @@ def _newton_path(case: Case, values: np.ndarray, target: float, root: float | No
     """The values of the IRR start and of each Newton step, as the sheet computes them (their
     cached values). The IRR solves PV_end(k) = target: for end timing and for dated flows
     (XIRR from the valuation date) that is the engine's root itself; for mid and begin timing
-    it is the end-timing root, found by the engine's search, and the steps move it to the root."""
+    it is the end-timing root, found by the engine's search, and the steps move it to the root.
+    With a terminal growth g the IRR series carries the terminal value at Ke single in its
+    last flow, the start is clipped into [g + (Ke single - g)/4, Ke single] and the steps are
+    :func:`~xl_corridor.workbook.formulas.newton_step_tv` (see :func:`_breakeven_ke_block`)."""
     if root is None:
         return [None] * (NEWTON_STEPS + 1)
     cf = case.cash_flows
+    g = cf.terminal_growth
+    if g is not None:
+        return _newton_path_tv(case, values, target, ke_single, g)
     if cf.dates is not None or cf.timing == "end":
         return [root] * (NEWTON_STEPS + 1)
     t_end = np.arange(1, values.size + 1, dtype=float)
@@ -305,10 +312,39 @@ def _newton_path(case: Case, values: np.ndarray, target: float, root: float | No
     return path
 
 
+def _newton_path_tv(case: Case, values: np.ndarray, target: float, ke_single: float,
+                    g: float) -> list[float | None]:
+    """:func:`_newton_path` with a terminal value (periodic cash flows only)."""
+    cf = case.cash_flows
+    n = len(cf.values)
+    undiscounted_tv = cf.values[-1] * (1 + g) / (ke_single - g)
+    series = values.copy()
+    series[n - 1] += undiscounted_tv
+    t_end = np.arange(1, values.size + 1, dtype=float)
+    ks = np.asarray(ke_single)
+    extra = target - float(np.sum(series / (1 + ks) ** t_end))
+    irr = float(discounting._breakeven_rate(series, t_end, ks, np.asarray(extra)))
+    low = g + (ke_single - g) / 4
+    k = min(ke_single, max(irr if math.isfinite(irr) else low, low))
+    t = t_end - TIMING_SHIFTS[cf.timing]
+    t_n = float(t[n - 1])
+    path: list[float | None] = [k]
+    for _ in range(NEWTON_STEPS):
+        tv = cf.values[-1] * (1 + g) / (k - g) / (1 + k) ** t_n
+        pv = float(np.sum(values / (1 + k) ** t)) + tv
+        slope = (float(np.sum(t * values / (1 + k) ** (t + 1)))
+                 + tv * (1 / (k - g) + t_n / (1 + k)))
+        k = min(ke_single, max((k + g) / 2, k + (pv - target) / slope))
+        path.append(k)
+    return path
+
+
 #: Newton steps after the IRR start; each roughly squares the error (1e-3 -> 1e-12 in 3 steps).
-NEWTON_STEPS = 6
+#: A terminal value can need more from a poor start (up to 7 in the tests' cases): 10 rows.
+NEWTON_STEPS = 10
 NO_BREAKEVEN_KE = "none: no Ke dual between -99% and Ke single recovers the compliance cost"
-NO_BREAKEVEN_KE_TV = "n/a: not solved with a terminal value"
+NO_BREAKEVEN_KE_TV = ("none: no Ke dual between the terminal growth and Ke single recovers the "
+                      "compliance cost")
 
 
 def _no_breakeven(case: Case) -> str:
@@ -320,15 +356,19 @@ def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: in
                         top: int) -> None:
     """Break-even Ke dual as live formulas: the IRR (XIRR for dated flows) of
     [-(PV at Ke single + C), CF_1..CF_n] is the exact answer for end-of-period timing and the
-    start for the others; Newton steps on PV(k) = PV single + C refine it."""
+    start for the others; Newton steps on PV(k) = PV single + C refine it.
+
+    With a terminal growth g (periodic flows; looked up live, so typing one in works) the
+    IRR series' last flow carries the terminal value at Ke single, CF_n (1+g)/(Ke single - g),
+    the start is clipped into [g + (Ke single - g)/4, Ke single] (an IRR far below the root,
+    or none, starts there), and the steps include the terminal value in PV(k) and its slope,
+    each kept in [(k+g)/2, Ke single] (:func:`~xl_corridor.workbook.formulas.newton_step_tv`).
+    """
     ev, dated = p.evaluation, case.cash_flows.dates is not None
+    tg = case.cash_flows.terminal_growth
+    tv_row = last + 1  # the CashFlows terminal-value row: B its live period, C its flow
     put_text(ws, f"A{top}", "Break-even Ke dual: the rate at which PV = PV at Ke single + "
              "compliance cost", BOLD)
-    if case.cash_flows.terminal_growth is not None:  # the engine has no solver with a TV yet
-        _label(ws, top + 1, "Break-even Ke dual")
-        put_text(ws, f"C{top + 1}", NO_BREAKEVEN_KE_TV)
-        define(p.wb, "breakeven_ke", "CashFlows", f"C{top + 1}")
-        return
     _label(ws, top + 1, "Target PV")
     target = ev.pv_single + ev.compliance_cost
     p.formula(ws, f"C{top + 1}", "=pv_single+compliance_cost", target, "amount")
@@ -337,8 +377,17 @@ def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: in
     p.formula(ws, f"I{first - 1}", f"=-C{top + 1}", -target, "amount")
     values = np.zeros(last - first + 1)
     values[: len(case.cash_flows.values)] = case.cash_flows.values
+    n = len(case.cash_flows.values)
     for i in range(last - first + 1):
-        p.formula(ws, f"I{first + i}", f"=C{first + i}", float(values[i]), "amount")
+        r = first + i
+        if dated:
+            p.formula(ws, f"I{r}", f"=C{r}", float(values[i]), "amount")
+            continue
+        tv_at_ks = (0.0 if tg is None or i != n - 1 else
+                    case.cash_flows.values[-1] * (1 + tg) / (ev.ke_single - tg))
+        p.formula(ws, f"I{r}", f"=C{r}+IF(AND(ISNUMBER(terminal_growth),A{r}=B{tv_row}),"
+                  f"C{tv_row}*(1+terminal_growth)/(ke_single-terminal_growth),0)",
+                  float(values[i]) + tv_at_ks, "amount")
     if dated:
         put_text(ws, "J5", "IRR dates", BOLD)
         p.formula(ws, f"J{first - 1}", "=valuation_date",
@@ -349,12 +398,22 @@ def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: in
             p.formula(ws, f"J{r}", f'=IF(B{r}="",valuation_date,B{r})', serial, "date")
         start = f"=XIRR(I{first - 1}:I{last},J{first - 1}:J{last})"
     else:
-        start = f"=IRR(I{first - 1}:I{last})"
+        irr = f"IRR(I{first - 1}:I{last})"
+        low = "terminal_growth+(ke_single-terminal_growth)/4"
+        start = (f"=IF(ISNUMBER(terminal_growth),MIN(ke_single,MAX(IFERROR({irr},{low}),{low})),"
+                 f"{irr})")
     k = ev.breakeven_ke
     path = _newton_path(case, values, target, k, ev.ke_single)
-    steps = [start] + [
-        "=" + fx.newton_step(f"C{top + 2 + j}", f"C{first}:C{last}", f"D{first}:D{last}",
-                             f"C{top + 1}") for j in range(NEWTON_STEPS)]
+    steps = [start]
+    for j in range(NEWTON_STEPS):
+        args = (f"C{top + 2 + j}", f"C{first}:C{last}", f"D{first}:D{last}", f"C{top + 1}")
+        plain = fx.newton_step(*args)
+        if dated:
+            steps.append("=" + plain)
+        else:
+            with_tv = fx.newton_step_tv(*args, "tv_flow", "tv_t", "terminal_growth",
+                                        "ke_single")
+            steps.append(f"=IF(ISNUMBER(terminal_growth),{with_tv},{plain})")
     for j, formula in enumerate(steps):
         r = top + 2 + j
         _label(ws, r, "Start: IRR of the series in column I" if j == 0 else f"Newton step {j}")
@@ -364,10 +423,20 @@ def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: in
     ws[f"A{r}"].font = BOLD
     final = f"C{r - 1}"
     # A root counts if the steps have converged and it lies where the engine searches:
-    # above -99% and not above Ke single (an IRR above it is the wrong root).
-    p.formula(ws, f"C{r}", f"=IFERROR(IF(AND(ABS({final}-C{r - 2})<1E-10,{final}>-0.99,"
-              f'{final}<=ke_single+1E-12),{final},1/0),"{NO_BREAKEVEN_KE}")',
-              k if k is not None else NO_BREAKEVEN_KE, "rate", BOLD)
+    # above -99% (and above the terminal growth) and not above Ke single (an IRR above it is
+    # the wrong root). With a terminal value the steps are capped at Ke single, where they can
+    # rest without a root: a root there needs a compliance cost of 0.
+    if dated:
+        p.formula(ws, f"C{r}", f"=IFERROR(IF(AND(ABS({final}-C{r - 2})<1E-10,{final}>-0.99,"
+                  f'{final}<=ke_single+1E-12),{final},1/0),"{NO_BREAKEVEN_KE}")',
+                  k if k is not None else NO_BREAKEVEN_KE, "rate", BOLD)
+    else:
+        p.formula(ws, f"C{r}", f"=IFERROR(IF(AND(ABS({final}-C{r - 2})<1E-10,{final}>-0.99,"
+                  f"{final}<=ke_single+1E-12,OR(NOT(ISNUMBER(terminal_growth)),"
+                  f"AND({final}>terminal_growth,OR({final}<ke_single,compliance_cost<=0)))),"
+                  f"{final},1/0),"
+                  f'IF(ISNUMBER(terminal_growth),"{NO_BREAKEVEN_KE_TV}","{NO_BREAKEVEN_KE}"))',
+                  k if k is not None else _no_breakeven(case), "rate", BOLD)
     define(p.wb, "breakeven_ke", "CashFlows", f"C{r}")
 
 
