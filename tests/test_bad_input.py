@@ -486,7 +486,8 @@ ENGINE = [
 ]
 
 
-ENGINE_JUNK = ["x", None, True, math.nan, math.inf, 1e300, [1.0, "x"]]
+# [1.0, True]: numpy would read the TRUE among numbers as 1.0
+ENGINE_JUNK = ["x", None, True, math.nan, math.inf, 1e300, [1.0, "x"], [1.0, True], (0.0, False)]
 
 
 @pytest.mark.parametrize(("fn", "args", "names"), ENGINE, ids=[f.__name__ for f, _, _ in ENGINE])
