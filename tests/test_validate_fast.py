@@ -56,7 +56,7 @@ def test_cached_values_from_xml_equal_openpyxl_data_only(report: Path) -> None:
 
 
 def test_a_report_as_written_needs_no_libreoffice(report: Path) -> None:
-    job = v._read(report, recalc=False)
+    job = v._read(report)
     assert not job.problem and not job.failures and job.missing == 0
     assert not v._needs_recalc(job, recalc=False)
     assert v._needs_recalc(job, recalc=True)
@@ -76,14 +76,14 @@ def test_a_dated_report_as_written_needs_no_libreoffice(tmp_path: Path) -> None:
     data["cash_flows"]["dates"] = [origin.replace(year=origin.year + i + 1)
                                    for i in range(len(data["cash_flows"]["values"]))]
     path = build_report(load_case(data), tmp_path / "dated.xlsx").path
-    job = v._read(path, recalc=False)
+    job = v._read(path)
     assert not job.problem and not job.failures and job.missing == 0
 
 
 def test_a_report_saved_by_openpyxl_falls_back(report: Path, tmp_path: Path) -> None:
     wb = load_workbook(report)
     wb.save(tmp_path / "plain.xlsx")  # openpyxl drops every cached value
-    job = v._read(tmp_path / "plain.xlsx", recalc=False)
+    job = v._read(tmp_path / "plain.xlsx")
     assert job.missing and job.missing > 1000 and job.checked == 0
     assert v._needs_recalc(job, recalc=False)
 
@@ -92,7 +92,7 @@ def test_one_missing_cached_value_falls_back(report: Path, tmp_path: Path) -> No
     # Ke!B8 (Ke single) loses its cached value: its <v> emptied
     bad = _edit(report, tmp_path / "one.xlsx", "xl/worksheets/sheet3.xml",
                 r'(<c r="B8"[^>]*><f>[^<]*</f><v>)[^<]*(</v>)', r"\g<1>\g<2>")
-    job = v._read(bad, recalc=False)
+    job = v._read(bad)
     assert job.missing == 1 and not job.failures
     assert v._needs_recalc(job, recalc=False)
 
@@ -100,7 +100,7 @@ def test_one_missing_cached_value_falls_back(report: Path, tmp_path: Path) -> No
 def test_forged_cached_value_is_caught_without_libreoffice(report: Path, tmp_path: Path) -> None:
     bad = _edit(report, tmp_path / "forged.xlsx", "xl/worksheets/sheet1.xml",
                 r'(<c r="B8"[^>]*><f>[^<]*</f><v>)[^<]*(</v>)', r"\g<1>99\g<2>")
-    job = v._read(bad, recalc=False)
+    job = v._read(bad)
     assert [(f.cell, f.got) for f in job.failures] == [("Summary!B8", 99.0)]
 
 
@@ -115,7 +115,7 @@ def test_settings_only_a_recalculation_would_show_are_structural(report: Path, t
     # LibreOffice) round every value to its format; the 1904 date system shifts every date
     pattern = r"<calcPr [^>]*/>" if "calcPr" in attr else r"<workbookPr />"
     bad = _edit(report, tmp_path / "setting.xlsx", "xl/workbook.xml", pattern, attr)
-    job = v._read(bad, recalc=False)
+    job = v._read(bad)
     assert any(f.cell == "xl/workbook.xml" and f.problem.startswith(problem)
                for f in job.failures), [str(f) for f in job.failures[:3]]
 
@@ -131,4 +131,4 @@ def test_a_report_with_foreign_content_is_refused_without_libreoffice(report: Pa
     result = v.validate_workbook(bad)
     assert result.exit_code == 1 and result.method == "cached values"
     assert any(f.cell == part for f in result.failures)
-    assert not v._needs_recalc(v._read(bad, recalc=False), recalc=False)
+    assert not v._needs_recalc(v._read(bad), recalc=False)

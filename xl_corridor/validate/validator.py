@@ -182,7 +182,7 @@ def _validate_all(paths: Sequence[str | Path], lo: _lo.Session, udfs: UdfSource,
     results: dict[int, ValidationResult] = {}
     # with --recalc LibreOffice warms up while the files are read (started once the readers
     # exist, so that no forked reader holds a LibreOffice pipe)
-    jobs = _read_all([Path(p) for p in paths], recalc, lo.start if recalc else lambda: None)
+    jobs = _read_all([Path(p) for p in paths], lo.start if recalc else lambda: None)
     reports: list[tuple[int, _Job]] = []
     for i, job in enumerate(jobs):
         if job.problem:
@@ -234,17 +234,17 @@ def _needs_recalc(job: _Job, recalc: bool) -> bool:
     return bool(job.missing) or bool(job.failures)
 
 
-def _read_all(paths: Sequence[Path], recalc: bool, started: Callable[[], None]) -> list[_Job]:
+def _read_all(paths: Sequence[Path], started: Callable[[], None]) -> list[_Job]:
     """Read, rebuild and compare every file; over up to one process per core for a batch.
     ``started`` is called once the reading has begun."""
     workers = _lo._workers(len(paths))
     if workers < 2 or len(paths) < 2 * workers:
         started()
-        return [_read(p, recalc) for p in paths]
-    return _read_parallel(paths, recalc, workers, started)
+        return [_read(p) for p in paths]
+    return _read_parallel(paths, workers, started)
 
 
-def _read(path: Path, recalc: bool) -> _Job:
+def _read(path: Path) -> _Job:
     """One file's Python work: pre-flight, kind, rebuild, structure and cached values."""
     job = _Job(path)
     job.problem = _preflight(job) or _classify(job) or _structure(job, keep_case=(
@@ -252,8 +252,8 @@ def _read(path: Path, recalc: bool) -> _Job:
     return job
 
 
-def _read_in_worker(path: Path, recalc: bool) -> _Job:
-    job = _read(path, recalc)
+def _read_in_worker(path: Path) -> _Job:
+    job = _read(path)
     if job.kind != "template":
         job.expected = None  # the builder's workbook stays in the worker: findings travel
     elif job.expected is not None:  # a template's case travels (it is checked there); its
@@ -277,7 +277,7 @@ def _worker_init() -> None:
             os._exit(1)
 
 
-def _read_parallel(paths: Sequence[Path], recalc: bool, workers: int,
+def _read_parallel(paths: Sequence[Path], workers: int,
                    started: Callable[[], None]) -> list[_Job]:
     """The per-file work over ``workers`` forked processes. Workers only read: on any exit
     of the command (exception, SIGTERM or SIGINT raised in the main thread) they are killed and
@@ -289,7 +289,7 @@ def _read_parallel(paths: Sequence[Path], recalc: bool, workers: int,
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init)
     try:
-        futures = [pool.submit(_read_in_worker, p, recalc) for p in paths]
+        futures = [pool.submit(_read_in_worker, p) for p in paths]
         started()  # the forked readers exist by now
         return [f.result() for f in futures]
     finally:
