@@ -317,9 +317,8 @@ def _newton_path_tv(case: Case, values: np.ndarray, target: float, ke_single: fl
     """:func:`_newton_path` with a terminal value (periodic cash flows only)."""
     cf = case.cash_flows
     n = len(cf.values)
-    undiscounted_tv = cf.values[-1] * (1 + g) / (ke_single - g)
     series = values.copy()
-    series[n - 1] += undiscounted_tv
+    series[n - 1] += discounting.terminal_value(cf.values[-1], ke_single, g)
     t_end = np.arange(1, values.size + 1, dtype=float)
     ks = np.asarray(ke_single)
     extra = target - float(np.sum(series / (1 + ks) ** t_end))
@@ -384,7 +383,7 @@ def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: in
             p.formula(ws, f"I{r}", f"=C{r}", float(values[i]), "amount")
             continue
         tv_at_ks = (0.0 if tg is None or i != n - 1 else
-                    case.cash_flows.values[-1] * (1 + tg) / (ev.ke_single - tg))
+                    discounting.terminal_value(case.cash_flows.values[-1], ev.ke_single, tg))
         p.formula(ws, f"I{r}", f"=C{r}+IF(AND(ISNUMBER(terminal_growth),A{r}=B{tv_row}),"
                   f"C{tv_row}*(1+terminal_growth)/(ke_single-terminal_growth),0)",
                   float(values[i]) + tv_at_ks, "amount")
@@ -426,17 +425,14 @@ def _breakeven_ke_block(p: Plan, ws: Worksheet, case: Case, first: int, last: in
     # above -99% (and above the terminal growth) and not above Ke single (an IRR above it is
     # the wrong root). With a terminal value the steps are capped at Ke single, where they can
     # rest without a root: a root there needs a compliance cost of 0.
-    if dated:
-        p.formula(ws, f"C{r}", f"=IFERROR(IF(AND(ABS({final}-C{r - 2})<1E-10,{final}>-0.99,"
-                  f'{final}<=ke_single+1E-12),{final},1/0),"{NO_BREAKEVEN_KE}")',
-                  k if k is not None else NO_BREAKEVEN_KE, "rate", BOLD)
-    else:
-        p.formula(ws, f"C{r}", f"=IFERROR(IF(AND(ABS({final}-C{r - 2})<1E-10,{final}>-0.99,"
-                  f"{final}<=ke_single+1E-12,OR(NOT(ISNUMBER(terminal_growth)),"
-                  f"AND({final}>terminal_growth,OR({final}<ke_single,compliance_cost<=0)))),"
-                  f"{final},1/0),"
-                  f'IF(ISNUMBER(terminal_growth),"{NO_BREAKEVEN_KE_TV}","{NO_BREAKEVEN_KE}"))',
-                  k if k is not None else _no_breakeven(case), "rate", BOLD)
+    above_g, none = "", f'"{NO_BREAKEVEN_KE}"'  # dated flows take no terminal value
+    if not dated:
+        above_g = (f",OR(NOT(ISNUMBER(terminal_growth)),AND({final}>terminal_growth,"
+                   f"OR({final}<ke_single,compliance_cost<=0)))")
+        none = f'IF(ISNUMBER(terminal_growth),"{NO_BREAKEVEN_KE_TV}",{none})'
+    p.formula(ws, f"C{r}", f"=IFERROR(IF(AND(ABS({final}-C{r - 2})<1E-10,{final}>-0.99,"
+              f"{final}<=ke_single+1E-12{above_g}),{final},1/0),{none})",
+              k if k is not None else _no_breakeven(case), "rate", BOLD)
     define(p.wb, "breakeven_ke", "CashFlows", f"C{r}")
 
 
