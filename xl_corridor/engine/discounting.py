@@ -887,10 +887,7 @@ def breakeven_ke(
     ks = ck.rate("ke_single", ke_single)
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
     t = _periods(cf.size, shift)
-    if terminal_growth is None:
-        return _breakeven_rate(cf, t, ks, cost, shift)
-    return _breakeven_rate(cf, t, ks, cost, shift,
-                           growth=ck.rate("terminal_growth", terminal_growth))
+    return _breakeven_rate(cf, t, ks, cost, shift, growth=_growth(terminal_growth))
 
 
 def _breakeven_rate(
@@ -946,6 +943,11 @@ def _breakeven_rate(
     zero_cost = cost_b.reshape(-1) == 0
     result[zero_cost] = flat_ks[zero_cost]
     return ck.scalar_or_array(result.reshape(ks_b.shape))
+
+
+def _growth(terminal_growth: Any) -> FloatArray | None:
+    """A checked terminal growth, or None for none."""
+    return None if terminal_growth is None else ck.rate("terminal_growth", terminal_growth)
 
 
 def _tv_term(cf_last: float, t_last: float, k: FloatArray, g: FloatArray) -> FloatArray:
@@ -1111,6 +1113,4 @@ def xbreakeven_ke(cash_flows: Any, dates: Any, ke_single: Any, compliance_cost: 
     t = _xnpv_exponents("dates", serials)
     ks = ck.rate("ke_single", ke_single)
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
-    if terminal_growth is None:
-        return _breakeven_rate(cf, t, ks, cost)
-    return _breakeven_rate(cf, t, ks, cost, growth=ck.rate("terminal_growth", terminal_growth))
+    return _breakeven_rate(cf, t, ks, cost, growth=_growth(terminal_growth))
