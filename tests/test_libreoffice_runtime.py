@@ -108,6 +108,14 @@ def test_uno_values_equal_those_of_the_resaved_xlsx(report, soffice, private_tmp
     assert _gone(str(private_tmp)) == []
 
 
+def test_recalculate_accepts_a_relative_output_folder(report, soffice, tmp_path, monkeypatch):
+    # LibreOffice stores to a URL: a relative output folder once failed with "impl_store
+    # <out/wb00000.xlsx> failed" (found converting an edited report from a shell)
+    monkeypatch.chdir(tmp_path)
+    (out,) = lo.recalculate([report], Path("out"))
+    assert out.is_absolute() and out.is_file() and out.parent == tmp_path / "out"
+
+
 def test_timeout_scales_with_the_files():
     assert lo.timeout_for(1) < lo.timeout_for(50, 2) < lo.timeout_for(50, 1)
     assert lo.timeout_for(50, 2) == lo.START_SECONDS + 25 * lo.PER_FILE_SECONDS

@@ -436,6 +436,7 @@ class Session:
     def convert(self, paths: Sequence[Path], out_dir: Path) -> list[Path]:
         """Re-saved xlsx copies of ``paths``, in order, in ``out_dir``."""
         soffice = self._soffice()
+        out_dir = out_dir.resolve()  # LibreOffice stores to a URL: a relative one fails
         out_dir.mkdir(parents=True, exist_ok=True)
         inputs = self._copies(paths)
         outputs = [out_dir / p.name for p in inputs]
