@@ -132,3 +132,21 @@ def test_a_report_with_foreign_content_is_refused_without_libreoffice(report: Pa
     assert result.exit_code == 1 and result.method == "cached values"
     assert any(f.cell == part for f in result.failures)
     assert not v._needs_recalc(v._read(bad), recalc=False)
+
+
+def test_booleans_as_libreoffice_saves_them_read_back(report: Path, tmp_path: Path) -> None:
+    # LibreOffice 7.4 saves a TRUE/FALSE typed into a cell as the formula =TRUE() / =FALSE()
+    # (seen in a report edited and saved there); the inputs were then "not a valid boolean"
+    from xl_corridor.workbook.inputs import named_cells
+
+    wb = load_workbook(report)
+    named_cells(wb, "dfs_complete")[0].value = "=TRUE()"
+    for cell in named_cells(wb, "comp_incremental"):
+        if isinstance(cell.value, bool):
+            cell.value = f"={str(cell.value).upper()}()"
+    path = tmp_path / "lo_booleans.xlsx"
+    wb.save(path)
+    job = v._read(path)
+    assert not job.problem
+    assert not [f for f in job.failures if f.problem == "inputs rejected"], job.failures
+    assert not [f for f in job.failures if f.cell.startswith("Inputs!")], job.failures

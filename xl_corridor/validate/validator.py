@@ -39,7 +39,7 @@ from xl_corridor.errors import CorridorInputError, show
 from xl_corridor.validate import libreoffice as _lo
 from xl_corridor.validate import safety as _safety
 from xl_corridor.validate import structure as _structure_mod
-from xl_corridor.workbook.inputs import workbook_case_dict
+from xl_corridor.workbook.inputs import read_booleans, workbook_case_dict
 from xl_corridor.workbook.marks import ABS_FLOOR, TOLERANCE
 
 __all__ = ["Failure", "ValidationResult", "validate_workbook", "validate_workbooks"]
@@ -443,6 +443,7 @@ def _structure(job: _Job, *, keep_case: bool = False) -> str:
         wb = load_workbook(io.BytesIO(data))
     except Exception as exc:  # openpyxl raises many types for a damaged package
         return f"{job.path}: cannot be opened as a workbook ({type(exc).__name__}: {exc})"
+    read_booleans(wb)  # TRUE/FALSE as LibreOffice saves them
     try:
         try:
             case = (kind.read or _listing_read)(str(job.path), wb)

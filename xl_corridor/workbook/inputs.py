@@ -235,6 +235,25 @@ class DefinedNameError(ValueError):
     sheet the workbook does not have)."""
 
 
+#: How LibreOffice saves a TRUE or FALSE typed into a cell: a formula of the constant (with
+#: its value cached), where Excel and openpyxl store a boolean.
+_BOOLEAN_FORMULAS = {"=TRUE()": True, "=FALSE()": False, "=TRUE": True, "=FALSE": False}
+
+
+def read_booleans(wb: Any) -> None:
+    """Turn every cell holding a boolean constant as LibreOffice saves it (``=TRUE()``) back
+    into the boolean, in a workbook loaded with its formulas, so that a report or template
+    opened and saved in LibreOffice reads back as the case it holds. The builder writes no
+    such formula, so no formula of the model is touched."""
+    for ws in wb.worksheets:
+        for cell in ws._cells.values():
+            v = cell.value
+            if type(v) is str and v[:2] in ("=T", "=F", "=t", "=f"):
+                flag = _BOOLEAN_FORMULAS.get(v.upper())
+                if flag is not None:
+                    cell.value = flag
+
+
 def named_cells(wb: Any, name: str) -> list[Any]:
     """The cells a defined name refers to (KeyError if the workbook has no such name;
     :class:`DefinedNameError` if it refers to no cells of this workbook)."""
