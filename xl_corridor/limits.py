@@ -67,6 +67,10 @@ WORKBOOK_MAX_AREA_CELLS = 500_000
 WORKBOOK_MAX_MERGES = 10_000
 #: Hyperlinks (``<hyperlink>``) over all sheets.
 WORKBOOK_MAX_HYPERLINKS = 10_000
+#: Conditional-format rules (``<cfRule>``) and data validations (``<dataValidation>``) over all
+#: sheets. A report holds about 50 rules and one validation; LibreOffice evaluates every rule
+#: over its whole range when it opens a file (50,000 whole-grid rules: no answer in 20 s).
+WORKBOOK_MAX_RULES = 2_000
 #: Defined names in the workbook.
 WORKBOOK_MAX_NAMES = 1_000
 #: Characters of all defined names' references together (each is also at most

@@ -55,6 +55,7 @@ from xl_corridor.limits import (
     WORKBOOK_MAX_PARTS,
     WORKBOOK_MAX_RATIO,
     WORKBOOK_MAX_ROWS,
+    WORKBOOK_MAX_RULES,
     WORKBOOK_MAX_UNPACKED_BYTES,
     WORKBOOK_RATIO_GRACE_BYTES,
 )
@@ -301,6 +302,7 @@ _ROW_REF = re.compile(_P + rb"row\s[^>]*?\br\s*=\s*[\"']([0-9]{1,12})")
 _DIMENSION = re.compile(_P + rb"dimension\s[^>]*?\bref\s*=\s*[\"']([^\"']*)")
 _MERGE = re.compile(_P + rb"mergeCell[\s>/]([^>]*)")
 _HYPERLINK = re.compile(_P + rb"hyperlink[\s>/]([^>]*)")
+_RULE = re.compile(_P + rb"(?:cfRule|dataValidation)[\s>/]")
 _REF_ATTR = re.compile(rb"\bref\s*=\s*[\"']([^\"']*)")
 _DOCTYPE = re.compile(rb"<!\s*DOCTYPE", re.IGNORECASE)
 _ENTITY = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
@@ -361,7 +363,7 @@ class _Totals:
     """What the parts of one workbook add up to (each bounded in xl_corridor.limits)."""
 
     def __init__(self) -> None:
-        self.cells = self.rows = self.merges = self.hyperlinks = 0
+        self.cells = self.rows = self.merges = self.hyperlinks = self.rules = 0
         self.names = self.name_chars = 0
 
 
@@ -492,6 +494,12 @@ class _PartScan:
     def _ranges(self, body: bytes) -> None:
         """Merged and hyperlinked ranges: openpyxl makes a cell object for every cell in them."""
         t = self.totals
+        if b"cfRule" in body or b"dataValidation" in body:
+            t.rules += len(_RULE.findall(body))
+            if t.rules > WORKBOOK_MAX_RULES:
+                raise self._fail(f"more than {WORKBOOK_MAX_RULES:,} conditional-format rules "
+                                 "and data validations; xl-corridor reads workbooks of at most "
+                                 "that many")
         for what, pattern, limit in (("merged range", _MERGE, WORKBOOK_MAX_MERGES),
                                      ("hyperlink", _HYPERLINK, WORKBOOK_MAX_HYPERLINKS)):
             if (b"mergeCell" if what == "merged range" else b"hyperlink") not in body:
@@ -593,12 +601,13 @@ def check_workbook(path: str | os.PathLike[str]) -> None:
     _rels/.rels and xl/workbook.xml exist. Then every part is decompressed in 1 MiB chunks
     (the declared sizes bound what is inflated; the CRC is verified), and its XML is scanned:
     no DOCTYPE or ENTITY declaration, UTF-8 or UTF-16 only; in all at most 200,000 cells,
-    100,000 rows, 10,000 merged ranges, 10,000 hyperlinks, 1,000 defined names of 262,144
-    characters; no formula or defined name longer than 8,192 characters; no sheet's used range,
-    defined name, formula's ranges, or a sheet's merged or hyperlinked ranges together spanning
-    more than 500,000 cells (:mod:`xl_corridor.limits`); every part that
-    xl/_rels/workbook.xml.rels names exists. Time and memory are bounded by the part sizes:
-    the scan keeps at most one chunk and 64 KiB of carry.
+    100,000 rows, 10,000 merged ranges, 10,000 hyperlinks, 2,000 conditional-format rules and
+    data validations, 1,000 defined names of 262,144 characters; no formula or defined name
+    longer than 8,192 characters; no sheet's used range, defined name, formula's ranges, or a
+    sheet's merged or hyperlinked ranges together spanning more than 500,000 cells
+    (:mod:`xl_corridor.limits`); every part that xl/_rels/workbook.xml.rels names exists.
+    Time and memory are bounded by the part sizes: the scan keeps at most one chunk and 64 KiB
+    of carry.
 
     Raises
     ------

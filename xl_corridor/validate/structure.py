@@ -17,17 +17,20 @@ registered in :mod:`xl_corridor.validate.validator`.
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from xl_corridor.workbook.marks import ABS_FLOOR, TOLERANCE
 
-__all__ = ["Expected", "Finding", "WorkbookKind", "compare", "dependents", "kinds", "register"]
+__all__ = ["Expected", "Finding", "WorkbookKind", "cached_values", "compare", "dependents", "kinds",
+           "read_cached", "register"]
 
 #: At most this many findings are listed per workbook (the rest are counted).
 MAX_FINDINGS = 200
@@ -123,6 +126,11 @@ _BENIGN_PART = re.compile(
 _EXTERNAL_REL = re.compile(rb"<(?:[\w.-]+:)?Relationship\b[^>]*TargetMode\s*=\s*[\"']External",
                            re.IGNORECASE)
 _TARGET = re.compile(rb"\bTarget\s*=\s*[\"']([^\"']*)")
+_CHART_PART = re.compile(r"^xl/charts/chart\d+\.xml$", re.IGNORECASE)
+_SHEET_PART = re.compile(r"^xl/worksheets/sheet\d+\.xml$", re.IGNORECASE)
+_DRAWING = re.compile(r"^xl/drawings/drawing\d+\.xml$", re.IGNORECASE)
+# a drawing's shapes, pictures, groups, connectors and ink; the builder's drawings hold charts
+_SHAPE = re.compile(rb"<(?:[\w.-]+:)?(?:sp|pic|grpSp|cxnSp|contentPart)[\s>/]")
 
 
 def _parts(label: str, data: bytes, expected: Expected) -> list[Finding]:
@@ -137,12 +145,20 @@ def _parts(label: str, data: bytes, expected: Expected) -> list[Finding]:
         return name.lower() in ours
 
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        sheets = {p.lower() for p in _sheet_parts(zf).values()}
         for info in zf.infolist():
             name = info.filename
+            if _SHEET_PART.match(name) and name.lower() not in sheets:
+                out.append(Finding(name, "no such part", "part present",
+                                   "worksheet part that no sheet of the workbook uses"))
             if not _BENIGN_PART.match(name) and not builder_writes(name):
                 out.append(Finding(name, "no such part", "part present",
                                    "part the builder does not write (external link, macro, "
                                    "connection, embedded object or other content)"))
+            if _DRAWING.match(name) and _SHAPE.search(zf.read(info)):
+                out.append(Finding(name, "charts only", "a shape, picture or text box",
+                                   "shape, picture or text box the builder does not write "
+                                   "(it can cover or relabel cells)"))
             if name.lower().endswith(".rels"):
                 for m in _EXTERNAL_REL.finditer(zf.read(info)):
                     target = _TARGET.search(m.group(0))
@@ -182,7 +198,9 @@ def _text(v: Any) -> Any:
 
 
 def _hidden_rows(ws: Any) -> set[int]:
-    return {r for r, d in ws.row_dimensions.items() if d.hidden}
+    """Rows hidden, or made invisible by a height under 1 point."""
+    return {r for r, d in ws.row_dimensions.items()
+            if d.hidden or d.ht is not None and d.ht < 1}
 
 
 def _hidden_cols(ws: Any) -> set[int]:
@@ -190,7 +208,7 @@ def _hidden_cols(ws: Any) -> set[int]:
 
     cols: set[int] = set()
     for key, d in ws.column_dimensions.items():
-        if d.hidden:
+        if d.hidden or d.width is not None and d.width < 0.5:  # width 0: hidden too
             lo = d.min or column_index_from_string(key)
             hi = d.max or lo
             cols.update(range(lo, min(hi, lo + 16384) + 1))
@@ -245,6 +263,7 @@ def compare(data: bytes, got_wb: Any, expected: Expected, *, stale: bool,
         for title in exp.sheetnames:
             if title in got_wb.sheetnames:
                 found.extend(_sheet(exp[title], got_wb[title], expected, stale, skip))
+        found.extend(_charts(data, exp))
     finally:
         if not in_memory:
             exp.close()
@@ -275,6 +294,9 @@ def _sheet(want: Any, got: Any, expected: Expected, stale: bool,
     title = want.title
     if want.sheet_state != got.sheet_state:
         yield Finding(title, want.sheet_state, got.sheet_state, "sheet visibility changed")
+    if want.sheet_view.showZeros is not False and got.sheet_view.showZeros is False:
+        yield Finding(title, "zeros shown", "zeros hidden", "sheet hides zero values")
+    yield from _invisible(title, want, got, expected.editable)
     for what, hw, hg in (("rows", _hidden_rows(want), _hidden_rows(got)),
                        ("columns", _hidden_cols(want), _hidden_cols(got))):
         if hw != hg:
@@ -282,12 +304,8 @@ def _sheet(want: Any, got: Any, expected: Expected, stale: bool,
     if {str(r) for r in want.merged_cells.ranges} != {str(r) for r in got.merged_cells.ranges}:
         yield Finding(title, sorted(map(str, want.merged_cells.ranges))[:10],
                       sorted(map(str, got.merged_cells.ranges))[:10], "merged cells changed")
-    if len(got.conditional_formatting) != len(want.conditional_formatting):
-        yield Finding(title, len(want.conditional_formatting), len(got.conditional_formatting),
-                      "conditional formats added or removed (they can hide or recolour values)")
-    if len(got.data_validations.dataValidation) > len(want.data_validations.dataValidation):
-        yield Finding(title, len(want.data_validations.dataValidation),
-                      len(got.data_validations.dataValidation), "data validations added")
+    yield from _rules(title, want, got)
+    yield from _page_texts(title, want, got)
     for link in got._hyperlinks:
         yield Finding(f"{title}!{link.ref}", None, link.target or link.location,
                       "hyperlink the builder does not write")
@@ -311,6 +329,204 @@ def _sheet(want: Any, got: Any, expected: Expected, stale: bool,
             yield Finding(key, w.number_format, g.number_format, "number format changed")
         elif g is not None and w is None and g.number_format != "General":
             yield Finding(key, "General", g.number_format, "number format changed")
+
+
+
+# --- what colours, hides or draws over cells: conditional formats, validations, charts -------
+
+
+def _colour(c: Any) -> str:
+    """A colour as ``rgb:RRGGBB`` (alpha dropped), ``theme:N`` or ``indexed:N``."""
+    if c is None:
+        return ""
+    kind = getattr(c, "type", "rgb")
+    value = getattr(c, kind, None)
+    if kind == "rgb" and isinstance(value, str):
+        value = value.upper()[-6:]
+    return f"{kind}:{value}"
+
+
+def _dxf(d: Any) -> tuple[Any, ...]:
+    """What a conditional format's style does to a cell: font colour and weight, fill, number
+    format, border presence."""
+    if d is None:
+        return ()
+    font, fill = getattr(d, "font", None), getattr(d, "fill", None)
+    num = getattr(d, "numFmt", None)
+    return (_colour(getattr(font, "color", None)) if font else "",
+            bool(getattr(font, "b", False)) if font else False,
+            bool(getattr(font, "i", False)) if font else False,
+            getattr(font, "sz", None) if font else None,
+            bool(getattr(font, "strike", False)) if font else False,
+            _dxf_fill(fill),
+            getattr(num, "formatCode", None) if num is not None else None,
+            getattr(d, "border", None) is not None)
+
+
+def _dxf_fill(fill: Any) -> str:
+    """A conditional format's fill colour: a differential fill paints its bgColor (ECMA-376
+    18.8.32), and a solid one written with fgColor alone paints that; Excel and LibreOffice
+    omit patternType."""
+    if fill is None or getattr(fill, "patternType", None) == "none":
+        return ""
+    for attr in ("bgColor", "fgColor"):
+        c = getattr(fill, attr, None)
+        if c is not None and _colour(c) not in ("rgb:000000", "indexed:64"):  # unset: default
+            return _colour(c)
+    return ""
+
+
+def _rule_formula(text: Any) -> str:
+    """A rule's formula without ``$`` and spaces outside its string literals, upper case
+    outside them."""
+    parts = str(text).split('"')
+    return '"'.join(p if i % 2 else re.sub(r"[\s$]", "", p).upper() for i, p in enumerate(parts))
+
+
+def _cf_rules(ws: Any) -> list[tuple[Any, ...]]:
+    out = []
+    for cf in ws.conditional_formatting:
+        area = " ".join(sorted(str(cf.sqref).split()))
+        for rule in cf.rules:
+            out.append((rule.priority or 0, area, rule.type, rule.operator,
+                        tuple(_rule_formula(f) for f in rule.formula or ()),
+                        rule.text or "",  # stopIfTrue: LibreOffice drops it; the first
+                        # rule's style wins a conflict anyway
+                        _dxf(getattr(rule, "dxf", None)),
+                        bool(rule.colorScale or rule.dataBar or rule.iconSet)))
+    out.sort(key=lambda r: r[0])  # applied in priority order; the numbers may be renumbered
+    return [r[1:] for r in out]
+
+
+def _show_rule(rule: tuple[Any, ...]) -> str:
+    area, kind, op, formulas, _, style = rule[:6]
+    names = ("font", "bold", "italic", "size", "strike", "fill", "format", "border")
+    shown = ", ".join(f"{n} {v}" for n, v in zip(names, style, strict=False) if v)
+    return f"{area}: {kind}{' ' + op if op else ''} {' '.join(formulas)} -> {shown or 'no style'}"
+
+
+def _validations(ws: Any) -> list[tuple[Any, ...]]:
+    return sorted((" ".join(sorted(str(dv.sqref).split())), str(dv.type),
+                   _rule_formula(dv.formula1 or ""),
+                   _rule_formula(dv.formula2 or "") if dv.type not in ("list", "custom")
+                   else "",  # LibreOffice writes a formula2 that a list does not use
+                   dv.prompt or "", dv.promptTitle or "", dv.error or "", dv.errorTitle or "",
+                   bool(dv.showInputMessage), bool(dv.showErrorMessage))
+                  for dv in ws.data_validations.dataValidation)
+
+
+def _rules(title: str, want: Any, got: Any) -> Iterable[Finding]:
+    """Conditional formats (a changed rule, range or style can hide or recolour a value, such
+    as the decision) and data validations (a prompt shows text over a cell)."""
+    w, g = _cf_rules(want), _cf_rules(got)
+    if w != g:
+        diff = next((i for i, (a, b) in enumerate(zip(w, g, strict=False)) if a != b),
+                    min(len(w), len(g)))
+        area = (g[diff] if diff < len(g) else w[diff])[0]
+        yield Finding(f"{title}!{area.split()[0].split(':')[0]}",
+                      _show_rule(w[diff]) if diff < len(w) else None,
+                      _show_rule(g[diff]) if diff < len(g) else None,
+                      "conditional formats added, removed or changed (they can hide or "
+                      "recolour values)")
+    w, g = _validations(want), _validations(got)
+    if w != g:
+        diff = [x for x in g if x not in w] or [x for x in w if x not in g]
+        yield Finding(f"{title}!{diff[0][0].split()[0].split(':')[0]}",
+                      len(w), len(g), "data validations added, removed or changed")
+
+
+_THEME_TEXT = {"theme:0": "rgb:FFFFFF", "theme:1": "rgb:000000"}  # lt1 and dk1 (Office theme)
+
+
+def _ink(cell: Any) -> tuple[str, str]:
+    """A cell's text colour and background, as :func:`_colour` strings."""
+    font = _colour(cell.font.color) if cell.font is not None and cell.font.color else "rgb:000000"
+    fill = cell.fill
+    back = (_colour(fill.fgColor) if fill is not None and fill.patternType == "solid"
+            else "rgb:FFFFFF")
+    return _THEME_TEXT.get(font, font), _THEME_TEXT.get(back, back)
+
+
+def _invisible(title: str, want: Any, got: Any, editable: frozenset[str]) -> Iterable[Finding]:
+    """Text made invisible: its colour that of its background, or a font under 2 points."""
+    seen: dict[tuple[int, int], bool] = {}  # (font, fill) -> legible: cells share styles
+    for c in got._cells.values():
+        style = getattr(c, "_style", None)
+        if style is None or c.value is None or c.value == "":
+            continue
+        key = (style.fontId, style.fillId)
+        legible = seen.get(key)
+        if legible is None:
+            ink, back = _ink(c)
+            size = c.font.sz if c.font is not None and c.font.sz is not None else 11
+            legible = seen[key] = ink != back and size >= 2
+        if legible or f"{title}!{c.coordinate}" in editable:
+            continue
+        ink, back = _ink(c)
+        size = c.font.sz if c.font is not None and c.font.sz is not None else 11
+        w = want._cells.get((c.row, c.column))
+        w_ink, w_back = _ink(w) if w is not None else ("rgb:000000", "rgb:FFFFFF")
+        w_size = w.font.sz if w is not None and w.font is not None and w.font.sz else 11
+        if (ink, back, size) != (w_ink, w_back, w_size):
+            yield Finding(f"{title}!{c.coordinate}", f"text {w_ink} on {w_back}",
+                          f"text {ink} on {back}, {size} pt",
+                          "text made invisible (its colour is the background's, or its "
+                          "font too small to read)")
+
+
+def _page_texts(title: str, want: Any, got: Any) -> Iterable[Finding]:
+    """Printed headers and footers (text a reader of a printout sees on every page)."""
+    def texts(ws: Any) -> list[str]:
+        out = []
+        for which in ("oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader",
+                      "firstFooter"):
+            part = getattr(ws, which, None)
+            for side in ("left", "center", "right"):
+                text = getattr(getattr(part, side, None), "text", None) if part else None
+                out.append(re.sub(r"\s+", " ", text or "").strip())
+        return out
+
+    w, g = texts(want), texts(got)
+    if w != g:
+        i = next(i for i, (a, b) in enumerate(zip(w, g, strict=True)) if a != b)
+        yield Finding(f"{title} (page header/footer)", w[i], g[i],
+                      "printed header or footer text changed")
+
+
+_CHART_TEXT = re.compile(rb"<(?:[\w.-]+:)?(f|t)>([^<]*)</(?:[\w.-]+:)?(?:f|t)>")
+
+
+def _chart_signature(xml: bytes) -> tuple[str, ...]:
+    """What a chart shows: its texts (titles) and the ranges it plots (``$`` and quotes
+    dropped), sorted; the same for the builder's chart and the file's, whoever saved it."""
+    out = []
+    for kind, text in _CHART_TEXT.findall(xml):
+        value = html.unescape(text.decode("utf-8", "replace"))
+        out.append(("plots " + re.sub(r"['$]", "", value)) if kind == b"f" else value)
+    return tuple(sorted(out))
+
+
+def _charts(data: bytes, want_wb: Any) -> list[Finding]:
+    """Every chart the file holds must be one the builder draws: same titles, same ranges."""
+    from xml.etree.ElementTree import tostring
+
+    want = Counter(_chart_signature(tostring(chart._write())) for ws in want_wb.worksheets
+                   for chart in getattr(ws, "_charts", ()))
+    out = []
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for name in sorted(zf.namelist()):
+            if not _CHART_PART.match(name):
+                continue
+            sig = _chart_signature(zf.read(name))
+            if want[sig] > 0:
+                want[sig] -= 1
+                continue
+            out.append(Finding(name, "a chart the builder draws", "; ".join(sig)[:300],
+                               "chart title or plotted ranges changed"))
+    for sig, n in want.items():
+        if n > 0:
+            out.append(Finding("xl/charts", "; ".join(sig)[:300], None, "chart missing"))
+    return out
 
 
 def _order(ref: str) -> tuple[int, str]:
@@ -406,44 +622,115 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
+def _shared_strings(zf: zipfile.ZipFile) -> tuple[list[str], set[int]]:
+    """The shared strings, and the positions of those in rich text (runs)."""
     from defusedxml.ElementTree import fromstring
 
     if "xl/sharedStrings.xml" not in zf.namelist():
-        return []
+        return [], set()
     root = fromstring(zf.read("xl/sharedStrings.xml"))
-    return ["".join(t.text or "" for t in si.iter(f"{_NS_MAIN}t"))
-            for si in root.iter(f"{_NS_MAIN}si")]
+    texts: list[str] = []
+    rich: set[int] = set()
+    for i, si in enumerate(root.iter(f"{_NS_MAIN}si")):
+        texts.append("".join(t.text or "" for t in si.iter(f"{_NS_MAIN}t")))
+        if si.find(f"{_NS_MAIN}r") is not None:
+            rich.add(i)
+    return texts, rich
 
 
 def cached_values(data: bytes) -> dict[str, dict[str, Any]]:
     """The cached result of every formula cell that carries one, read from the sheet XML
     (sheet title -> ``A1`` -> value): numbers as floats, ``t="b"`` as bool, text and error
     values (``#VALUE!``) as str; an empty ``t="str"`` result is "". A formula cell without a
-    stored value (openpyxl writes ``<v/>``, no type) is absent. Pre-flight
-    (:mod:`xl_corridor.validate.safety`) has refused DTDs and entity declarations before this
-    reads a part; defusedxml refuses them again."""
+    stored value (openpyxl writes ``<v/>``, no type) is absent. See :func:`read_cached`."""
+    return read_cached(data)[0]
+
+
+_A1 = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+
+
+def read_cached(data: bytes) -> tuple[dict[str, dict[str, Any]], list[Finding]]:
+    """:func:`cached_values`, and the cells whose XML readers may show differently.
+
+    Cells are placed as openpyxl places them: a cell without ``r`` follows the previous one in
+    its row, a row without ``r`` follows the previous row, ``r`` is read without ``$`` and in
+    any case. A formula's cached value stored as an inline string (``t="inlineStr"``) is that
+    string. Findings (``Sheet!A1``): a cell written twice, a cell holding more than one
+    cached value or formula (readers differ on which they show), and rich text (runs with
+    their own fonts, which can hide or recolour part of a text; the builder writes none).
+    Pre-flight (:mod:`xl_corridor.validate.safety`) has refused DTDs and entity declarations
+    before this reads a part; defusedxml refuses them again."""
     from defusedxml.ElementTree import iterparse
+    from openpyxl.utils import column_index_from_string, get_column_letter
 
     out: dict[str, dict[str, Any]] = {}
+    found: list[Finding] = []
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         parts = _sheet_parts(zf)
         shared: list[str] | None = None
-        c_tag, f_tag, v_tag = f"{_NS_MAIN}c", f"{_NS_MAIN}f", f"{_NS_MAIN}v"
+        rich: set[int] = set()
+        tags = {n: f"{_NS_MAIN}{n}" for n in ("c", "f", "v", "row", "is", "r", "t")}
         for title, part in parts.items():
             cells: dict[str, Any] = {}
-            for _, el in iterparse(io.BytesIO(zf.read(part)), events=("end",)):
-                if el.tag != c_tag:
+            seen: set[str] = set()
+            row_no = col_no = 0
+            for event, el in iterparse(io.BytesIO(zf.read(part)), events=("start", "end")):
+                if event == "start":
+                    if el.tag == tags["row"]:
+                        r = el.get("r", "")
+                        row_no = int(r) if r.strip().isdigit() else row_no + 1
+                        col_no = 0
                     continue
-                f = el.find(f_tag)
-                if f is None:
+                if el.tag == tags["row"]:
                     el.clear()
                     continue
-                v = el.find(v_tag)
+                if el.tag != tags["c"]:
+                    continue
+                m = _A1.fullmatch(el.get("r", "").strip())
+                if m:
+                    col_no = column_index_from_string(m.group(1).upper())
+                    row_no = int(m.group(2))
+                    ref = f"{m.group(1).upper()}{int(m.group(2))}"
+                else:
+                    col_no += 1
+                    ref = f"{get_column_letter(min(col_no, 16384))}{row_no}"
+                where = f"{title}!{ref}"
+                if ref in seen:
+                    found.append(Finding(where, "one cell", "the cell written twice",
+                                         "cell appears twice in the sheet (readers differ on "
+                                         "which one they show)"))
+                seen.add(ref)
+                fs, vs = el.findall(tags["f"]), el.findall(tags["v"])
                 kind = el.get("t", "n")
+                inline = el.find(tags["is"])
+                if len(fs) > 1 or len(vs) > 1:
+                    found.append(Finding(where, "one formula and one cached value",
+                                         f"{len(fs)} formulas, {len(vs)} cached values",
+                                         "cell holds several formulas or cached values "
+                                         "(readers differ on which one they show)"))
+                if inline is not None and inline.find(tags["r"]) is not None:
+                    found.append(Finding(where, "plain text", "rich text",
+                                         "rich text (runs with their own fonts can hide or "
+                                         "recolour part of a text)"))
+                if kind == "s" and vs and (vs[0].text or "").strip().isdigit():
+                    if shared is None:
+                        shared, rich = _shared_strings(zf)
+                    if int(vs[0].text or 0) in rich:
+                        found.append(Finding(where, "plain text", "rich text",
+                                             "rich text (runs with their own fonts can hide "
+                                             "or recolour part of a text)"))
+                if not fs:
+                    el.clear()
+                    continue
+                v = vs[-1] if vs else None
                 text = v.text if v is not None else None
-                ref = el.get("r", "")
-                if kind == "str":
+                if len(vs) > 1:  # never equal to an engine value: caught by the comparison
+                    cells[ref] = "several cached values: " + ", ".join(
+                        (x.text or "") for x in vs)[:200]
+                elif kind == "inlineStr":
+                    if inline is not None:
+                        cells[ref] = "".join(t.text or "" for t in inline.iter(tags["t"]))
+                elif kind == "str":
                     if v is not None:
                         cells[ref] = text or ""
                 elif text:
@@ -453,7 +740,7 @@ def cached_values(data: bytes) -> dict[str, dict[str, Any]]:
                         cells[ref] = text
                     elif kind == "s":
                         if shared is None:
-                            shared = _shared_strings(zf)
+                            shared, rich = _shared_strings(zf)
                         try:
                             cells[ref] = shared[int(text)]
                         except (ValueError, IndexError):
@@ -472,4 +759,4 @@ def cached_values(data: bytes) -> dict[str, dict[str, Any]]:
                             cells[ref] = text
                 el.clear()
             out[title] = cells
-    return out
+    return out, found

@@ -27,6 +27,7 @@ import math
 import os
 import re
 import types
+import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -218,7 +219,9 @@ _EVALUATED = "evaluated with formulas"
 # Findings of content the builder never writes: such a file is refused without handing it to
 # LibreOffice (which would open its external links, extra sheets and parts) unless asked.
 _FOREIGN = ("part the builder does not write", "relationship to an outside file",
-            "external workbook link", "sheet the builder does not write")
+            "external workbook link", "sheet the builder does not write",
+            "conditional format", "data validation", "shape, picture or text box",
+            "defined name for a sheet that does not exist", "worksheet part that no sheet")
 
 
 def _needs_recalc(job: _Job, recalc: bool) -> bool:
@@ -440,10 +443,18 @@ def _structure(job: _Job, *, keep_case: bool = False) -> str:
         data = job.path.read_bytes()
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             custom = zf.read(CUSTOM_PART) if CUSTOM_PART in zf.namelist() else b""
-        wb = load_workbook(io.BytesIO(data))
+        with warnings.catch_warnings(record=True) as caught:  # never printed: see below
+            warnings.simplefilter("always")
+            wb = load_workbook(io.BytesIO(data))
     except Exception as exc:  # openpyxl raises many types for a damaged package
-        return f"{job.path}: cannot be opened as a workbook ({type(exc).__name__}: {exc})"
+        return (f"{job.path}: cannot be opened as a workbook ({type(exc).__name__}: "
+                f"{_one_line(exc)})")
     read_booleans(wb)  # TRUE/FALSE as LibreOffice saves them
+    for w in caught:  # openpyxl drops what it cannot place, with a warning: a name for no sheet
+        if "Defined names" in str(w.message):
+            job.failures.append(Failure("xl/workbook.xml", "names of existing sheets",
+                                        _one_line(w.message),
+                                        "defined name for a sheet that does not exist"))
     try:
         try:
             case = (kind.read or _listing_read)(str(job.path), wb)
@@ -453,7 +464,7 @@ def _structure(job: _Job, *, keep_case: bool = False) -> str:
             return ""
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
             return (f"{job.path}: the Inputs sheet cannot be read ({type(exc).__name__}: "
-                    f"{exc})")
+                    f"{_one_line(exc)})")
         if keep_case:
             job.case = case
         expected = job.expected = kind.build(case, wb)
@@ -480,6 +491,12 @@ def _structure(job: _Job, *, keep_case: bool = False) -> str:
     return ""
 
 
+def _one_line(exc: BaseException) -> str:
+    """An exception's text on one line (openpyxl's messages span several), at most 300
+    characters."""
+    return " ".join(str(exc).split())[:300]
+
+
 def _problems(exc: CorridorInputError) -> str:
     """A CaseError's problems without the file name (the line already starts with it)."""
     if not isinstance(exc, CaseError):
@@ -491,10 +508,15 @@ def _check_cached(job: _Job, data: bytes) -> None:
     """The values a reader that does not recalculate sees (the cached results, read straight
     from the sheet XML) must be the engine's. Counts in ``job.missing`` the engine-valued cells
     that carry no cached value (a file saved by openpyxl has none): LibreOffice recalculates
-    such a file."""
+    such a file. Cells that readers may show differently (written twice, two cached values,
+    rich text) are failures wherever they are, except in the cells a user may edit."""
+    stored, odd = _structure_mod.read_cached(data)
+    editable = job.expected.editable if job.expected is not None else frozenset()
+    job.failures.extend(Failure(f.cell, f.expected, f.got, f.problem) for f in odd
+                        if f.cell not in editable or "twice" in f.problem
+                        or "several" in f.problem)
     if not job.cached:
         return
-    stored = _structure_mod.cached_values(data)
     missing = 0
     for sheet, cells in job.cached.items():
         got_cells = stored.get(sheet, {})
