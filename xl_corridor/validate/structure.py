@@ -428,11 +428,11 @@ def _rules(title: str, want: Any, got: Any) -> Iterable[Finding]:
                       _show_rule(g[diff]) if diff < len(g) else None,
                       "conditional formats added, removed or changed (they can hide or "
                       "recolour values)")
-    w, g = _validations(want), _validations(got)
-    if w != g:
-        diff = [x for x in g if x not in w] or [x for x in w if x not in g]
-        yield Finding(f"{title}!{diff[0][0].split()[0].split(':')[0]}",
-                      len(w), len(g), "data validations added, removed or changed")
+    wv, gv = _validations(want), _validations(got)
+    if wv != gv:
+        odd = [x for x in gv if x not in wv] or [x for x in wv if x not in gv]
+        yield Finding(f"{title}!{odd[0][0].split()[0].split(':')[0]}",
+                      len(wv), len(gv), "data validations added, removed or changed")
 
 
 _THEME_TEXT = {"theme:0": "rgb:FFFFFF", "theme:1": "rgb:000000"}  # lt1 and dk1 (Office theme)

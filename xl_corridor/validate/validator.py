@@ -491,7 +491,7 @@ def _structure(job: _Job, *, keep_case: bool = False) -> str:
     return ""
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | Warning | str) -> str:
     """An exception's text on one line (openpyxl's messages span several), at most 300
     characters."""
     return " ".join(str(exc).split())[:300]
