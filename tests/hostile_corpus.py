@@ -306,6 +306,18 @@ def _merges(n: int) -> str:
             + "</mergeCells>")
 
 
+def _whole_grid_rules(n: int, kind: str) -> str:
+    """``n`` conditional-format rules (``cf``) or data validations (``dv``) over the whole grid."""
+    grid = "A1:XFD1048576"
+    if kind == "cf":
+        return "".join(f'<conditionalFormatting sqref="{grid}"><cfRule type="expression" '
+                       f'priority="{i + 1}" dxfId="0"><formula>ROW()&gt;{i}</formula></cfRule>'
+                       "</conditionalFormatting>" for i in range(n))
+    return (f'<dataValidations count="{n}">' + "".join(
+        f'<dataValidation type="whole" sqref="{grid}"><formula1>{i}</formula1>'
+        "</dataValidation>" for i in range(n)) + "</dataValidations>")
+
+
 def _hyperlinks(n: int) -> str:
     return ("<hyperlinks>" + "".join(f'<hyperlink ref="J{r}" location="Inputs!A1"/>'
                                      for r in range(1, n + 1)) + "</hyperlinks>")
@@ -349,6 +361,12 @@ TEMPLATE_BOMBS: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
                             r"XML declares UTF-8 but is UTF-16"),
     "latin1_undeclared": (_encoded(_INPUTS, "latin-1", None),
                           r"XML that is neither UTF-8 nor UTF-16 \(byte 0xe9"),
+    # audit of issue 16: 50,000 whole-grid rules kept LibreOffice busy past 20 s
+    "conditional_formats_2001": (lambda s, d: rewrite_parts(s, d, {_MODEL: _after_sheet_data(
+        _whole_grid_rules(2_001, "cf"))}), r"more than 2,000 conditional-format rules"),
+    "data_validations_2001": (lambda s, d: rewrite_parts(s, d, {_MODEL: _after_sheet_data(
+        _whole_grid_rules(2_001, "dv"))}), r"more than 2,000 conditional-format rules and "
+        r"data validations"),
 }
 
 #: Workbooks whose defects are caught by validation (exit 1) naming this part or cell.
@@ -511,3 +529,108 @@ CASE_BOMBS: dict[str, tuple[Callable[[Path], Path], str]] = {
 # Phrases are regular expressions: a plain phrase above is meant literally.
 CASE_BOMBS = {name: (build, phrase if "|" in phrase else re.escape(phrase))
               for name, (build, phrase) in CASE_BOMBS.items()}
+
+
+# --- issue 16 audit: a report tampered in its XML, as an attacker who read the validator would --
+# Each builder: (pristine report, destination) -> the tampered file; the validator must name the
+# cell or part (exit 1) in its default mode, without LibreOffice.
+
+_SUMMARY = "xl/worksheets/sheet1.xml"  # the report's Summary sheet (tests check the order)
+_RINPUTS = "xl/worksheets/sheet2.xml"
+_B8 = '<c r="B8" s="7"><f>pv_dual-pv_single-compliance_cost</f><v>'  # Delta NPV
+_SST_TYPE = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+             'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+
+
+def _raw(edits: dict[str, Callable[[bytes], Any]],
+         extra: dict[str, bytes] | None = None) -> Callable[[Path, Path], Path]:
+    return lambda s, d: rewrite_parts(s, d, edits, extra)
+
+
+def _b8(repl: str) -> Callable[[bytes], bytes]:
+    """Summary!B8 (Delta NPV) and its cached value rewritten: ``repl`` gets the formula as
+    ``\\g<1>``."""
+    return sub(r'<c r="B8" s="7">(<f>pv_dual-pv_single-compliance_cost</f>)<v>[^<]*</v>', repl)
+
+
+def _part_add(part: str, anchor: bytes, xml: bytes) -> Callable[[bytes], bytes]:
+    def edit(data: bytes) -> bytes:
+        assert anchor in data, anchor
+        return data.replace(anchor, xml + anchor, 1)
+    return edit
+
+
+#: Forged cached values placed where a reader finds them but a naive XML reader does not:
+#: name -> (builder, cell). Readers (openpyxl, pandas) see 999 or a text in Summary!B8.
+CACHE_FORGERIES: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
+    "cell_without_r": (_raw({_SUMMARY: _b8(r'<c s="7">\g<1><v>999</v>')}), "Summary!B8"),
+    "lower_case_r": (_raw({_SUMMARY: _b8(r'<c r="b8" s="7">\g<1><v>999</v>')}), "Summary!B8"),
+    "inline_string_result": (_raw({_SUMMARY: _b8(
+        r'<c r="B8" s="7" t="inlineStr">\g<1><is><t>999</t></is>')}), "Summary!B8"),
+    "two_cached_values": (_raw({_SUMMARY: _b8(
+        r'<c r="B8" s="7">\g<1><v>14.70807484626824</v><v>999</v>')}), "Summary!B8"),
+    "cell_written_twice": (_raw({_SUMMARY: sub(r'(<row r="8"[^>]*>)', r'\g<1><c r="B8" s="7">'
+                                                '<f>pv_dual-pv_single-compliance_cost</f>'
+                                                '<v>999</v></c>')}), "Summary!B8"),
+    "number_1e309": (_raw({_SUMMARY: _b8(r'<c r="B8" s="7">\g<1><v>1e309</v>')}), "Summary!B8"),
+    "number_as_text": (_raw({_SUMMARY: _b8(r'<c r="B8" s="7" t="str">\g<1><v>14.7</v>')}),
+                       "Summary!B8"),
+    "decision_text": (_raw({_SUMMARY: sub(r'(<c r="B7" s="5" t="str"><f>(?:(?!</f>).)*</f><v>)'
+                                          r"PROCEED<", r"\g<1>DO NOT PROCEED<")}), "Summary!B7"),
+}
+
+#: What a reader is shown changed without touching a value or a formula: name -> (builder,
+#: the cell or part named).
+PRESENTATION_TAMPERS: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
+    "decision_format_swapped": (_raw({_SUMMARY: lambda d: d.replace(
+        b'priority="1" dxfId="0"', b'priority="1" dxfId="2"', 1)}), "Summary!B7"),
+    "decision_format_rule_changed": (_raw({_SUMMARY: sub(r'LEFT\(B7,7\)="PROCEED"',
+                                                         'LEFT(B7,1)="P"')}), "Summary!B7"),
+    "decision_colour_in_styles": (_raw({"xl/styles.xml": sub(
+        r'(<dxfs count="\d+"><dxf><font><name val="Arial" /><b val="1" />)<color rgb="00006100" />',
+        r'\g<1><color rgb="00C6EFCE" />')}), "Summary!B7"),
+    "negative_format_moved": (_raw({_SUMMARY: sub(r'<conditionalFormatting sqref="B8">',
+                                                  '<conditionalFormatting sqref="B9">')}),
+                              "Summary!B9"),
+    "validation_prompt_added": (_raw({_SUMMARY: _part_add(
+        _SUMMARY, b"<printOptions", b'<dataValidations count="1"><dataValidation sqref="B7" '
+        b'showInputMessage="1" promptTitle="Board" prompt="Approved"/></dataValidations>')}),
+        "Summary!B7"),
+    "text_box_over_decision": (_raw({"xl/drawings/drawing1.xml": _part_add(
+        "", b"</wsDr>", b'<absoluteAnchor><pos x="0" y="0"/><ext cx="3000000" cy="600000"/>'
+        b'<sp><nvSpPr><cNvPr id="9" name="T"/><cNvSpPr txBox="1"/></nvSpPr><spPr/><txBody>'
+        b"<a:bodyPr/><a:p><a:r><a:t>DO NOT PROCEED</a:t></a:r></a:p></txBody></sp><clientData/>"
+        b"</absoluteAnchor>")}), "xl/drawings/drawing1.xml"),
+    "chart_title_changed": (_raw({"xl/charts/chart1.xml": sub(
+        "Cost of equity build-up", "Cost of equity (audited)")}), "xl/charts/chart1.xml"),
+    "chart_range_redirected": (_raw({"xl/charts/chart1.xml": sub(
+        r"'Ke'!\$B\$4:\$C\$4", "'Ke'!$B$5:$C$5")}), "xl/charts/chart1.xml"),
+    "header_text_changed": (_raw({_SUMMARY: sub(r"Draft - Confidential",
+                                                "Approved by the board")}), "Summary"),
+    "row_height_zero": (_raw({_SUMMARY: sub(r'<row r="8" ht="22" customHeight="1">',
+                                            '<row r="8" ht="0" customHeight="1">')}), "Summary"),
+    "column_width_zero": (_raw({_SUMMARY: sub(r'<col width="24" customWidth="1" min="2" max="2"',
+                                              '<col width="0" customWidth="1" min="2" max="2"')}),
+                          "Summary"),
+    "zeros_hidden": (_raw({_SUMMARY: sub(r'<sheetView showGridLines="0"',
+                                         '<sheetView showGridLines="0" showZeros="0"')}),
+                     "Summary"),
+    "white_default_font": (_raw({"xl/styles.xml": sub(
+        r'(<fonts count="\d+"><font><name val="Calibri" /><family val="2" />)<color theme="1" />',
+        r'\g<1><color rgb="FFFFFFFF" />')}), "Summary!A3"),
+    "label_rich_text_white_run": (_raw({_SUMMARY: sub(
+        r'<c r="A8" s="1" t="inlineStr"><is><t>Delta NPV</t></is></c>',
+        '<c r="A8" s="1" t="inlineStr"><is><r><rPr><color rgb="FFFFFFFF"/></rPr><t>Delta </t>'
+        '</r><r><t>NPV</t></r></is></c>')}), "Summary!A8"),
+    "orphan_sheet_part": (_raw({}, {"xl/worksheets/sheet99.xml": (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheetData/></worksheet>")}), "xl/worksheets/sheet99.xml"),
+    "name_for_no_sheet": (_raw({"xl/workbook.xml": sub(
+        '(<definedName name="delta_npv">)',
+        "<definedName name=\"zz\" localSheetId=\"99\">'Checks'!$C$9</definedName>\\g<1>")}),
+        "xl/workbook.xml"),
+    "name_shadowed_on_a_sheet": (_raw({"xl/workbook.xml": sub(
+        '(<definedName name="delta_npv">)',
+        "<definedName name=\"delta_npv\" localSheetId=\"0\">'Checks'!$C$9</definedName>"
+        "\\g<1>")}), "defined name Summary!delta_npv"),
+}

@@ -1,0 +1,147 @@
+"""Audit of issue 16: a report tampered in its XML by someone who read the validator.
+
+Forged cached values hidden where a naive XML reader does not look (tests/hostile_corpus.py,
+CACHE_FORGERIES) and what a reader is shown changed without touching a value or a formula
+(PRESENTATION_TAMPERS: conditional formats, validations, charts, text boxes, headers, hidden
+rows, invisible text, rich text, orphan parts, defined names) must be named by cell or part in
+the DEFAULT mode (structure + cached values, no LibreOffice), and exit 1 from the command line
+within 10 s. A report re-saved by LibreOffice shows none of these findings.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hostile_corpus import CACHE_FORGERIES, PRESENTATION_TAMPERS, sheet_part
+from openpyxl import load_workbook
+from openpyxl.styles import PatternFill
+from openpyxl.styles.differential import DifferentialStyle
+
+from xl_corridor.cli import main
+from xl_corridor.validate import structure
+from xl_corridor.validate import validator as v
+from xl_corridor.workbook.report import build_report
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
+MAX_SECONDS = 10.0
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = build_report(EXAMPLE, tmp_path_factory.mktemp("audit") / "r.xlsx").path
+    # the corpus edits the parts by name: Summary is the first sheet, Inputs the second
+    assert sheet_part(path, "Summary") == "xl/worksheets/sheet1.xml"
+    assert sheet_part(path, "Inputs") == "xl/worksheets/sheet2.xml"
+    return path
+
+
+# openpyxl (the reader pandas uses) shows these forged values; a cell written twice or holding
+# two values shows the original there (the last cell, the first value), so another reader may
+# show the forgery: no schema-valid file holds either (Excel repairs it)
+_READERS_SEE_FORGERY = set(CACHE_FORGERIES) - {"cell_written_twice", "two_cached_values"}
+
+
+@pytest.mark.parametrize("name", sorted(CACHE_FORGERIES))
+def test_forged_cached_value_is_named_by_cell(report: Path, tmp_path: Path, name: str) -> None:
+    build, cell = CACHE_FORGERIES[name]
+    bad = build(report, tmp_path / f"{name}.xlsx")
+    sheet, ref = cell.split("!")
+    shown = load_workbook(bad, data_only=True)[sheet][ref].value
+    pristine = load_workbook(report, data_only=True)[sheet][ref].value
+    if name in _READERS_SEE_FORGERY:
+        assert shown != pristine, "the forgery must be what a reader sees"
+    job = v._read(bad)
+    assert not job.problem
+    named = [f for f in job.failures if f.cell == cell]
+    assert named, [str(f) for f in job.failures[:5]]
+    assert named[0].problem.startswith(("cached value", "cell holds several",
+                                        "cell appears twice")), named[0]
+
+
+@pytest.mark.parametrize("name", sorted(PRESENTATION_TAMPERS))
+def test_presentation_tamper_is_named(report: Path, tmp_path: Path, name: str) -> None:
+    build, where = PRESENTATION_TAMPERS[name]
+    bad = build(report, tmp_path / f"{name}.xlsx")
+    job = v._read(bad)
+    assert not job.problem
+    assert any(f.cell.startswith(where) for f in job.failures), [
+        str(f) for f in job.failures[:5]]
+    if not v._needs_recalc(job, recalc=False):  # content LibreOffice must not open: answered
+        result = v.validate_workbook(bad)     # without it
+        assert result.exit_code == 1 and result.method == "cached values"
+
+
+def test_pristine_report_has_no_finding(report: Path) -> None:
+    job = v._read(report)
+    assert not job.problem and not job.failures, job.failures[:5]
+
+
+def test_a_differential_fill_is_its_colour_however_written() -> None:
+    # ECMA-376 18.8.32: a conditional format's fill paints bgColor; openpyxl writes a solid
+    # pattern with fgColor, LibreOffice a pattern with bgColor and no type: the same fill
+    ours = DifferentialStyle(fill=PatternFill("solid", fgColor="00C6EFCE", bgColor="00C6EFCE"))
+    libre = DifferentialStyle(fill=PatternFill(bgColor="FFC6EFCE"))
+    other = DifferentialStyle(fill=PatternFill(bgColor="FFFFC7CE"))
+    assert structure._dxf(ours) == structure._dxf(libre) != structure._dxf(other)
+
+
+def test_rule_formulas_keep_their_text_literals() -> None:
+    # spaces and $ outside quotes are layout; inside quotes they are the text compared
+    assert structure._rule_formula('LEFT($B$7, 14)="DO NOT PROCEED"') == structure._rule_formula(
+        'left(B7,14)="DO NOT PROCEED"')
+    assert structure._rule_formula('LEFT(B7,14)="DO NOT PROCEED"') != structure._rule_formula(
+        'LEFT(B7,14)="DONOTPROCEED"')
+
+
+@pytest.mark.slow  # every case through the command line; some fall back to LibreOffice
+def test_every_audit_case_exits_1_naming_the_cell(report: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    for table in (CACHE_FORGERIES, PRESENTATION_TAMPERS):
+        for name, (build, where) in table.items():
+            bad = build(report, tmp_path / f"{name}.xlsx")
+            start = time.monotonic()
+            assert main(["validate", str(bad)]) == 1, name
+            assert time.monotonic() - start < MAX_SECONDS, name
+            err = capsys.readouterr().err
+            assert "Traceback" not in err and "Warning" not in err, err[-500:]
+            assert any(line.startswith(f"{bad}: {where}") for line in err.splitlines()), (
+                name, err[:500])
+
+
+@pytest.mark.slow
+def test_forged_cached_values_are_named_with_recalc_too(report: Path, tmp_path: Path) -> None:
+    files = [build(report, tmp_path / f"{name}.xlsx")
+             for name, (build, _) in sorted(CACHE_FORGERIES.items())]
+    results = v.validate_workbooks(files, recalc=True)
+    for (name, (_, cell)), result in zip(sorted(CACHE_FORGERIES.items()), results,
+                                         strict=True):
+        assert result.exit_code == 1, name
+        assert result.method == "recalculated in LibreOffice"
+        assert any(f.cell == cell for f in result.failures), (name, result.failures[:3])
+
+
+_NEW_FINDINGS = ("conditional formats", "data validations", "chart", "printed header",
+                 "text made invisible", "rich text", "sheet hides zero", "hidden rows",
+                 "hidden columns", "shape, picture", "worksheet part", "cell appears twice",
+                 "cell holds several", "defined name for a sheet")
+
+
+@pytest.mark.slow
+def test_a_report_resaved_by_libreoffice_shows_none_of_these(report: Path, tmp_path: Path,
+                                                             soffice: str) -> None:
+    # the presentation checks must not mistake how LibreOffice writes the same workbook
+    # (dxf fills with bgColor, no stopIfTrue, list validations with a formula2, chart caches)
+    # for tampering
+    import subprocess
+
+    out = tmp_path / "lo"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                    "--headless", "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir",
+                    str(out), str(report)], check=True, capture_output=True, timeout=120)
+    job = v._read(out / report.name)
+    assert not job.problem
+    assert not [f for f in job.failures if f.problem.startswith(_NEW_FINDINGS)], [
+        str(f) for f in job.failures if f.problem.startswith(_NEW_FINDINGS)][:5]
