@@ -629,6 +629,10 @@ PRESENTATION_TAMPERS: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
         '(<definedName name="delta_npv">)',
         "<definedName name=\"zz\" localSheetId=\"99\">'Checks'!$C$9</definedName>\\g<1>")}),
         "xl/workbook.xml"),
+    "input_text_is_a_webservice_formula": (_raw({_RINPUTS: sub(
+        r'<c r="B4" s="18" t="inlineStr"><is><t>[^<]*</t></is></c>',
+        '<c r="B4" s="18" t="str"><f>WEBSERVICE("http://example.invalid/x")</f><v>Jiaxin</v>'
+        "</c>")}), "Inputs!B4"),
     "name_shadowed_on_a_sheet": (_raw({"xl/workbook.xml": sub(
         '(<definedName name="delta_npv">)',
         "<definedName name=\"delta_npv\" localSheetId=\"0\">'Checks'!$C$9</definedName>"

@@ -317,6 +317,9 @@ def _sheet(want: Any, got: Any, expected: Expected, stale: bool,
         w, g = cells_w.get(ref), cells_g.get(ref)
         wv, gv = _text(w.value) if w is not None else None, _text(g.value) if g else None
         editable = key in expected.editable
+        if editable and g is not None and g.data_type == "f" and (w is None or w.data_type != "f"):
+            yield Finding(key, "a typed value", gv, "formula in an input cell (inputs are typed "
+                          "values; a formula can read hidden cells or outside sources)")
         if stale and key in skip:
             continue
         if not editable and not _same(gv, wv):

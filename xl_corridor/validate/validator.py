@@ -221,7 +221,8 @@ _EVALUATED = "evaluated with formulas"
 _FOREIGN = ("part the builder does not write", "relationship to an outside file",
             "external workbook link", "sheet the builder does not write",
             "conditional format", "data validation", "shape, picture or text box",
-            "defined name for a sheet that does not exist", "worksheet part that no sheet")
+            "defined name for a sheet that does not exist", "worksheet part that no sheet",
+            "formula in an input cell")
 
 
 def _needs_recalc(job: _Job, recalc: bool) -> bool:
