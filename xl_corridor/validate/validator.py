@@ -231,11 +231,9 @@ def _needs_recalc(job: _Job, recalc: bool) -> bool:
     what a reader who recalculates is shown, too), unless the file holds foreign content."""
     if not job.cached:
         return False
-    if recalc:
-        return True
     if any(f.problem.startswith(_FOREIGN) for f in job.failures):
-        return False  # already failed, with content LibreOffice should not open
-    return bool(job.missing) or bool(job.failures)
+        return False  # already failed, with content LibreOffice should not open (even asked)
+    return recalc or bool(job.missing) or bool(job.failures)
 
 
 def _read_all(paths: Sequence[Path], started: Callable[[], None]) -> list[_Job]:
