@@ -831,6 +831,7 @@ def add_corridor_sheet(wb: Workbook, case: CorridorCase | None = None) -> Worksh
         put_text(ws, f"F{r}", key)
         for j, ref in enumerate(refs):
             ws[f"{get_column_letter(7 + j)}{r}"] = f"={ref}"
+            ws[f"{get_column_letter(7 + j)}{r}"].number_format = FMT["rate"]
         helper_range[key] = f"$G${r}:${get_column_letter(6 + len(refs))}${r}"
     header(ws, layout["model_top"] - 1, ["Model line", "", "CORRIDOR_ function", "Native",
                                          "Check"])
