@@ -76,6 +76,31 @@ def test_formulas_that_compute_something_else_differ(ours: str, changed: str) ->
     assert not canonical.same_formula(ours, changed)
 
 
+# --- a default that follows its inputs ----------------------------------------------------------
+
+
+def test_the_compliance_rate_left_blank_is_live_ke_dual(tmp_path: Path) -> None:
+    # A case without compliance.discount_rate discounts compliance at Ke dual. The report shows
+    # that as a formula of the inputs, so a premium edited in the workbook moves it too, and it
+    # reads back as blank; a rate typed over it is the user's.
+    from xl_corridor.case import load_case
+    from xl_corridor.workbook.inputs import workbook_case_dict
+
+    case = load_case(EXAMPLE)
+    assert case.compliance.discount_rate is None
+    path = build_report(case, tmp_path / "r.xlsx").path
+    wb = load_workbook(path)
+    cell = named_cells(wb, "comp_rate")[0]
+    assert isinstance(cell.value, str) and cell.value.startswith("=")
+    m, p = case.market, case.premia  # Ke = rf + beta x MRP + lambda x CRP + LP (Damodaran)
+    ke_dual = m.rf + m.beta * m.mrp + m.country_exposure * p.crp_dual + p.lp_dual
+    cached = load_workbook(path, data_only=True)
+    assert named_cells(cached, "comp_rate")[0].value == pytest.approx(ke_dual, abs=1e-15)
+    assert "discount_rate" not in workbook_case_dict("r.xlsx", wb)["compliance"]
+    cell.value = 0.15
+    assert workbook_case_dict("r.xlsx", wb)["compliance"]["discount_rate"] == 0.15
+
+
 # --- a whole report, re-spelled part by part as LibreOffice does (no LibreOffice needed) --------
 
 def _escape_format(m: re.Match[str]) -> str:
@@ -178,8 +203,15 @@ def test_workbooks_edited_and_saved_in_libreoffice_validate(
     assert not any(n.startswith("stale") for n in results["corridor"].notes)
     # LibreOffice's answer to the edit is the engine's (checked cell by cell above): the
     # Delta NPV moved from the pristine report's
-    delta = load_workbook(saved["input"], data_only=True)["Summary"]["B8"].value
+    edited = load_workbook(saved["input"], data_only=True)
+    delta = edited["Summary"]["B8"].value
     assert abs(delta - load_workbook(pristine, data_only=True)["Summary"]["B8"].value) > 1
+    # the compliance rate left to its default followed Ke dual (Ke = rf + beta x MRP +
+    # lambda x CRP + LP, from the file's own inputs)
+    rf, beta, mrp, lam, crp = (named_cells(edited, n)[0].value
+                               for n in ("rf", "beta", "mrp", "country_exposure", "crp_dual"))
+    assert named_cells(edited, "comp_rate")[0].value == pytest.approx(
+        rf + beta * mrp + lam * crp + 0.013, abs=1e-12)
 
     # The template saved where the add-in is not loaded: nothing structural differs, but a
     # reader would be shown #NAME? and "add-in not loaded", and validate says so by cell.

@@ -50,6 +50,7 @@ from xl_corridor.workbook.drivers_block import drivers_block
 from xl_corridor.workbook.fingerprint import STALE, write_fingerprint
 from xl_corridor.workbook.inputs import (
     CF_SPARE_ROWS,
+    LIVE_DEFAULTS,
     PARITY_COLUMNS,
     named_cells,
     write_inputs,
@@ -1571,7 +1572,11 @@ def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
         cf_rows = len(cf.values) + CF_SPARE_ROWS
     refs = write_inputs(wb, base, cf_rows=cf_rows,
                         item_rows=len(case.compliance.items), fx_rows=len(case.fx),
-                        with_dates=cf.dates is not None)
+                        with_dates=cf.dates is not None, live_defaults=True)
+    # a compliance rate the case leaves blank is the base case's Ke dual, live
+    ref = refs["comp_rate"].split("!")[1].replace("$", "")
+    if wb["Inputs"][ref].value == LIVE_DEFAULTS["comp_rate"]:
+        p.cached.setdefault("Inputs", {})[ref] = evaluate(base).comp_rate
     if base.scenarios is not None:
         p.base = base
         p.scenario_marks = scen_sheet.scenarios_sheet(p, base, case, refs)

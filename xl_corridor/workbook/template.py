@@ -432,7 +432,7 @@ def template_workbook(case: Case | None = None) -> Workbook:
     wb.remove(wb.active)
     refs = write_inputs(wb, case if case is not None else example_case(),
                         cf_rows=TEMPLATE_CF_ROWS, item_rows=TEMPLATE_ITEM_ROWS,
-                        fx_rows=TEMPLATE_FX_ROWS, with_dates=False)
+                        fx_rows=TEMPLATE_FX_ROWS, with_dates=False, live_defaults=True)
     _model_sheet(wb, refs)
     case = case if case is not None else example_case()
     if case.scenarios is not None:  # the switch and the comparison on the Model sheet
