@@ -133,3 +133,32 @@ def test_amounts_at_the_bound_are_accepted() -> None:
     cf = [1e15, -1e15, 1e15]
     want = _npf_delta(cf, 0.10, 0.12, 0.0, "end")
     _close(xc.dual_npv(cf, 0.10, 0.12, 0.0) / 1e15, want / 1e15)
+
+
+@pytest.mark.parametrize(
+    ("call", "problem"),
+    [
+        (lambda: xc.dual_npv([1e200, 1.0], 0.10, 0.12, 0.0), "cash_flows: expected an amount"),
+        (lambda: xc.dual_npv([1.0] * 600, -0.99, 0.10, 0.0), "ke_dual: expected a rate at which"),
+        (lambda: xc.dual_xnpv([1.0, 1.0], [dt.date(2000, 1, 1), dt.date(9000, 1, 1)], 0.10,
+                              -0.99, 0.0), "ke_single: expected a rate at which"),
+    ],
+)
+def test_overflow_is_a_message_not_a_warning(call: object, problem: str) -> None:
+    # under warnings-as-errors a numpy RuntimeWarning (overflow in exp or in a sum) would
+    # escape as an exception instead of the argument's message
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(CorridorInputError, match=problem):
+            call()  # type: ignore[operator]
+
+
+def test_large_finite_values_take_the_full_path_with_the_same_result() -> None:
+    # a rate near -100% over many periods: a finite, huge present value that the fast path
+    # leaves to the full path (exp(-log(1+k) t) beyond exp(600)); numpy-financial agrees
+    cf = [1.0] * 400
+    want = _npf_delta(cf, -0.8, 0.1, 0.0, "end")
+    got = xc.dual_npv(cf, -0.8, 0.1, 0.0)
+    assert abs(got - want) <= 1e-12 * abs(want)

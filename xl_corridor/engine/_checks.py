@@ -154,14 +154,18 @@ def plain(x: Any) -> float | None:
 def plain_rate(x: Any) -> float | None:
     """A plain Python number that :func:`rate` accepts, as a float; None for anything else,
     which the caller sends down the full path (that is where bad values get their message)."""
+    if type(x) is float:  # what a cell sends: no further call
+        return x if -1.0 < x <= 1.0 else None
     v = plain(x)
     return v if v is not None and -1.0 < v <= 1.0 else None
 
 
 def plain_amount(x: Any, *, nonnegative: bool = False) -> float | None:
     """A plain Python number that :func:`amount` accepts, as a float; None otherwise."""
-    v = plain(x)
     low = 0.0 if nonnegative else -MAX_AMOUNT
+    if type(x) is float:  # what a cell sends: no further call
+        return x if low <= x <= MAX_AMOUNT else None
+    v = plain(x)
     return v if v is not None and low <= v <= MAX_AMOUNT else None
 
 
@@ -201,8 +205,10 @@ def fast_series(x: Any) -> FloatArray | None:
         arr = np.fromiter(x, np.float64, len(x))
     except OverflowError:  # an int beyond float range
         return None
-    # one dot product checks finiteness and the bound together: NaN fails the comparison
-    return arr if arr.dot(arr) <= _MAX_SQUARES else None
+    # one dot product checks finiteness and the bound together (NaN fails the comparison);
+    # np.vdot, not ndarray.dot: the same BLAS sum, and an overflow (an item beyond 1e154, sent
+    # on to the full path) raises no RuntimeWarning, which warnings-as-errors would make fatal
+    return arr if np.vdot(arr, arr) <= _MAX_SQUARES else None
 
 
 def _first(mask: npt.NDArray[np.bool_]) -> tuple[int, ...]:

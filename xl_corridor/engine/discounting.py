@@ -150,6 +150,11 @@ def _periods(n: int, shift: float) -> FloatArray:
     return t
 
 
+# The scalar fast paths leave to the full path (which computes under np.errstate) any call
+# whose largest exponent -log(1+k) * t exceeds this: exp(600) ~ 3.8e260, times amounts of at
+# most 1e15, summed over any list that fits in memory, stays finite: neither exp nor the sum can
+# overflow and warn (a warning is an exception under warnings-as-errors).
+_SAFE_EXPONENT = 600.0
 # Up to this many periods, Horner's rule (n multiply-adds per rate) beats exp for large grids,
 # and Python builtins check a list of dates faster than numpy reductions.
 _HORNER_MAX = 128
@@ -199,7 +204,10 @@ def _plain_xdelta(
     t = np.divide(np.subtract(days, first, out=days), DAYS_PER_YEAR, out=days)  # (d_i - d_1)/365
     # both rates in one exp: a column of the two -log(1+k) times the row of exponents (the same
     # products as np.multiply.outer), and one matrix-vector product
-    logs = np.array([[-math.log1p(kd)], [-math.log1p(ks)]])
+    log_d, log_s = -math.log1p(kd), -math.log1p(ks)
+    if max(log_d, log_s) * (late - first) / DAYS_PER_YEAR > _SAFE_EXPONENT:
+        return None  # exp or the sum could overflow (and warn): the full path decides
+    logs = np.array([[log_d], [log_s]])
     pv_d, pv_s = np.exp(logs * t).dot(cf).tolist()
     delta = pv_d - pv_s - cost
     return delta if math.isfinite(delta) else None
@@ -211,21 +219,32 @@ def _plain_delta(
     ke_dual: Any,
     ke_single: Any,
     compliance_cost: Any,
+    t_max: float,
 ) -> float | None:
-    """Delta NPV when every rate and the cost are plain, valid Python numbers, else None.
-
-    The present values are the same sums as :func:`_discount` (exp of -log(1+k) times the
-    exponents, then one dot product per rate), without numpy's broadcasting and error-state
-    machinery: one cell of a sheet calls this thousands of times. A non-finite result goes back
-    to the caller as None, which then takes the full path for the message."""
+    """Delta NPV when every rate and the cost are plain, valid Python numbers, else None;
+    ``t_max`` is the largest of the exponents ``t``."""
     kd = ck.plain_rate(ke_dual)
     ks = ck.plain_rate(ke_single)
     cost = ck.plain_amount(compliance_cost, nonnegative=True)
     if kd is None or ks is None or cost is None:
         return None
+    return _pv_delta(cf, t, kd, ks, cost, t_max)
+
+
+def _pv_delta(
+    cf: FloatArray, t: FloatArray, kd: float, ks: float, cost: float, t_max: float
+) -> float | None:
+    """PV at ``kd`` - PV at ``ks`` - ``cost`` for checked plain rates and cost, or None.
+
+    The present values are the same sums as :func:`_discount` (exp of -log(1+k) times the
+    exponents, then one dot product per rate), without numpy's broadcasting and error-state
+    machinery: one cell of a sheet calls this thousands of times. A non-finite result goes back
+    to the caller as None, which then takes the full path for the message."""
+    log_d, log_s = -math.log1p(kd), -math.log1p(ks)
+    if (log_d if log_d > log_s else log_s) * t_max > _SAFE_EXPONENT:
+        return None  # exp or the sum could overflow (and warn): the full path decides
     # ndarray.dot: the same BLAS sum as ``@`` for two vectors, without matmul's dispatch
-    delta = (float(np.exp(t * -math.log1p(kd)).dot(cf))
-             - float(np.exp(t * -math.log1p(ks)).dot(cf)) - cost)
+    delta = float(np.exp(t * log_d).dot(cf)) - float(np.exp(t * log_s).dot(cf)) - cost
     return delta if math.isfinite(delta) else None
 
 
@@ -591,10 +610,14 @@ def dual_npv(
         # (fast_series and _plain_delta take no pandas object; the same checks, in the same
         # order, as the general path below, which gets everything they send back)
         shift = ck.timing("timing", timing)
-        cf = ck.fast_series(cash_flows)
+        kd = ck.plain_rate(ke_dual)
+        ks = ck.plain_rate(ke_single)
+        cost = ck.plain_amount(compliance_cost, nonnegative=True)
+        cf = (ck.fast_series(cash_flows) if kd is not None and ks is not None
+              and cost is not None else None)
         if cf is not None:
-            plain = _plain_delta(cf, _periods(cf.size, shift), ke_dual, ke_single,
-                                 compliance_cost)
+            plain = _pv_delta(cf, _periods(cf.size, shift), kd, ks, cost,  # type: ignore[arg-type]
+                              cf.size - shift)
             if plain is not None:
                 return plain
     return _dual_npv(cash_flows, ke_dual, ke_single, compliance_cost, timing=timing,
@@ -610,7 +633,7 @@ def _dual_npv(
     shift = ck.timing("timing", timing)
     cf = ck.series("cash_flows", cash_flows)
     t = _periods(cf.size, shift)
-    plain = (_plain_delta(cf, t, ke_dual, ke_single, compliance_cost)
+    plain = (_plain_delta(cf, t, ke_dual, ke_single, compliance_cost, cf.size - shift)
              if terminal_growth is None else None)  # the fast path knows no terminal value
     if plain is not None:
         return plain
@@ -703,7 +726,7 @@ def dual_xnpv(
     serials = excel_serial("dates", dates)
     _same_length(cf, serials)
     t = _xnpv_exponents("dates", serials)
-    plain = _plain_delta(cf, t, ke_dual, ke_single, compliance_cost)
+    plain = _plain_delta(cf, t, ke_dual, ke_single, compliance_cost, float(t.max()))
     if plain is not None:
         return plain
     kd = ck.rate("ke_dual", ke_dual)
