@@ -162,3 +162,18 @@ def test_large_finite_values_take_the_full_path_with_the_same_result() -> None:
     want = _npf_delta(cf, -0.8, 0.1, 0.0, "end")
     got = xc.dual_npv(cf, -0.8, 0.1, 0.0)
     assert abs(got - want) <= 1e-12 * abs(want)
+
+
+def test_dates_mixed_with_datetimes_give_the_textbook_sum() -> None:
+    # date and datetime do not compare in Python: the fast path orders them by day number
+    dates: list[dt.date] = [dt.date(2026, 1, 1), dt.datetime(2026, 7, 1, 15, 30),
+                            dt.date(2027, 1, 1), dt.datetime(2026, 3, 1)]
+    days = [dt.date(d.year, d.month, d.day) for d in dates]
+    cf = [-100.0, 40.0, 70.0, 5.0]
+    want = _textbook_xnpv(0.10, cf, days) - _textbook_xnpv(0.12, cf, days) - 1.0
+    got = xc.dual_xnpv(cf, dates, 0.10, 0.12, 1.0)
+    assert abs(got - want) <= 1e-12 * sum(abs(c) for c in cf)
+    with pytest.raises(CorridorInputError, match="dates: expected the first date to be the "
+                                                 "earliest, but item 2 falls before it"):
+        xc.dual_xnpv(cf, [dt.datetime(2026, 7, 1), dt.date(2026, 1, 1), *dates[2:]], 0.10,
+                     0.12, 1.0)

@@ -186,16 +186,20 @@ def _plain_xdelta(
     cf = ck.fast_series(cash_flows)
     if cf is None:
         return None
-    try:
-        ordinals = list(map(dt.date.toordinal, dates))  # datetimes too: their date part
+    try:  # day numbers straight into the array; datetimes too: their date part
+        days = np.fromiter(map(dt.date.toordinal, dates), np.float64, len(dates))
     except (TypeError, ValueError):  # serials, text, blanks, NaT
         return None
-    first = ordinals[0]
-    days = np.array(ordinals, dtype=np.float64)
-    if len(ordinals) <= _HORNER_MAX:  # a short list: sorted (one pass when in order) gives both
-        ordered = sorted(ordinals)
-        early, late = ordered[0], ordered[-1]
-    else:
+    first = dates[0].toordinal()
+    early = late = None
+    if len(dates) <= _HORNER_MAX:  # a short list: sorted (one pass when in order) gives both
+        try:
+            ordered = sorted(dates)
+        except TypeError:  # dates mixed with datetimes do not compare: the reductions below
+            pass
+        else:
+            early, late = ordered[0].toordinal(), ordered[-1].toordinal()
+    if early is None or late is None:
         early, late = days.min(), days.max()
     serial_first, serial_late = first - _EPOCH_ORDINAL, late - _EPOCH_ORDINAL
     if not (early >= first and serial_first >= _FIRST_DATE_SERIAL
