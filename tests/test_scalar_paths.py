@@ -44,23 +44,23 @@ def _close(got: float, want: float) -> None:
     assert abs(got - want) <= 1e-12 * max(1.0, abs(want))
 
 
-@pytest.mark.parametrize("cf", SERIES, ids=lambda cf: f"n{len(cf)}")
-@pytest.mark.parametrize(("kd", "ks"), RATES)
-@pytest.mark.parametrize("timing", ["end", "mid", "begin"])
-def test_dual_npv_list_matches_numpy_financial(
-    cf: list[float], kd: float, ks: float, timing: str
-) -> None:
-    want = _npf_delta(cf, kd, ks, 3.5, timing)
-    # 1e-12 of the size of the sums (sum |CF| v^t at both rates): a Delta near 0 is the
-    # difference of two large present values
-    scale = sum(_npf_pv(np.abs(cf).tolist(), k, timing) for k in (kd, ks))
-    for given in (cf, tuple(cf)):
-        got = xc.dual_npv(given, kd, ks, 3.5, timing=timing)
-        assert type(got) is float
-        assert abs(got - want) <= 1e-12 * scale
-    # the general path (an ndarray, pandas) on the same numbers: the same sum
-    general = xc.dual_npv(np.array(cf), kd, ks, 3.5, timing=timing)
-    assert abs(general - want) <= 1e-12 * scale
+def test_dual_npv_list_matches_numpy_financial() -> None:
+    # every series length x rate pair x timing convention: one message shape, so one test
+    for cf in SERIES:
+        for kd, ks in RATES:
+            for timing in ("end", "mid", "begin"):
+                case = f"n={len(cf)}, kd={kd}, ks={ks}, {timing}"
+                want = _npf_delta(cf, kd, ks, 3.5, timing)
+                # 1e-12 of the size of the sums (sum |CF| v^t at both rates): a Delta near 0
+                # is the difference of two large present values
+                scale = sum(_npf_pv(np.abs(cf).tolist(), k, timing) for k in (kd, ks))
+                for given in (cf, tuple(cf)):
+                    got = xc.dual_npv(given, kd, ks, 3.5, timing=timing)
+                    assert type(got) is float, case
+                    assert abs(got - want) <= 1e-12 * scale, case
+                # the general path (an ndarray, pandas) on the same numbers: the same sum
+                general = xc.dual_npv(np.array(cf), kd, ks, 3.5, timing=timing)
+                assert abs(general - want) <= 1e-12 * scale, case
 
 
 def test_dual_npv_int_list_matches_numpy_financial() -> None:
@@ -74,22 +74,24 @@ def _textbook_xnpv(k: float, cf: list[float], dates: list[dt.date]) -> float:
                for c, d in zip(cf, dates, strict=True))
 
 
-@pytest.mark.parametrize("cf", SERIES, ids=lambda cf: f"n{len(cf)}")
-@pytest.mark.parametrize(("kd", "ks"), RATES)
-def test_dual_xnpv_list_matches_textbook_sum(cf: list[float], kd: float, ks: float) -> None:
+def test_dual_xnpv_list_matches_textbook_sum() -> None:
     start = dt.date(2026, 3, 31)
-    steps = RNG.integers(0, 200, size=len(cf))
-    steps[0] = 0
-    dates = [start + dt.timedelta(days=int(s)) for s in np.cumsum(steps)]
-    if len(dates) > 2:  # not in order after the first: still valid (the first is the earliest)
-        dates[1], dates[2] = dates[2], dates[1]
-    want = _textbook_xnpv(kd, cf, dates) - _textbook_xnpv(ks, cf, dates) - 1.25
-    scale = sum(_textbook_xnpv(k, np.abs(cf).tolist(), dates) for k in (kd, ks))
-    got = xc.dual_xnpv(cf, dates, kd, ks, 1.25)
-    assert type(got) is float
-    assert abs(got - want) <= 1e-12 * scale
-    general = xc.dual_xnpv(np.array(cf), np.array(dates, dtype="datetime64[D]"), kd, ks, 1.25)
-    assert abs(general - want) <= 1e-12 * scale
+    for cf in SERIES:
+        steps = RNG.integers(0, 200, size=len(cf))
+        steps[0] = 0
+        dates = [start + dt.timedelta(days=int(s)) for s in np.cumsum(steps)]
+        if len(dates) > 2:  # not in order after the first: valid (the first is the earliest)
+            dates[1], dates[2] = dates[2], dates[1]
+        for kd, ks in RATES:
+            case = f"n={len(cf)}, kd={kd}, ks={ks}"
+            want = _textbook_xnpv(kd, cf, dates) - _textbook_xnpv(ks, cf, dates) - 1.25
+            scale = sum(_textbook_xnpv(k, np.abs(cf).tolist(), dates) for k in (kd, ks))
+            got = xc.dual_xnpv(cf, dates, kd, ks, 1.25)
+            assert type(got) is float, case
+            assert abs(got - want) <= 1e-12 * scale, case
+            general = xc.dual_xnpv(np.array(cf), np.array(dates, dtype="datetime64[D]"), kd, ks,
+                                   1.25)
+            assert abs(general - want) <= 1e-12 * scale, case
 
 
 @pytest.mark.parametrize("bad", [True, False, np.True_, np.bool_(False)])
