@@ -166,6 +166,18 @@ def _grids(defaults: dict[str, float], **raw: Any) -> dict[str, Any]:
             for name, value in raw.items()}
 
 
+def _terminal(terminal_growth: Any) -> dict[str, Any]:
+    """The optional terminal growth as keyword arguments: none when blank (no terminal value),
+    else a number or a range (:func:`_grid`)."""
+    if _blank_argument(terminal_growth):
+        return {}
+    return {"terminal_growth": _grid("terminal_growth", terminal_growth)}
+
+
+_TERMINAL = ("Optional. Growth of the last cash flow after the horizon (Gordon terminal value, "
+             "discounted like that flow), decimal below both rates; blank: no terminal value")
+
+
 def _broadcasting(
     description: str,
     engine: Callable[..., Any],
@@ -510,13 +522,16 @@ def CORRIDOR_KE(rf, beta, mrp, country_premium, liquidity_premium, country_expos
     ke_single="Cost of equity with a single listing, " + _RATE,
     compliance_cost="Capitalized cost of two listings, model currency (COMPLIANCE_COST)",
     timing='Optional. "end" (default, like NPV), "mid" or "begin"',
+    terminal_growth=_TERMINAL,
 )
-def DUAL_NPV(cash_flows, ke_dual, ke_single, compliance_cost, timing="end"):  # noqa: N802
+def DUAL_NPV(cash_flows, ke_dual, ke_single, compliance_cost, timing="end",  # noqa: N802
+             terminal_growth=None):
     cf = _series("cash_flows", cash_flows)
     grids = _grids({}, ke_dual=ke_dual, ke_single=ke_single, compliance_cost=compliance_cost)
     when = _text("timing", timing, "end")
-    _check_broadcast(cf.size, **grids)
-    return _result(xc.dual_npv(cf, **grids, timing=when))
+    tv = _terminal(terminal_growth)
+    _check_broadcast(cf.size, **grids, **tv)
+    return _result(xc.dual_npv(cf, **grids, timing=when, **tv))
 
 
 @_udf(
@@ -684,13 +699,16 @@ def DUAL_XNPV(cash_flows, dates, ke_dual, ke_single, compliance_cost):  # noqa: 
     ke_dual="Cost of equity with the dual listing, " + _RATE,
     ke_single="Cost of equity with a single listing, " + _RATE,
     timing='Optional. "end" (default), "mid" or "begin"',
+    terminal_growth=_TERMINAL,
 )
-def DUAL_BREAKEVEN_COST(cash_flows, ke_dual, ke_single, timing="end"):  # noqa: N802
+def DUAL_BREAKEVEN_COST(cash_flows, ke_dual, ke_single, timing="end",  # noqa: N802
+                        terminal_growth=None):
     cf = _series("cash_flows", cash_flows)
     grids = _grids({}, ke_dual=ke_dual, ke_single=ke_single)
     when = _text("timing", timing, "end")
-    _check_broadcast(**grids)
-    return _result(xc.breakeven_cost(cf, **grids, timing=when))
+    tv = _terminal(terminal_growth)
+    _check_broadcast(**grids, **tv)
+    return _result(xc.breakeven_cost(cf, **grids, timing=when, **tv))
 
 
 @_udf(
@@ -700,17 +718,21 @@ def DUAL_BREAKEVEN_COST(cash_flows, ke_dual, ke_single, timing="end"):  # noqa: 
     ke_single="Cost of equity with a single listing, " + _RATE,
     compliance_cost="Capitalized compliance cost, model currency",
     timing='Optional. "end" (default), "mid" or "begin"',
+    terminal_growth=_TERMINAL,
 )
-def DUAL_BREAKEVEN_KE(cash_flows, ke_single, compliance_cost, timing="end"):  # noqa: N802
+def DUAL_BREAKEVEN_KE(cash_flows, ke_single, compliance_cost, timing="end",  # noqa: N802
+                      terminal_growth=None):
     cf = _series("cash_flows", cash_flows)
     grids = _grids({}, ke_single=ke_single, compliance_cost=compliance_cost)
     when = _text("timing", timing, "end")
-    _check_broadcast(BREAKEVEN_WORK_PER_PERIOD * cf.size, **grids)
-    result = np.asarray(xc.breakeven_ke(cf, **grids, timing=when))
+    tv = _terminal(terminal_growth)
+    _check_broadcast(BREAKEVEN_WORK_PER_PERIOD * cf.size, **grids, **tv)
+    result = np.asarray(xc.breakeven_ke(cf, **grids, timing=when, **tv))
     if np.isnan(result).any():
+        low = "terminal_growth" if tv else "-99%"
         raise CorridorInputError(
             "compliance_cost",
-            "no ke_dual between -99% and ke_single brings Delta NPV to zero: a lower cost of "
+            f"no ke_dual between {low} and ke_single brings Delta NPV to zero: a lower cost of "
             "equity cannot recover this cost with these cash flows",
         )
     return _result(result)
@@ -1230,9 +1252,10 @@ def DUAL_CRITICAL_MASS(  # noqa: N802
     compliance_cost="Capitalized compliance cost, model currency (COMPLIANCE_COST)",
     ke_single="Cost of equity with a single listing, " + _RATE,
     timing='Optional. "end" (default), "mid" or "begin"',
+    terminal_growth=_TERMINAL,
 )
 def DUAL_CRITICAL_MASS_CF(  # noqa: N802
-    cash_flows, premium_cut, compliance_cost, ke_single, timing="end"
+    cash_flows, premium_cut, compliance_cost, ke_single, timing="end", terminal_growth=None
 ):
     cf = _series("cash_flows", cash_flows)
     grids = _grids(
@@ -1242,8 +1265,9 @@ def DUAL_CRITICAL_MASS_CF(  # noqa: N802
         ke_single=ke_single,
     )
     when = _text("timing", timing, "end")
-    _check_broadcast(**grids)
-    return _no_size_pays(xc.critical_mass_for_flows(cf, **grids, timing=when))
+    tv = _terminal(terminal_growth)
+    _check_broadcast(**grids, **tv)
+    return _no_size_pays(xc.critical_mass_for_flows(cf, **grids, timing=when, **tv))
 
 
 _WAIT_HELP = dict(

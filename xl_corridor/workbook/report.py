@@ -261,9 +261,8 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         kname = "ke_single" if col == "G" else "ke_dual"
         tv = 0.0 if tg is None else float(
             cf.values[-1] * (1 + tg) / (k - tg) * (1 + k) ** -t[n - 1])
-        p.formula(ws, f"{col}{tv_row}", "=IF(ISNUMBER(terminal_growth),"
-                  f"C{tv_row}*(1+terminal_growth)/({kname}-terminal_growth)"
-                  f"/(1+{kname})^D{tv_row},0)", tv, "amount")
+        p.formula(ws, f"{col}{tv_row}", "=" + fx.gordon_pv(kname, f"C{tv_row}", f"D{tv_row}"),
+                  tv, "amount")
     tot = last + 2
     define(p.wb, "tv_flow", "CashFlows", f"C{tv_row}")
     define(p.wb, "tv_t", "CashFlows", f"D{tv_row}")
