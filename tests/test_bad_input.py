@@ -38,7 +38,8 @@ VALID = {
         country_exposure=1.0,
     ),
     "DUAL_NPV": dict(
-        cash_flows=CF_ROW, ke_dual=0.10, ke_single=0.12, compliance_cost=2.0, timing="end"
+        cash_flows=CF_ROW, ke_dual=0.10, ke_single=0.12, compliance_cost=2.0, timing="end",
+        terminal_growth=0.02,
     ),
     "COMPLIANCE_COST": dict(
         annual_costs=[[2.5], [1.5]],
@@ -62,8 +63,10 @@ VALID = {
     "DUAL_XNPV": dict(
         cash_flows=CF_ROW, dates=DATES, ke_dual=0.10, ke_single=0.12, compliance_cost=2.0
     ),
-    "DUAL_BREAKEVEN_COST": dict(cash_flows=CF_ROW, ke_dual=0.10, ke_single=0.12, timing="end"),
-    "DUAL_BREAKEVEN_KE": dict(cash_flows=CF_ROW, ke_single=0.12, compliance_cost=2.0, timing="end"),
+    "DUAL_BREAKEVEN_COST": dict(cash_flows=CF_ROW, ke_dual=0.10, ke_single=0.12, timing="end",
+                                terminal_growth=0.02),
+    "DUAL_BREAKEVEN_KE": dict(cash_flows=CF_ROW, ke_single=0.12, compliance_cost=2.0, timing="end",
+                              terminal_growth=0.02),
     "LISTING_PATH": dict(reporting_code="JORC", resource_category="Indicated", dfs_complete=True),
     "DUAL_PARITY_GAP": dict(
         price_hk=10.92, price_aix=9.93, fx_aix_to_hkd=1.0993, aix_shares_per_hk_share=1.0
@@ -155,7 +158,8 @@ VALID = {
         premium_cut=0.02, compliance_cost=150.0, ke_single=0.12, annuity_years=20.0, growth=0.0
     ),
     "DUAL_CRITICAL_MASS_CF": dict(
-        cash_flows=CF_ROW, premium_cut=0.02, compliance_cost=2.0, ke_single=0.12, timing="end"
+        cash_flows=CF_ROW, premium_cut=0.02, compliance_cost=2.0, ke_single=0.12, timing="end",
+        terminal_growth=0.02,
     ),
     "DUAL_WAIT_VALUE": dict(WAIT_ARGS, steps=100.0),
 }

@@ -12,7 +12,7 @@ import pytest
 import xl_corridor as xc
 from xl_corridor.engine import corridor, parity
 from xl_corridor.engine.compliance import growing_annuity_factor
-from xl_corridor.engine.discounting import EXCEL_EPOCH
+from xl_corridor.engine.discounting import EXCEL_EPOCH, terminal_value
 from xl_corridor.workbook import formulas as fx
 
 
@@ -51,6 +51,10 @@ CASES: dict[str, tuple[Callable[[], str], Callable[[], float]]] = {
                 lambda: corridor.logistics_netback(9000, 120, 85, 40, 21, 0.08)),
     "price_uplift": (lambda: fx.price_uplift(*_n(0.14, 0.12, 0.02)),
                      lambda: xc.dual_price_uplift(0.12, 0.14, 0.02)),
+    # the Gordon value of the last flow (60 at t = 5) discounted like it; blank growth: none
+    "gordon_pv": (lambda: fx.gordon_pv(*_n(0.11, 60.0, 5.0, 0.02)),
+                  lambda: terminal_value(60.0, 0.11, 0.02) / 1.11 ** 5),
+    "gordon_pv blank growth": (lambda: fx.gordon_pv("0.11", "60", "5", '""'), lambda: 0.0),
     # XNPV of a unit flow at D1 from D0 is the discount factor at XNPV's year fraction
     "year_fraction": (lambda: fx.discount_factor(
         "0.11", "(" + fx.year_fraction(SERIAL[D1], SERIAL[D0]) + ")"),

@@ -95,6 +95,28 @@ def test_template_validates_with_udfs_registered() -> None:
 
 
 @pytest.mark.slow
+def test_a_terminal_growth_typed_into_the_template_moves_every_line_with_the_engine(
+        tmp_path: Path) -> None:
+    # The Model's UDFs and native lines take the terminal value as the report and the engine
+    # do; without it the template said DO NOT PROCEED where the engine says PROCEED.
+    from openpyxl import load_workbook
+
+    from xl_corridor.case import evaluate, load_case
+    from xl_corridor.validate.validator import validate_workbook
+    from xl_corridor.workbook.inputs import named_cells
+
+    wb = load_workbook(COMMITTED)
+    named_cells(wb, "terminal_growth")[0].value = 0.02
+    path = tmp_path / "tv.xlsx"
+    wb.save(path)
+    result = validate_workbook(path, udfs=corridor_udfs, recalc=True)
+    assert result.ok, [str(f) for f in result.failures][:5]
+    ev = evaluate(load_case(path))
+    plain = evaluate(load_case(COMMITTED))
+    assert ev.delta_npv > plain.delta_npv + 50  # the terminal value counts (HKD m)
+
+
+@pytest.mark.slow
 def test_premia_udf_grid_equals_engine() -> None:
     """The formulas library's evaluation of the nested UDF array equals grid_premia."""
     import formulas

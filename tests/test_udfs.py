@@ -112,6 +112,33 @@ def test_breakeven_ke_udf_solves_dual_npv():
     assert udf.DUAL_NPV(row(CF), k, 0.12, 2.0) == pytest.approx(0.0, abs=1e-9)
 
 
+def test_terminal_growth_adds_the_gordon_value_to_both_present_values():
+    # Textbook: PV(k) = sum CF_t/(1+k)^t + CF_n (1+g)/(k-g)/(1+k)^n (Gordon growth model on the
+    # last flow, Brealey-Myers-Allen ch. 4), written out here; blank growth: no terminal value
+    cf, g, kd, ks, cost = [-100.0, 30.0, 40.0, 50.0, 60.0], 0.02, 0.10, 0.12, 2.0
+
+    def pv(k: float) -> float:
+        n = len(cf)
+        return (sum(c / (1 + k) ** t for t, c in enumerate(cf, 1))
+                + cf[-1] * (1 + g) / (k - g) / (1 + k) ** n)
+
+    assert udf.DUAL_NPV(row(cf), kd, ks, cost, "end", g) == pytest.approx(
+        pv(kd) - pv(ks) - cost, rel=1e-12)
+    assert udf.DUAL_BREAKEVEN_COST(row(cf), kd, ks, "end", g) == pytest.approx(
+        pv(kd) - pv(ks), rel=1e-12)
+    k = udf.DUAL_BREAKEVEN_KE(row(cf), ks, cost, "end", g)
+    assert pv(k) - pv(ks) - cost == pytest.approx(0.0, abs=1e-9)
+    r = pv(ks - 0.02) / pv(ks)  # critical mass PV* = C / (R - 1)
+    assert udf.DUAL_CRITICAL_MASS_CF(row(cf), 0.02, cost, ks, "end", g) == pytest.approx(
+        cost / (r - 1), rel=1e-12)
+    for blank in (None, "", [[None]]):
+        assert udf.DUAL_NPV(row(cf), kd, ks, cost, "end", blank) == udf.DUAL_NPV(
+            row(cf), kd, ks, cost)
+    with pytest.raises(xw.XlwingsError, match="ke_dual: expected a rate above the terminal "
+                                              "growth 0.15"):
+        udf.DUAL_NPV(row(cf), kd, ks, cost, "end", 0.15)
+
+
 # --------------------------------------------------------------------------- input types
 
 

@@ -97,6 +97,9 @@ COM_ERRORS = {
 }
 _COM_LOW, _COM_HIGH = float(min(COM_ERRORS)), float(max(COM_ERRORS))
 _COM_MID, _COM_HALF = (_COM_LOW + _COM_HIGH) / 2, (_COM_HIGH - _COM_LOW) / 2  # exact: integers
+# |x| < |_COM_HIGH| for every x when the sum of squares is below this (a 2% margin, far wider
+# than the rounding of any sum of positive squares): no cell is an error code
+_COM_CLEAR = 0.98 * _COM_HIGH * _COM_HIGH
 
 _REQUIRED = object()
 # Help text of every argument, by function: what the Function Wizard and Office.js show.
@@ -161,6 +164,18 @@ def _grids(defaults: dict[str, float], **raw: Any) -> dict[str, Any]:
     """Each argument read as a number or a range (:func:`_grid`); a blank takes ``defaults``."""
     return {name: _grid(name, value, defaults[name]) if name in defaults else _grid(name, value)
             for name, value in raw.items()}
+
+
+def _terminal(terminal_growth: Any) -> dict[str, Any]:
+    """The optional terminal growth as keyword arguments: none when blank (no terminal value),
+    else a number or a range (:func:`_grid`)."""
+    if _blank_argument(terminal_growth):
+        return {}
+    return {"terminal_growth": _grid("terminal_growth", terminal_growth)}
+
+
+_TERMINAL = ("Optional. Growth of the last cash flow after the horizon (Gordon terminal value, "
+             "discounted like that flow), decimal below both rates; blank: no terminal value")
 
 
 def _broadcasting(
@@ -296,16 +311,32 @@ def _plain_floats(value: Any) -> np.ndarray | None:
     if type(value) is not list or not value or type(value[0]) is not list:
         return None
     rows, width = len(value), len(value[0])
-    if not width or rows * width > MAX_CELLS or set(map(type, value)) != {list} or set(
-            map(len, value)) != {width}:
+    if not width or rows * width > MAX_CELLS:
         return None
-    if set(map(type, itertools.chain.from_iterable(value))) != {float}:
+    if rows == 1:  # a row: the list itself
+        flat = value[0]
+    elif set(map(type, value)) != {list}:
+        return None
+    elif width == 1:  # a column: unpacking refuses a row that is not exactly one cell
+        try:
+            flat = [cell for [cell] in value]
+        except ValueError:
+            return None
+    elif set(map(len, value)) != {width}:
+        return None
+    else:
+        flat = list(itertools.chain.from_iterable(value))
+    if set(map(type, flat)) != {float}:
         return None  # bools, ints, text, blanks, dates: each needs its own reading or message
-    arr = np.fromiter(itertools.chain.from_iterable(value), float, rows * width)
-    # |x - mid| <= half: x is an Excel error code as COM sends it; nan fails, inf tops the max
-    distance = np.abs(arr - _COM_MID)
-    if not (distance.min() > _COM_HALF and distance.max() < math.inf):
-        return None  # nan/inf or an Excel error code: the careful path names the cell
+    arr = np.fromiter(flat, float, rows * width)
+    # An Excel error code as COM sends it lies in [_COM_LOW, _COM_HIGH], below -2.1e9, far
+    # from any rate or cost a sheet holds: a sum of squares below _COM_CLEAR proves every cell
+    # finite and above the codes in one dot product (nan fails the comparison); a range that
+    # holds a value that large is tested exactly (|x - mid| <= half: an error code)
+    if not np.vdot(arr, arr) < _COM_CLEAR:  # vdot: no warning when the sum overflows
+        distance = np.abs(arr - _COM_MID)
+        if not (distance.min() > _COM_HALF and distance.max() < math.inf):
+            return None  # nan/inf or an Excel error code: the careful path names the cell
     return arr.reshape(rows, width)
 
 
@@ -355,6 +386,9 @@ def _cells_1d(name: str, value: Any) -> list[Any]:
 def _series(name: str, value: Any) -> np.ndarray:
     """A cash-flow series. Interior blanks and text are errors naming the item (Excel's NPV
     skips them silently, which shifts every later cash flow by a period)."""
+    arr = _plain_floats(value)  # a row or a column of plain floats: one conversion
+    if arr is not None and 1 in arr.shape and arr.size <= MAX_PERIODS:
+        return arr.reshape(-1)
     cells = _cells_1d(name, value)
     if len(cells) > MAX_PERIODS:
         raise CorridorInputError(
@@ -404,16 +438,33 @@ def _result(value: Any) -> Any:
     return np.atleast_2d(arr).tolist()
 
 
+def _broadcast_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """np.broadcast_shapes, with the common case (ranges, each 2-D) in plain Python."""
+    if any(len(s) != 2 for s in shapes):
+        return np.broadcast_shapes(*shapes)
+    out = []
+    for axis in (0, 1):
+        sizes = {s[axis] for s in shapes}
+        if len(sizes) > 1:
+            sizes.discard(1)
+            if len(sizes) > 1:
+                raise ValueError("shapes do not broadcast")
+        out.append(sizes.pop())
+    return tuple(out)
+
+
 def _check_broadcast(work_per_cell: int = 1, **grids: Any) -> None:
     """Ranges must pair, and result cells x ``work_per_cell`` stay within UDF_MAX_WORK."""
-    shapes = {k: np.shape(v) for k, v in grids.items() if type(v) is not float and np.ndim(v)}
+    shapes = {k: v.shape if type(v) is np.ndarray else np.shape(v)
+              for k, v in grids.items()
+              if type(v) is not float and (v.ndim if type(v) is np.ndarray else np.ndim(v))}
     if not shapes:  # single cells only: nothing to pair
         if work_per_cell > UDF_MAX_WORK:
             raise CorridorInputError("ranges", f"this call asks for {work_per_cell:,} steps of "
                                                f"work; at most {UDF_MAX_WORK:,}")
         return
     try:
-        shape = np.broadcast_shapes(*shapes.values())
+        shape = _broadcast_shape(list(shapes.values()))
     except ValueError:
         described = ", ".join(f"{k} {s[0]}x{s[1]}" for k, s in shapes.items())
         raise CorridorInputError(
@@ -471,13 +522,16 @@ def CORRIDOR_KE(rf, beta, mrp, country_premium, liquidity_premium, country_expos
     ke_single="Cost of equity with a single listing, " + _RATE,
     compliance_cost="Capitalized cost of two listings, model currency (COMPLIANCE_COST)",
     timing='Optional. "end" (default, like NPV), "mid" or "begin"',
+    terminal_growth=_TERMINAL,
 )
-def DUAL_NPV(cash_flows, ke_dual, ke_single, compliance_cost, timing="end"):  # noqa: N802
+def DUAL_NPV(cash_flows, ke_dual, ke_single, compliance_cost, timing="end",  # noqa: N802
+             terminal_growth=None):
     cf = _series("cash_flows", cash_flows)
     grids = _grids({}, ke_dual=ke_dual, ke_single=ke_single, compliance_cost=compliance_cost)
     when = _text("timing", timing, "end")
-    _check_broadcast(cf.size, **grids)
-    return _result(xc.dual_npv(cf, **grids, timing=when))
+    tv = _terminal(terminal_growth)
+    _check_broadcast(cf.size, **grids, **tv)
+    return _result(xc.dual_npv(cf, **grids, timing=when, **tv))
 
 
 @_udf(
@@ -645,13 +699,16 @@ def DUAL_XNPV(cash_flows, dates, ke_dual, ke_single, compliance_cost):  # noqa: 
     ke_dual="Cost of equity with the dual listing, " + _RATE,
     ke_single="Cost of equity with a single listing, " + _RATE,
     timing='Optional. "end" (default), "mid" or "begin"',
+    terminal_growth=_TERMINAL,
 )
-def DUAL_BREAKEVEN_COST(cash_flows, ke_dual, ke_single, timing="end"):  # noqa: N802
+def DUAL_BREAKEVEN_COST(cash_flows, ke_dual, ke_single, timing="end",  # noqa: N802
+                        terminal_growth=None):
     cf = _series("cash_flows", cash_flows)
     grids = _grids({}, ke_dual=ke_dual, ke_single=ke_single)
     when = _text("timing", timing, "end")
-    _check_broadcast(**grids)
-    return _result(xc.breakeven_cost(cf, **grids, timing=when))
+    tv = _terminal(terminal_growth)
+    _check_broadcast(**grids, **tv)
+    return _result(xc.breakeven_cost(cf, **grids, timing=when, **tv))
 
 
 @_udf(
@@ -661,17 +718,21 @@ def DUAL_BREAKEVEN_COST(cash_flows, ke_dual, ke_single, timing="end"):  # noqa: 
     ke_single="Cost of equity with a single listing, " + _RATE,
     compliance_cost="Capitalized compliance cost, model currency",
     timing='Optional. "end" (default), "mid" or "begin"',
+    terminal_growth=_TERMINAL,
 )
-def DUAL_BREAKEVEN_KE(cash_flows, ke_single, compliance_cost, timing="end"):  # noqa: N802
+def DUAL_BREAKEVEN_KE(cash_flows, ke_single, compliance_cost, timing="end",  # noqa: N802
+                      terminal_growth=None):
     cf = _series("cash_flows", cash_flows)
     grids = _grids({}, ke_single=ke_single, compliance_cost=compliance_cost)
     when = _text("timing", timing, "end")
-    _check_broadcast(BREAKEVEN_WORK_PER_PERIOD * cf.size, **grids)
-    result = np.asarray(xc.breakeven_ke(cf, **grids, timing=when))
+    tv = _terminal(terminal_growth)
+    _check_broadcast(BREAKEVEN_WORK_PER_PERIOD * cf.size, **grids, **tv)
+    result = np.asarray(xc.breakeven_ke(cf, **grids, timing=when, **tv))
     if np.isnan(result).any():
+        low = "terminal_growth" if tv else "-99%"
         raise CorridorInputError(
             "compliance_cost",
-            "no ke_dual between -99% and ke_single brings Delta NPV to zero: a lower cost of "
+            f"no ke_dual between {low} and ke_single brings Delta NPV to zero: a lower cost of "
             "equity cannot recover this cost with these cash flows",
         )
     return _result(result)
@@ -1191,9 +1252,10 @@ def DUAL_CRITICAL_MASS(  # noqa: N802
     compliance_cost="Capitalized compliance cost, model currency (COMPLIANCE_COST)",
     ke_single="Cost of equity with a single listing, " + _RATE,
     timing='Optional. "end" (default), "mid" or "begin"',
+    terminal_growth=_TERMINAL,
 )
 def DUAL_CRITICAL_MASS_CF(  # noqa: N802
-    cash_flows, premium_cut, compliance_cost, ke_single, timing="end"
+    cash_flows, premium_cut, compliance_cost, ke_single, timing="end", terminal_growth=None
 ):
     cf = _series("cash_flows", cash_flows)
     grids = _grids(
@@ -1203,8 +1265,9 @@ def DUAL_CRITICAL_MASS_CF(  # noqa: N802
         ke_single=ke_single,
     )
     when = _text("timing", timing, "end")
-    _check_broadcast(**grids)
-    return _no_size_pays(xc.critical_mass_for_flows(cf, **grids, timing=when))
+    tv = _terminal(terminal_growth)
+    _check_broadcast(**grids, **tv)
+    return _no_size_pays(xc.critical_mass_for_flows(cf, **grids, timing=when, **tv))
 
 
 _WAIT_HELP = dict(

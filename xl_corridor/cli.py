@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -515,6 +516,10 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)  # --help, --version, usage errors: SystemExit
+    # openpyxl cannot read some charts LibreOffice re-saves and says so on stderr; nothing here
+    # reads charts through openpyxl (the parts are checked as parts), so the line is noise
+    warnings.filterwarnings("ignore", "Unable to read chart", UserWarning,
+                            "openpyxl.reader.drawings")
     try:
         return int(args.func(args))
     except _Refused as exc:

@@ -150,13 +150,11 @@ def _periods(n: int, shift: float) -> FloatArray:
     return t
 
 
-def _scalar_pvs(k1: float, k2: float, cf: FloatArray, t: FloatArray) -> tuple[float, float]:
-    """Present values at two plain rates: the same sum as :func:`_discount`, without numpy's
-    broadcasting and error-state machinery (one cell of a sheet calls this thousands of times).
-    A non-finite result is left to the caller, which then takes the full path for the message."""
-    return (float(np.exp(t * -math.log1p(k1)) @ cf), float(np.exp(t * -math.log1p(k2)) @ cf))
-
-
+# The scalar fast paths leave to the full path (which computes under np.errstate) any call
+# whose largest exponent -log(1+k) * t exceeds this: exp(600) ~ 3.8e260, times amounts of at
+# most 1e15, summed over any list that fits in memory, stays finite: neither exp nor the sum can
+# overflow and warn (a warning is an exception under warnings-as-errors).
+_SAFE_EXPONENT = 600.0
 # Up to this many periods, Horner's rule (n multiply-adds per rate) beats exp for large grids,
 # and Python builtins check a list of dates faster than numpy reductions.
 _HORNER_MAX = 128
@@ -188,24 +186,34 @@ def _plain_xdelta(
     cf = ck.fast_series(cash_flows)
     if cf is None:
         return None
-    try:
-        ordinals = list(map(dt.date.toordinal, dates))  # datetimes too: their date part
+    try:  # day numbers straight into the array; datetimes too: their date part
+        days = np.fromiter(map(dt.date.toordinal, dates), np.float64, len(dates))
     except (TypeError, ValueError):  # serials, text, blanks, NaT
         return None
-    first = ordinals[0]
-    days = np.array(ordinals, dtype=np.float64)
-    if len(ordinals) <= _HORNER_MAX:  # builtins on a short list of ints beat two reductions
-        early, late = min(ordinals), max(ordinals)
-    else:
+    first = dates[0].toordinal()
+    early = late = None
+    if len(dates) <= _HORNER_MAX:  # a short list: sorted (one pass when in order) gives both
+        try:
+            ordered = sorted(dates)
+        except TypeError:  # dates mixed with datetimes do not compare: the reductions below
+            pass
+        else:
+            early, late = ordered[0].toordinal(), ordered[-1].toordinal()
+    if early is None or late is None:
         early, late = days.min(), days.max()
     serial_first, serial_late = first - _EPOCH_ORDINAL, late - _EPOCH_ORDINAL
     if not (early >= first and serial_first >= _FIRST_DATE_SERIAL
             and serial_late <= _MAX_SERIAL):
         return None
     t = np.divide(np.subtract(days, first, out=days), DAYS_PER_YEAR, out=days)  # (d_i - d_1)/365
-    logs = np.array([-math.log1p(kd), -math.log1p(ks)])
-    pv_d, pv_s = np.exp(np.multiply.outer(logs, t)) @ cf
-    delta = float(pv_d) - float(pv_s) - cost
+    # both rates in one exp: a column of the two -log(1+k) times the row of exponents (the same
+    # products as np.multiply.outer), and one matrix-vector product
+    log_d, log_s = -math.log1p(kd), -math.log1p(ks)
+    if max(log_d, log_s) * (late - first) / DAYS_PER_YEAR > _SAFE_EXPONENT:
+        return None  # exp or the sum could overflow (and warn): the full path decides
+    logs = np.array([[log_d], [log_s]])
+    pv_d, pv_s = np.exp(logs * t).dot(cf).tolist()
+    delta = pv_d - pv_s - cost
     return delta if math.isfinite(delta) else None
 
 
@@ -215,16 +223,32 @@ def _plain_delta(
     ke_dual: Any,
     ke_single: Any,
     compliance_cost: Any,
-    shift: float | None = None,
+    t_max: float,
 ) -> float | None:
-    """Delta NPV when every rate and the cost are plain, valid Python numbers, else None."""
+    """Delta NPV when every rate and the cost are plain, valid Python numbers, else None;
+    ``t_max`` is the largest of the exponents ``t``."""
     kd = ck.plain_rate(ke_dual)
     ks = ck.plain_rate(ke_single)
     cost = ck.plain_amount(compliance_cost, nonnegative=True)
     if kd is None or ks is None or cost is None:
         return None
-    pv_d, pv_s = _scalar_pvs(kd, ks, cf, t)
-    delta = pv_d - pv_s - cost
+    return _pv_delta(cf, t, kd, ks, cost, t_max)
+
+
+def _pv_delta(
+    cf: FloatArray, t: FloatArray, kd: float, ks: float, cost: float, t_max: float
+) -> float | None:
+    """PV at ``kd`` - PV at ``ks`` - ``cost`` for checked plain rates and cost, or None.
+
+    The present values are the same sums as :func:`_discount` (exp of -log(1+k) times the
+    exponents, then one dot product per rate), without numpy's broadcasting and error-state
+    machinery: one cell of a sheet calls this thousands of times. A non-finite result goes back
+    to the caller as None, which then takes the full path for the message."""
+    log_d, log_s = -math.log1p(kd), -math.log1p(ks)
+    if (log_d if log_d > log_s else log_s) * t_max > _SAFE_EXPONENT:
+        return None  # exp or the sum could overflow (and warn): the full path decides
+    # ndarray.dot: the same BLAS sum as ``@`` for two vectors, without matmul's dispatch
+    delta = float(np.exp(t * log_d).dot(cf)) - float(np.exp(t * log_s).dot(cf)) - cost
     return delta if math.isfinite(delta) else None
 
 
@@ -536,7 +560,6 @@ def dual_npv(
 ) -> ck.FloatArray: ...
 
 
-@ck.elementwise(series=('cash_flows',))
 def dual_npv(
     cash_flows: Any, ke_dual: Any, ke_single: Any, compliance_cost: Any, *, timing: str = "end",
     terminal_growth: Any = None,
@@ -586,10 +609,35 @@ def dual_npv(
     array([[ 6.42,  1.42],
            [ 3.13, -1.87]])
     """
+    if terminal_growth is None:  # the fast path knows no terminal value
+        # one cell of a sheet: a list of plain numbers at plain rates, before the pandas wrapper
+        # (fast_series and _plain_delta take no pandas object; the same checks, in the same
+        # order, as the general path below, which gets everything they send back)
+        shift = ck.timing("timing", timing)
+        kd = ck.plain_rate(ke_dual)
+        ks = ck.plain_rate(ke_single)
+        cost = ck.plain_amount(compliance_cost, nonnegative=True)
+        cf = (ck.fast_series(cash_flows) if kd is not None and ks is not None
+              and cost is not None else None)
+        if cf is not None:
+            plain = _pv_delta(cf, _periods(cf.size, shift), kd, ks, cost,  # type: ignore[arg-type]
+                              cf.size - shift)
+            if plain is not None:
+                return plain
+    return _dual_npv(cash_flows, ke_dual, ke_single, compliance_cost, timing=timing,
+                     terminal_growth=terminal_growth)
+
+
+@ck.elementwise(series=('cash_flows',))
+def _dual_npv(
+    cash_flows: Any, ke_dual: Any, ke_single: Any, compliance_cost: Any, *, timing: str = "end",
+    terminal_growth: Any = None,
+) -> Any:
+    """:func:`dual_npv` for any input: arrays, pandas, a terminal value, and every message."""
     shift = ck.timing("timing", timing)
     cf = ck.series("cash_flows", cash_flows)
     t = _periods(cf.size, shift)
-    plain = (_plain_delta(cf, t, ke_dual, ke_single, compliance_cost, shift)
+    plain = (_plain_delta(cf, t, ke_dual, ke_single, compliance_cost, cf.size - shift)
              if terminal_growth is None else None)  # the fast path knows no terminal value
     if plain is not None:
         return plain
@@ -682,7 +730,7 @@ def dual_xnpv(
     serials = excel_serial("dates", dates)
     _same_length(cf, serials)
     t = _xnpv_exponents("dates", serials)
-    plain = _plain_delta(cf, t, ke_dual, ke_single, compliance_cost)
+    plain = _plain_delta(cf, t, ke_dual, ke_single, compliance_cost, float(t.max()))
     if plain is not None:
         return plain
     kd = ck.rate("ke_dual", ke_dual)

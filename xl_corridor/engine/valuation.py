@@ -20,7 +20,7 @@ import numpy as np
 from xl_corridor.engine import _checks as ck
 from xl_corridor.engine._checks import FloatArray
 from xl_corridor.engine.compliance import growing_annuity_factor
-from xl_corridor.engine.discounting import _periods, _present_value
+from xl_corridor.engine.discounting import _periods, _present_value, _pv_tv
 from xl_corridor.errors import CorridorInputError
 from xl_corridor.limits import COMPLIANCE_MAX_YEARS
 
@@ -642,6 +642,7 @@ def critical_mass_for_flows(
     ke_single: Any,
     *,
     timing: str = "end",
+    terminal_growth: Any = None,
 ) -> Any:
     """Critical mass for a given cash-flow profile (Excel: DUAL_CRITICAL_MASS_CF).
 
@@ -662,6 +663,10 @@ def critical_mass_for_flows(
     timing : {'end', 'mid', 'begin'}, keyword-only
         Cash-flow timing within each period, as in
         :func:`~xl_corridor.engine.discounting.npv`.
+    terminal_growth : float, optional, keyword-only
+        Growth of the last flow after the horizon, decimal, not per cent: both present values
+        then include its Gordon terminal value, as in
+        :func:`~xl_corridor.engine.discounting.dual_npv`. None (default): no terminal value.
 
     Returns
     -------
@@ -689,14 +694,16 @@ def critical_mass_for_flows(
     cut, ks, kd = _dual_rate(premium_cut, ke_single)
     cost = ck.amount("compliance_cost", compliance_cost, nonnegative=True)
     t = _periods(cf.size, shift)
-    pv_s = _present_value("ke_single", ks, cf, t)
+    pv_s = _present_value("ke_single", ks, cf, t) + _pv_tv("ke_single", ks, cf, t,
+                                                          terminal_growth)
     _refuse_where(
         "cash_flows",
         np.asarray(pv_s <= 0),
         {"present value at ke_single": pv_s},
         "cash flows whose present value at ke_single is above 0",
     )
-    pv_d = _present_value("premium_cut", kd, cf, t)
+    pv_d = _present_value("premium_cut", kd, cf, t) + _pv_tv("premium_cut", kd, cf, t,
+                                                             terminal_growth)
     return ck.scalar_or_array(_mass(cost, pv_d / pv_s))
 
 

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from xl_corridor.validate.canonical import same_formula, same_number_format
 from xl_corridor.workbook.marks import ABS_FLOOR, TOLERANCE
 
 __all__ = ["Expected", "Finding", "WorkbookKind", "cached_values", "compare", "dependents", "kinds",
@@ -176,6 +177,12 @@ def _same(a: Any, b: Any) -> bool:
     """Cell values equal: numbers at the checks' tolerance, everything else exactly."""
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
+    if hasattr(a, "isoformat") != hasattr(b, "isoformat") and isinstance(
+            b if hasattr(a, "isoformat") else a, int | float):
+        # a number stored under a date format reads back as a date: compare serials
+        from openpyxl.utils.datetime import to_excel
+
+        a, b = (to_excel(v) if hasattr(v, "isoformat") else v for v in (a, b))
     if isinstance(a, int | float) and isinstance(b, int | float):
         if not (math.isfinite(a) and math.isfinite(b)):
             return False
@@ -224,6 +231,45 @@ def _names(wb: Any) -> dict[str, str]:
     return out
 
 
+def _same_name(want: str | None, got: str | None) -> bool:
+    """Defined names alike, up to how an application spells the reference (sheet quotes)."""
+    if want is None or got is None:
+        return want is got
+    hidden = " (hidden)"
+    return want.endswith(hidden) == got.endswith(hidden) and same_formula(
+        want.removesuffix(hidden), got.removesuffix(hidden))
+
+
+def _same_cell(got: Any, want: Any) -> bool:
+    """Cell contents alike: formulas up to spelling (:mod:`~xl_corridor.validate.canonical`),
+    values by :func:`_same`."""
+    if isinstance(got, str) and isinstance(want, str):
+        if got.startswith("=") and want.startswith("="):
+            return same_formula(got, want)
+        if got.startswith("{") and want.startswith("{"):  # array formulas, see _text
+            (ref_g, _, text_g), (ref_w, _, text_w) = got.partition("}"), want.partition("}")
+            return ref_g == ref_w and same_formula(text_g, text_w)
+    return _same(got, want)
+
+
+def _array_members(cells: Iterable[Any]) -> set[str]:
+    """The cells the array formulas among ``cells`` fill besides their first: an application
+    saves their results there (Excel the numbers, LibreOffice without the add-in #NAME?)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import range_boundaries
+
+    out: set[str] = set()
+    for c in cells:
+        ref = getattr(c.value, "ref", None)
+        if ref is None or not hasattr(c.value, "text"):
+            continue
+        lo_col, lo_row, hi_col, hi_row = range_boundaries(str(ref))
+        out.update(f"{get_column_letter(col)}{r}" for r in range(lo_row, hi_row + 1)
+                   for col in range(lo_col, hi_col + 1))
+        out.discard(c.coordinate)
+    return out
+
+
 def compare(data: bytes, got_wb: Any, expected: Expected, *, stale: bool,
             skip: frozenset[str] = frozenset()) -> list[Finding]:
     """Everything in which the workbook (``data``, loaded as ``got_wb``) differs from the one
@@ -256,7 +302,7 @@ def compare(data: bytes, got_wb: Any, expected: Expected, *, stale: bool,
                                  "external workbook link"))
         want_names, got_names = _names(exp), _names(got_wb)
         for name in sorted(set(want_names) | set(got_names)):
-            if want_names.get(name) != got_names.get(name):
+            if not _same_name(want_names.get(name), got_names.get(name)):
                 found.append(Finding(f"defined name {name}", want_names.get(name),
                                      got_names.get(name),
                                      "defined name added, removed, moved or redirected"))
@@ -312,26 +358,31 @@ def _sheet(want: Any, got: Any, expected: Expected, stale: bool,
     cells_w = {c.coordinate: c for row in want.iter_rows() for c in row
                if c.value is not None and c.value != ""}  # "" is not saved: blank
     cells_g = {c.coordinate: c for row in got.iter_rows() for c in row if c.value is not None}
+    members = _array_members(cells_w.values())
     for ref in sorted(set(cells_w) | set(cells_g), key=_order):
         key = f"{title}!{ref}"
         w, g = cells_w.get(ref), cells_g.get(ref)
         wv, gv = _text(w.value) if w is not None else None, _text(g.value) if g else None
-        editable = key in expected.editable
+        editable = key in expected.editable or (
+            w is None and ref in members and not (isinstance(gv, str) and gv[:1] in "={"))
         if editable and g is not None and g.data_type == "f" and (w is None or w.data_type != "f"):
             yield Finding(key, "a typed value", gv, "formula in an input cell (inputs are typed "
                           "values; a formula can read hidden cells or outside sources)")
         if stale and key in skip:
             continue
-        if not editable and not _same(gv, wv):
+        if not editable and not _same_cell(gv, wv):
             is_formula = isinstance(wv, str) and wv.startswith("=") or (
                 isinstance(gv, str) and gv.startswith("="))
             yield Finding(key, wv, gv, "formula differs from the one the builder writes"
                           if is_formula else "value or label differs from the one the builder "
                           "writes")
-        if w is not None and g is not None and w.number_format != g.number_format:
-            yield Finding(key, w.number_format, g.number_format, "number format changed")
-        elif g is not None and w is None and g.number_format != "General":
-            yield Finding(key, "General", g.number_format, "number format changed")
+        if g is not None:
+            # a cell the builder formats but leaves empty (an array formula's other cells)
+            # keeps its format: peek without creating the cell in the builder's sheet
+            fw = w if w is not None else want._cells.get((g.row, g.column))
+            want_fmt = fw.number_format if fw is not None else "General"
+            if not same_number_format(want_fmt, g.number_format):
+                yield Finding(key, want_fmt, g.number_format, "number format changed")
 
 
 

@@ -46,6 +46,13 @@ def input_name(field: str) -> str:
     return "CORR_" + field.upper()
 
 
+def input_format(field: str, unit: str) -> str:
+    """The number format of a corridor input: whole numbers plain, decimals to four places,
+    amounts, prices and years to three."""
+    kind = co.INPUTS[field].kind if field in co.INPUTS else "amount"
+    return "0" if kind == "whole" else "0.0000" if unit == "decimal" else "#,##0.000"
+
+
 def unit_of(case: CorridorCase, field: str) -> str:
     """The unit shown beside an input: decimal, the money units, years, days or per unit."""
     kind = co.INPUTS[field].kind if field in co.INPUTS else ""
@@ -101,10 +108,8 @@ def write_corridor_inputs(wb: Workbook, case: CorridorCase) -> Worksheet:
         cell = ws[f"B{row}"]
         cell.value = value
         cell.font, cell.fill = BLUE, INPUT_FILL
-        kind = co.INPUTS[field].kind if field in co.INPUTS else "amount"
         unit = unit_of(case, field)
-        cell.number_format = "0" if kind == "whole" else "0.0000" if unit == "decimal" \
-            else "#,##0.000"
+        cell.number_format = input_format(field, unit)
         put_text(ws, f"C{row}", unit)
         put_text(ws, f"D{row}", source)
         define(wb, input_name(field), "Inputs", f"B{row}")

@@ -37,6 +37,7 @@ from xl_corridor.engine.corridor_debt import _defaults
 from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook.corridor_inputs import (
     corridor_input_cells,
+    input_format,
     input_name,
     unit_of,
     write_corridor_inputs,
@@ -757,7 +758,7 @@ def add_corridor_sheet(wb: Workbook, case: CorridorCase | None = None) -> Worksh
     case = case or _template_case()
     run = run_corridor_case(case)
     ws = wb.create_sheet(CORRIDOR_SHEET)
-    put_text(ws, "A1", "Corridor entry: Hong Kong route vs direct route (issue 14)", TITLE)
+    put_text(ws, "A1", "Corridor entry: Hong Kong route vs direct route", TITLE)
     put_text(ws, "A2", f"{case.deal.name}. Blue cells are inputs (money in {case.deal.units}); "
                        "column C calls the CORRIDOR_ functions, column D computes the same in "
                        "native formulas, column E compares them. docs/corridor_model.md")
@@ -786,9 +787,11 @@ def add_corridor_sheet(wb: Workbook, case: CorridorCase | None = None) -> Worksh
         cell = ws[f"B{row}"]
         cell.value = value
         cell.font, cell.fill = BLUE, INPUT_FILL
-        put_text(ws, f"C{row}", _unit(case, field_name) if field_name in co.INPUTS or field_name
-                 in ("price", "freight", "rail", "border", "transit_days", "carry_rate")
-                 else "decimal")
+        unit = (_unit(case, field_name) if field_name in co.INPUTS or field_name
+                in ("price", "freight", "rail", "border", "transit_days", "carry_rate")
+                else "decimal")
+        cell.number_format = input_format(field_name, unit)
+        put_text(ws, f"C{row}", unit)
         put_text(ws, f"D{row}", source)
 
     def inp(token: str) -> str:
@@ -804,6 +807,7 @@ def add_corridor_sheet(wb: Workbook, case: CorridorCase | None = None) -> Worksh
     ws[f"C{nb_row}"] = f"=CORRIDOR_NETBACK({nb_args})"
     ws[f"D{nb_row}"] = "=" + fx.netback(*(inp(k) for k in NETBACK_ARGS))
     ws[f"E{nb_row}"] = _check_formula(f"C{nb_row}", f"D{nb_row}")
+    ws[f"C{nb_row}"].number_format = ws[f"D{nb_row}"].number_format = "#,##0.00"
     for i, value in enumerate(case.project.operating_cf):
         r = top + i
         ws[f"A{r}"] = i + 1
@@ -813,6 +817,8 @@ def add_corridor_sheet(wb: Workbook, case: CorridorCase | None = None) -> Worksh
         for c in ("B", "C") if (len(vol) > 1 or i == 0) else ("B",):
             ws[f"{c}{r}"].font, ws[f"{c}{r}"].fill = BLUE, INPUT_FILL
         ws[f"D{r}"] = f"=B{r}-(1-{inp('tax_rate')})*C{r}*({inp('price')}-$D${nb_row})"
+        ws[f"B{r}"].number_format = ws[f"D{r}"].number_format = FMT["amount"]
+        ws[f"C{r}"].number_format = "#,##0.000"
     fcf_range = f"$D${top}:$D${top + n - 1}"
     # helper ranges for CORRIDOR_WACC (tranche weights and costs in a row)
     model = layout["model"]
@@ -831,6 +837,7 @@ def add_corridor_sheet(wb: Workbook, case: CorridorCase | None = None) -> Worksh
         put_text(ws, f"F{r}", key)
         for j, ref in enumerate(refs):
             ws[f"{get_column_letter(7 + j)}{r}"] = f"={ref}"
+            ws[f"{get_column_letter(7 + j)}{r}"].number_format = FMT["rate"]
         helper_range[key] = f"$G${r}:${get_column_letter(6 + len(refs))}${r}"
     header(ws, layout["model_top"] - 1, ["Model line", "", "CORRIDOR_ function", "Native",
                                          "Check"])
@@ -864,7 +871,7 @@ def add_corridor_sheet(wb: Workbook, case: CorridorCase | None = None) -> Worksh
             ws[f"{c}{r}"].number_format = "0.0000%"
     ws.column_dimensions["A"].width = 40
     for c in "BCDE":
-        ws.column_dimensions[c].width = 16
+        ws.column_dimensions[c].width = 19  # "CORRIDOR_ function" fits its header
     print_setup(ws, "B5")
     return ws
 

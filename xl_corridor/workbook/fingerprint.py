@@ -20,7 +20,7 @@ from xl_corridor.case import Case
 from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook.inputs import OPTIONAL_SCALARS, PARITY_COLUMNS, SCALARS, input_value
 from xl_corridor.workbook.marks import EXCEL_EPOCH
-from xl_corridor.workbook.styles import BOLD, define, header, put_text
+from xl_corridor.workbook.styles import BOLD, INPUT_FMT, define, header, put_text
 
 __all__ = ["STALE", "write_fingerprint"]
 
@@ -77,6 +77,9 @@ def write_fingerprint(wb: Workbook, ws: Worksheet, top: int, case: Case,
         else:
             formula(ws, f"B{row}", f"={ref}", _number(value))
             stamp(ws, f"C{row}", _number(value))
+            # Shown as on Inputs (LibreOffice would otherwise give "now" the input's format
+            # on save, and the two columns would read differently).
+            ws[f"B{row}"].number_format = ws[f"C{row}"].number_format = INPUT_FMT[s.kind]
             formula(ws, f"E{row}", f"=IFERROR({fx.check(f'B{row}', f'C{row}', '1E-12')},FALSE)",
                     True, snapshot=True)
         row += 1

@@ -70,6 +70,15 @@ def cost_of_equity(rf: str, beta: str, mrp: str, lam: str, crp: str, lp: str) ->
     return f"{rf}+{beta}*{mrp}+{lam}*{crp}+{lp}"
 
 
+def gordon_pv(rate: str, flow: str = "tv_flow", t: str = "tv_t",
+              growth: str = "terminal_growth") -> str:
+    """PV of a Gordon terminal value after the last flow ``flow`` (discounted like it, at
+    exponent ``t``), 0 when ``growth`` is blank: flow (1+g)/(k-g)/(1+k)^t
+    (:func:`engine.discounting.terminal_value`; the engine's ``terminal_growth=``)."""
+    return (f"IF(ISNUMBER({growth}),{flow}*(1+{growth})/({rate}-{growth})"
+            f"/(1+{rate})^{t},0)")
+
+
 def timed_npv(rate: str, flows: str = "cash_flows") -> str:
     """PV of a periodic series under the workbook's timing (:func:`engine.discounting.npv`):
     Excel's NPV discounts to the end of period 1, ``(1+rate)^timing_shift`` moves it."""

@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xl_corridor.case.evaluate import sensitivity
 from xl_corridor.case.schema import Case, CaseError, case_value
 from xl_corridor.errors import CorridorInputError
+from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook.styles import (
     BLUE,
     BOLD,
@@ -215,6 +216,12 @@ OPTIONAL_BLANK = ("par_source", "par_aix_currency", "comp_years", "comp_rate",
                   "dfs_cost_after_input")
 # note written beside an input filled from its case default (see _drop_defaults)
 DEFAULT_NOTE = "default: "
+#: Inputs a case may leave blank whose default is a formula of other inputs: written as that
+#: formula, so the default follows what it comes from (a premium edited in the workbook moves
+#: the compliance discount rate with Ke dual), and read back as blank. The compliance rate is
+#: the base case's Ke dual (a scenario that leaves it blank uses its own Ke dual: Scenarios).
+LIVE_DEFAULTS = {"comp_rate": "=" + fx.cost_of_equity("rf", "beta", "mrp", "country_exposure",
+                                                      "crp_dual", "lp_dual")}
 # new defined name -> its name in workbooks written before it was renamed
 RENAMED = {"sim_long_run_median": "sim_long_run_price"}
 # inputs that older workbooks do not have (the case default applies)
@@ -288,6 +295,13 @@ def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
+def _is_formula(text: str, formula: str) -> bool:
+    """``text`` is ``formula`` however an application re-spelled it."""
+    from xl_corridor.validate.canonical import same_formula
+
+    return text.startswith("=") and same_formula(text, formula)
+
+
 def workbook_case_dict(label: str, wb: Any) -> dict[str, Any]:
     """Rebuild the case-file dict from an openpyxl workbook's Inputs names (values, not formulas).
 
@@ -328,6 +342,9 @@ def _case_dict(label: str, wb: Any) -> dict[str, Any]:
             return  # an older workbook: the field keeps its default
         cell = named_cells(wb, name)[0]
         v = cell.value
+        if isinstance(v, str) and s.name in LIVE_DEFAULTS and _is_formula(
+                v, LIVE_DEFAULTS[s.name]):
+            return  # the live default: the case leaves the field blank
         if s.kind == "date" and isinstance(v, dt.datetime):
             v = v.date()
         elif s.kind in ("rate", "number", "amount", "shares") and isinstance(
@@ -527,10 +544,13 @@ def write_inputs(
     item_rows: int,
     fx_rows: int,
     with_dates: bool,
+    live_defaults: bool = False,
 ) -> dict[str, str]:
     """Write the Inputs sheet and its defined names; return name -> 'Inputs'!$B$n references.
 
     The layout is the contract that :func:`xl_corridor.case.load_case` reads back.
+    ``live_defaults``: write the inputs of :data:`LIVE_DEFAULTS` the case leaves blank as their
+    formula (a report, which defines the cells they read) instead of the value at build.
     """
     ws = wb.create_sheet("Inputs")
     put_text(ws, "A1", "Inputs", TITLE)
@@ -548,6 +568,8 @@ def write_inputs(
             note = DEFAULT_NOTE + dict(evaluate(case).comp_sources)[
                 {"comp_years": "years", "comp_rate": "discount_rate",
                  "comp_tax": "tax_rate"}[s.name]]
+        if live_defaults and s.name in LIVE_DEFAULTS and case_value(case, s.path) is None:
+            value = LIVE_DEFAULTS[s.name]
         if s.name == "crp_single" and value is None:
             from xl_corridor.case.evaluate import evaluate
 

@@ -50,6 +50,7 @@ from xl_corridor.workbook.drivers_block import drivers_block
 from xl_corridor.workbook.fingerprint import STALE, write_fingerprint
 from xl_corridor.workbook.inputs import (
     CF_SPARE_ROWS,
+    LIVE_DEFAULTS,
     PARITY_COLUMNS,
     named_cells,
     write_inputs,
@@ -260,9 +261,8 @@ def _cash_flow_sheet(p: Plan, case: Case, refs: Mapping[str, str]) -> tuple[int,
         kname = "ke_single" if col == "G" else "ke_dual"
         tv = 0.0 if tg is None else float(
             cf.values[-1] * (1 + tg) / (k - tg) * (1 + k) ** -t[n - 1])
-        p.formula(ws, f"{col}{tv_row}", "=IF(ISNUMBER(terminal_growth),"
-                  f"C{tv_row}*(1+terminal_growth)/({kname}-terminal_growth)"
-                  f"/(1+{kname})^D{tv_row},0)", tv, "amount")
+        p.formula(ws, f"{col}{tv_row}", "=" + fx.gordon_pv(kname, f"C{tv_row}", f"D{tv_row}"),
+                  tv, "amount")
     tot = last + 2
     define(p.wb, "tv_flow", "CashFlows", f"C{tv_row}")
     define(p.wb, "tv_t", "CashFlows", f"D{tv_row}")
@@ -1571,7 +1571,11 @@ def plan_report(case: Case, *, cf_rows: int | None = None) -> Plan:
         cf_rows = len(cf.values) + CF_SPARE_ROWS
     refs = write_inputs(wb, base, cf_rows=cf_rows,
                         item_rows=len(case.compliance.items), fx_rows=len(case.fx),
-                        with_dates=cf.dates is not None)
+                        with_dates=cf.dates is not None, live_defaults=True)
+    # a compliance rate the case leaves blank is the base case's Ke dual, live
+    ref = refs["comp_rate"].split("!")[1].replace("$", "")
+    if wb["Inputs"][ref].value == LIVE_DEFAULTS["comp_rate"]:
+        p.cached.setdefault("Inputs", {})[ref] = evaluate(base).comp_rate
     if base.scenarios is not None:
         p.base = base
         p.scenario_marks = scen_sheet.scenarios_sheet(p, base, case, refs)

@@ -37,7 +37,8 @@ def _parse_as_written(xml: bytes) -> ElementTree.Element:
     namespace) and each ``xmlns`` declaration stays an attribute of the element that made it, so
     that :func:`ElementTree.tostring` gives back the part byte for byte where nothing changed.
     """
-    prefix_of: dict[str, str] = {}
+    # the xml prefix is bound by the XML specification itself, never declared (xml:space)
+    prefix_of: dict[str, str] = {"http://www.w3.org/XML/1998/namespace": "xml"}
     declared: list[tuple[str, str]] = []
     root: ElementTree.Element | None = None
 

@@ -366,10 +366,12 @@ TEMPLATE_COMPARISON = (
     ("cc", "Capitalized compliance cost", "=COMPLIANCE_COST(comp_amounts,comp_years,comp_rate,"
      "comp_growth,comp_one_off,comp_fx,comp_tax,comp_incr,comp_cost_basis,"
      "comp_listing_expenses,comp_include_listing,terminal_growth)", "amount"),
-    ("dn", "Delta NPV", "=DUAL_NPV(cash_flows,{kd},{ks},{cc},timing)", "amount"),
-    ("bc", "Break-even compliance cost", "=DUAL_BREAKEVEN_COST(cash_flows,{kd},{ks},timing)",
+    ("dn", "Delta NPV", "=DUAL_NPV(cash_flows,{kd},{ks},{cc},timing,terminal_growth)", "amount"),
+    ("bc", "Break-even compliance cost", "=DUAL_BREAKEVEN_COST(cash_flows,{kd},{ks},timing,"
+     "terminal_growth)",
      "amount"),
-    ("bk", "Break-even Ke dual", "=DUAL_BREAKEVEN_KE(cash_flows,{ks},{cc},timing)", "rate"),
+    ("bk", "Break-even Ke dual", "=DUAL_BREAKEVEN_KE(cash_flows,{ks},{cc},timing,"
+     "terminal_growth)", "rate"),
     ("lp", "Listing path", "=LISTING_PATH(reporting_code,resource_category,dfs_complete)",
      "text"),
     ("dc", "Decision", "", "text"),

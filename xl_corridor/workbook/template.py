@@ -167,6 +167,15 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
     put_text(ws, "D3", "Timing shift")
     ws["E3"] = "=" + fx.TIMING_SHIFT
     define(wb, "timing_shift", "Model", "E3")
+    # the terminal value's base: the last cash flow and its discount exponent (COUNT: the
+    # functions read the flows up to the first blank)
+    put_text(ws, "A4", "Last cash flow (base of a terminal value)")
+    ws["B4"] = "=INDEX(cash_flows,COUNT(cash_flows))"
+    ws["B4"].number_format = FMT["amount"]
+    define(wb, "tv_flow", "Model", "B4")
+    put_text(ws, "D4", "Its period - shift")
+    ws["E4"] = "=COUNT(cash_flows)-timing_shift"
+    define(wb, "tv_t", "Model", "E4")
     # Labels in A, UDF results in C, native formulas in D, checks in E, units in F.
     header(ws, 5, ["Quantity", "", "UDF (add-in)", "Native Excel", "Check", "Units"])
     r = MODEL_ROWS
@@ -191,21 +200,24 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
          "+IF(ISNUMBER(terminal_growth),(1+comp_growth)^(comp_years-1)*(1+terminal_growth)"
          "/(comp_rate-terminal_growth)/(1+comp_rate)^comp_years,0))",
          None, "amount", "units"),
-        ("PV of cash flows at Ke single", None,
-         "=" + fx.timed_npv(f"D{r['ke_single']}"), "", "amount",
-         "units"),
-        ("PV of cash flows at Ke dual", None,
-         "=" + fx.timed_npv(f"D{r['ke_dual']}"), "", "amount",
-         "units"),
+        ("PV of cash flows at Ke single (with a terminal value if its growth is given)", None,
+         "=" + fx.timed_npv(f"D{r['ke_single']}") + "+" + fx.gordon_pv(f"D{r['ke_single']}"),
+         "", "amount", "units"),
+        ("PV of cash flows at Ke dual (with a terminal value if its growth is given)", None,
+         "=" + fx.timed_npv(f"D{r['ke_dual']}") + "+" + fx.gordon_pv(f"D{r['ke_dual']}"),
+         "", "amount", "units"),
         ("Delta NPV",
-         f"=DUAL_NPV(cash_flows,C{r['ke_dual']},C{r['ke_single']},C{r['compliance_cost']},timing)",
+         f"=DUAL_NPV(cash_flows,C{r['ke_dual']},C{r['ke_single']},C{r['compliance_cost']},timing,"
+         "terminal_growth)",
          f"=D{r['pv_dual']}-D{r['pv_single']}-D{r['compliance_cost']}", None, "amount", "units"),
         ("Break-even compliance cost",
-         f"=DUAL_BREAKEVEN_COST(cash_flows,C{r['ke_dual']},C{r['ke_single']},timing)",
+         f"=DUAL_BREAKEVEN_COST(cash_flows,C{r['ke_dual']},C{r['ke_single']},timing,"
+         "terminal_growth)",
          f"=D{r['pv_dual']}-D{r['pv_single']}", None, "amount", "units"),
         ("Break-even Ke dual (native: Delta NPV there, 0)",
-         f"=DUAL_BREAKEVEN_KE(cash_flows,C{r['ke_single']},C{r['compliance_cost']},timing)",
-         "=" + fx.timed_npv(f"C{r['breakeven_ke']}")
+         f"=DUAL_BREAKEVEN_KE(cash_flows,C{r['ke_single']},C{r['compliance_cost']},timing,"
+         "terminal_growth)",
+         "=" + fx.timed_npv(f"C{r['breakeven_ke']}") + "+" + fx.gordon_pv(f"C{r['breakeven_ke']}")
          + f"-D{r['pv_single']}-D{r['compliance_cost']}",
          # No break-even exists when no lower Ke recovers the cost: DUAL_BREAKEVEN_KE then shows
          # its message as an error, and the check says so in words.
@@ -256,9 +268,10 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
                   "columns: compliance cost)", "Same grid in native Excel formulas"),
         "Ke dual \\ cost", ("sens_ke_lo", "sens_ke_hi", FMT["rate"]),
         ("sens_cost_lo", "sens_cost_hi", FMT["amount"]),
-        lambda row, col, head: (fx.timed_npv(f"$B{row}")
+        lambda row, col, head: (fx.timed_npv(f"$B{row}") + "+" + fx.gordon_pv(f"$B{row}")
                                 + f"-$D${r['pv_single']}-{col}${head}"),
-        lambda ke, cost: f"DUAL_NPV(cash_flows,{ke},$C${r['ke_single']},{cost},timing)")
+        lambda ke, cost: (f"DUAL_NPV(cash_flows,{ke},$C${r['ke_single']},{cost},timing,"
+                          "terminal_growth)"))
     define(wb, "sens_grid", "Model", ref)
 
     _analytics_block(ws, r)
@@ -294,6 +307,11 @@ def _model_sheet(wb: Workbook, refs: Mapping[str, str]) -> None:
     for row in range(6, 6 + len(rows)):
         ws[f"C{row}"].alignment = Alignment(wrap_text=False)
     print_setup(ws, "B6", landscape=True)
+
+
+def _premia_ke(row: int, col: str, head: int) -> str:
+    """Ke dual of one premia-grid cell: Ke single less its two premium reductions."""
+    return f"($D${MODEL_ROWS['ke_single']}-$B{row}-country_exposure*{col}${head})"
 
 
 def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
@@ -339,11 +357,12 @@ def _analytics_block(ws: Worksheet, r: Mapping[str, int]) -> None:
         "dLP \\ dCRP", ("sens_lr_lo", "sens_lr_hi", FMT["rate"]),
         ("sens_cr_lo", "sens_cr_hi", FMT["rate"]),
         lambda row, col, head: (
-            fx.timed_npv(f"($D${r['ke_single']}-$B{row}-country_exposure*{col}${head})")
+            fx.timed_npv(_premia_ke(row, col, head)) + "+"
+            + fx.gordon_pv(_premia_ke(row, col, head))
             + f"-$D${r['pv_single']}-$D${r['compliance_cost']}"),
         lambda lr, cr: (f"DUAL_NPV(cash_flows,CORRIDOR_KE(rf,beta,mrp,crp_single-{cr},"
                         f"lp_single-{lr},country_exposure),$C${r['ke_single']},"
-                        f"$C${r['compliance_cost']},timing)"))
+                        f"$C${r['compliance_cost']},timing,terminal_growth)"))
     define(ws.parent, "premia_grid", "Model", ref)
 
 
@@ -402,7 +421,7 @@ def _valuation_block(ws: Worksheet, r: Mapping[str, int]) -> None:
          "=" + fx.money_left(new, "offer_price_day1", "offer_price"), "#,##0", "currency"),
         ("critical_mass", "Critical mass (PV at Ke single that pays)",
          f"=DUAL_CRITICAL_MASS_CF(cash_flows,{c['ke_single']}-{c['ke_dual']},"
-         f"{c['compliance_cost']},{c['ke_single']},timing)",
+         f"{c['compliance_cost']},{c['ke_single']},timing,terminal_growth)",
          "=" + fx.critical_mass(d["pv_single"], d["pv_dual"], d["compliance_cost"],
                                 "no size pays"), FMT["amount"], "units"),
         ("wait_value", "Value of waiting for the DFS (after - now)",
@@ -432,7 +451,7 @@ def template_workbook(case: Case | None = None) -> Workbook:
     wb.remove(wb.active)
     refs = write_inputs(wb, case if case is not None else example_case(),
                         cf_rows=TEMPLATE_CF_ROWS, item_rows=TEMPLATE_ITEM_ROWS,
-                        fx_rows=TEMPLATE_FX_ROWS, with_dates=False)
+                        fx_rows=TEMPLATE_FX_ROWS, with_dates=False, live_defaults=True)
     _model_sheet(wb, refs)
     case = case if case is not None else example_case()
     if case.scenarios is not None:  # the switch and the comparison on the Model sheet
