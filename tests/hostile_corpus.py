@@ -629,6 +629,9 @@ PRESENTATION_TAMPERS: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
         '(<definedName name="delta_npv">)',
         "<definedName name=\"zz\" localSheetId=\"99\">'Checks'!$C$9</definedName>\\g<1>")}),
         "xl/workbook.xml"),
+    "what_if_data_table": (_raw({_SUMMARY: _b8(
+        r'<c r="B8" s="7"><f t="dataTable" ref="B8" dt2D="0" dtr="0" r1="B9"/><v>14.7</v>')}),
+        "Summary!B8"),
     "input_text_is_a_webservice_formula": (_raw({_RINPUTS: sub(
         r'<c r="B4" s="18" t="inlineStr"><is><t>[^<]*</t></is></c>',
         '<c r="B4" s="18" t="str"><f>WEBSERVICE("http://example.invalid/x")</f><v>Jiaxin</v>'

@@ -99,6 +99,7 @@ def test_presentation_tamper_is_named(jobs: _Jobs, name: str) -> None:
     assert not job.problem
     assert any(f.cell.startswith(where) for f in job.failures), [
         str(f) for f in job.failures[:5]]
+    assert not any(" object at 0x" in str(f) for f in job.failures)  # said, not repr'd
     # content LibreOffice must not open is answered without it, even with --recalc
     foreign = any(f.problem.startswith(v._FOREIGN) for f in job.failures)
     assert v._needs_recalc(job, recalc=True) is not foreign

@@ -201,6 +201,9 @@ def _text(v: Any) -> Any:
     """ArrayFormula and DataTableFormula objects as their formula text."""
     if v is not None and not isinstance(v, str | int | float | bool) and hasattr(v, "text"):
         return f"{{{getattr(v, 'ref', '')}}}{v.text}"
+    if type(v).__name__ == "DataTableFormula":  # a what-if data table: no text of its own
+        return f"{{TABLE {getattr(v, 'ref', '')} r1={getattr(v, 'r1', '')} " \
+               f"r2={getattr(v, 'r2', '')}}}"
     return v
 
 
