@@ -282,7 +282,7 @@ def _script(folder: Path, body: str, mode: int = 0o755) -> Path:
 
 
 @pytest.mark.parametrize("how", ["not_on_path", "nonexistent", "not_executable", "exits_1",
-                                 "hangs"])
+                                 pytest.param("hangs", marks=pytest.mark.slow)])  # waits 2 s
 def test_missing_or_broken_soffice_is_one_line_per_file(report: Path, tmp_path: Path, how: str,
                                                         capsys, monkeypatch) -> None:
     monkeypatch.delenv("XL_CORRIDOR_SOFFICE", raising=False)
