@@ -433,7 +433,8 @@ BY_KIND = {
     ),
 }
 KIND_CASES = [
-    pytest.param(fname, arg, value, id=f"{kind}-{label}")
+    pytest.param(fname, arg, value, id=f"{kind}-{label}",
+                 marks=[pytest.mark.slow] if label == "million-cells" else [])  # 1.5 s
     for kind, (fname, arg, cases) in BY_KIND.items()
     for label, value in cases.items()
 ]

@@ -262,7 +262,7 @@ def _equal_routes(**over):
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.floats(0.0, 1.0), st.floats(0.0, 0.2), st.floats(0.0, 1.0), st.floats(0.0, 3.0))
 def test_equal_routes_give_zero(p_exec, pd, p_local, delay):
     r = co.corridor_entry(_equal_routes(p_exec=p_exec, pd=pd, p_local=p_local,
@@ -271,7 +271,7 @@ def test_equal_routes_give_zero(p_exec, pd, p_local, delay):
     assert r["wacc_gap_bp"] == pytest.approx(0.0, abs=1e-9)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 0.1))
 def test_ce_rises_with_enforcement_gain(share_a, share_b, pd):
     # More mainland credit support -> higher HK enforcement -> larger gain -> C_e no lower.
@@ -282,7 +282,7 @@ def test_ce_rises_with_enforcement_gain(share_a, share_b, pd):
     assert b["ce"] >= a["ce"] - 1e-12
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.floats(0.0, 50.0), st.floats(0.0, 50.0), st.floats(0.0, 5.0), st.floats(0.0, 0.3))
 def test_ce_falls_with_hk_costs(one_off, extra, annual, hk_cost):
     a = co.corridor_entry(dict(EX, hk_one_off=one_off, hk_annual=annual, hk_cost=hk_cost))

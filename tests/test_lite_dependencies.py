@@ -20,6 +20,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # builds the wheel in a subprocess
 
 # Pyodide's marker environment (values as `packaging.markers.default_environment()` reports them
 # inside Pyodide 0.27: CPython 3.12 compiled to wasm32 by Emscripten).

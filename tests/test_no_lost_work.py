@@ -175,7 +175,9 @@ def _foreign_workbook(path: Path) -> bytes:
     return path.read_bytes()
 
 
-@pytest.mark.parametrize("command", ["report", "demo", "template", "batch"])
+@pytest.mark.parametrize("command", ["report", "template",  # demo and batch: slow tier
+                                     *(pytest.param(c, marks=pytest.mark.slow)
+                                       for c in ("demo", "batch"))])
 def test_foreign_workbook_is_not_overwritten_without_force(
         command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / ("jiaxin_boguty.xlsx" if command == "batch" else "model.xlsx")
