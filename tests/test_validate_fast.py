@@ -150,3 +150,20 @@ def test_booleans_as_libreoffice_saves_them_read_back(report: Path, tmp_path: Pa
     assert not job.problem
     assert not [f for f in job.failures if f.problem == "inputs rejected"], job.failures
     assert not [f for f in job.failures if f.cell.startswith("Inputs!")], job.failures
+
+
+def test_a_garbled_inputs_hash_does_not_excuse_a_forged_snapshot(report: Path,
+                                                                 tmp_path: Path) -> None:
+    # Stale is the workbook's own test (its at-build stamps against the inputs now), not the
+    # hash in docProps/custom.xml alone: with the hash garbled and the inputs untouched, the
+    # Monte Carlo's stored P(Delta NPV > 0) is still compared, and a forged one is named.
+    garbled = tmp_path / "garbled.xlsx"
+    _edit(report, garbled, "docProps/custom.xml",
+          r'(name="xl-corridor-inputs-sha256"[^>]*><vt:lpwstr>)[0-9a-f]{8}', r"\g<1>00000000")
+    clean = v._read(garbled)
+    assert not clean.failures and not clean.notes  # nothing was edited: not stale
+    forged = _edit(garbled, tmp_path / "forged.xlsx", "xl/worksheets/sheet10.xml",
+                   r'(<c r="B5"[^>]*><v>)[^<]+', r"\g<1>0.97")
+    job = v._read(forged)
+    assert "MonteCarlo!B5" in {f.cell for f in job.failures}, job.failures[:3]
+    assert not job.notes
