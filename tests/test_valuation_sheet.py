@@ -113,8 +113,9 @@ def test_summary_states_the_better_timing(plan):
     r = rows["Better timing: list now or after the DFS"]
     t = plan.analytics.valuation.timing
     assert t.timing == "WAIT_FOR_DFS"
-    assert plan.cached["Summary"][f"B{r}"] == (
-        f"Wait for the DFS: worth {t.value_wait - t.value_now:.1f} HKD m more")
+    assert plan.cached["Summary"][f"B{r}"] == (  # Jiaxin's DFS is complete: hypothetical
+        "DFS complete: nothing to wait for (the Valuation sheet's layer, as if it were not: "
+        f"Wait for the DFS: worth {t.value_wait - t.value_now:.1f} HKD m more)")
     # the existing rows do not move: Decision B7, Delta NPV B8, break-even cost B15
     assert ws["A7"].value == "Decision" and ws["A15"].value.startswith("Value of the lower Ke")
 
@@ -174,3 +175,19 @@ def test_template_valuation_block_validates_and_a_broken_native_fails(tmp_path):
     assert broken.status == "failed"
     assert any(f.cell.endswith(f"E{VALUATION_ROWS['wait_value']}") or "D78" in f.cell
                for f in broken.failures), broken.failures
+
+
+def test_the_timing_line_never_advises_waiting_for_a_dfs_that_is_done():
+    # Jiaxin's DFS is complete (the example's decision is PROCEED): the Summary's timing line
+    # says so and shows the wait-for-DFS layer as hypothetical; without the DFS the decision is
+    # WAIT and the same line advises waiting. Both against the Summary's own decision cell.
+    for done, decision_start, line_start in ((True, "PROCEED", "DFS complete: nothing to wait"),
+                                             (False, "WAIT", "Wait for the DFS")):
+        data = _data(tree_steps=8)
+        data["listing"]["dfs_complete"] = done
+        p = plan_report(load_case(data))
+        summary = p.cached["Summary"]
+        line = next(v for v in summary.values()
+                    if isinstance(v, str) and ("Wait for the DFS" in v or "List now" in v))
+        assert _cached(p, "decision").startswith(decision_start)
+        assert line.startswith(line_start), line

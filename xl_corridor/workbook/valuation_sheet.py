@@ -245,20 +245,27 @@ def valuation_sheet(p: _Plan, case: Any) -> None:
     print_setup(ws, "B5", landscape=True)
 
 
-def timing_text(r: ValuationResult, units: str) -> str:
+#: What the Summary says first when the DFS is already complete: the timing layer is then
+#: hypothetical (what waiting would have been worth), never advice to wait.
+DFS_DONE = "DFS complete: nothing to wait for (the Valuation sheet's layer, as if it were not: "
+
+
+def timing_text(r: ValuationResult, units: str, dfs_complete: bool = False) -> str:
     """What the Summary's :data:`TIMING_FORMULA` says for these results."""
     t = r.timing
-    if t.timing == "DO_NOT_LIST":
-        return TIMING_TEXT[t.timing]
-    return f"{TIMING_TEXT[t.timing]}: worth {abs(t.difference):.1f} {units} more"
+    text = (TIMING_TEXT[t.timing] if t.timing == "DO_NOT_LIST"
+            else f"{TIMING_TEXT[t.timing]}: worth {abs(t.difference):.1f} {units} more")
+    return f"{DFS_DONE}{text})" if dfs_complete else text
 
 
-#: The Summary's "Better timing" line: which timing and by how much (|after DFS - now|).
-TIMING_FORMULA = (
+_TIMING = (
     'IF(dfs_timing="DO_NOT_LIST","' + TIMING_TEXT["DO_NOT_LIST"] + '",'
     'IF(dfs_timing="WAIT_FOR_DFS","' + TIMING_TEXT["WAIT_FOR_DFS"] + '","'
     + TIMING_TEXT["LIST_NOW"] + '")&": worth "&FIXED(ABS(dfs_wait_value),1,TRUE)&" "&units&" more")'
 )
+#: The Summary's "Better timing" line: which timing and by how much (|after DFS - now|); with
+#: the DFS complete, said as what waiting would have been worth (the decision lists now).
+TIMING_FORMULA = f'IF(dfs_complete,"{DFS_DONE}"&{_TIMING}&")",{_TIMING})'
 
 
 def summary_rows(p: _Plan, case: Any) -> list[tuple[str, str, Any, str, str, str]]:
@@ -270,7 +277,8 @@ def summary_rows(p: _Plan, case: Any) -> list[tuple[str, str, Any, str, str, str
     ccy = case.deal.currency
     return [
         ("Better timing: list now or after the DFS",
-         "=" + TIMING_FORMULA, timing_text(r, case.deal.units), "text", "", ""),
+         "=" + TIMING_FORMULA, timing_text(r, case.deal.units, case.listing.dfs_complete),
+         "text", "", ""),
         ("Delta NPV per share", "=val_npv_per_share", r.per_share, "0.0000", f"{ccy} a share",
          "Delta NPV / shares outstanding after the offer (Valuation sheet)"),
     ]
