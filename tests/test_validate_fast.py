@@ -167,3 +167,22 @@ def test_a_garbled_inputs_hash_does_not_excuse_a_forged_snapshot(report: Path,
     job = v._read(forged)
     assert "MonteCarlo!B5" in {f.cell for f in job.failures}, job.failures[:3]
     assert not job.notes
+
+
+def test_a_formula_typed_into_a_number_input_is_named_by_its_cell(report: Path,
+                                                                   tmp_path: Path) -> None:
+    # The case reader rejects it by field (market.rf); the validator also says which cell holds
+    # the formula, as it does for a formula in a text input. The live default formula of the
+    # compliance rate (Inputs, "default: Ke dual") is not listed.
+    from xl_corridor.workbook.inputs import named_cells
+
+    wb = load_workbook(report)
+    rf = named_cells(wb, "rf")[0]
+    rf.value = "=0.04+0.0025"
+    path = tmp_path / "rf_formula.xlsx"
+    wb.save(path)
+    result = v.validate_workbook(path)
+    assert result.exit_code == 1
+    named = {f.cell: f for f in result.failures if f.problem.startswith("formula in an input")}
+    assert list(named) == [f"Inputs!{rf.coordinate}"], result.failures
+    assert any("market.rf" in str(f.got) for f in result.failures)

@@ -35,6 +35,9 @@ __all__ = ["Expected", "Finding", "WorkbookKind", "cached_values", "compare", "d
 
 #: At most this many findings are listed per workbook (the rest are counted).
 MAX_FINDINGS = 200
+#: What a formula typed into an input cell is called.
+INPUT_FORMULA = ("formula in an input cell (inputs are typed values; a formula can read hidden "
+                 "cells or outside sources)")
 
 
 @dataclass(frozen=True)
@@ -369,8 +372,7 @@ def _sheet(want: Any, got: Any, expected: Expected, stale: bool,
         editable = key in expected.editable or (
             w is None and ref in members and not (isinstance(gv, str) and gv[:1] in "={"))
         if editable and g is not None and g.data_type == "f" and (w is None or w.data_type != "f"):
-            yield Finding(key, "a typed value", gv, "formula in an input cell (inputs are typed "
-                          "values; a formula can read hidden cells or outside sources)")
+            yield Finding(key, "a typed value", gv, INPUT_FORMULA)
         if stale and key in skip:
             continue
         if not editable and not _same_cell(gv, wv):

@@ -460,6 +460,7 @@ def _structure(job: _Job, *, keep_case: bool = False) -> str:
         except CorridorInputError as exc:
             job.failures.append(Failure("Inputs", "valid inputs", _problems(exc),
                                         "inputs rejected"))
+            job.failures.extend(_input_formulas(wb))  # where a formula sits, by cell
             return ""
         except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
             return (f"{job.path}: the Inputs sheet cannot be read ({type(exc).__name__}: "
@@ -500,6 +501,25 @@ def _one_line(exc: BaseException | Warning | str) -> str:
     """An exception's text on one line (openpyxl's messages span several), at most 300
     characters."""
     return " ".join(str(exc).split())[:300]
+
+
+def _input_formulas(wb: Any) -> list[Failure]:
+    """The input cells of a workbook whose inputs were rejected that hold a formula, by cell
+    (found through the file's own names: it fails anyway, this only says where)."""
+    from xl_corridor.workbook.inputs import LIVE_DEFAULTS, input_cells, matches_formula, named_cells
+
+    allowed = {named_cells(wb, name)[0].coordinate: formula
+               for name, formula in LIVE_DEFAULTS.items() if name in wb.defined_names}
+    out = []
+    for key in sorted(input_cells(wb), key=lambda k: _structure_mod._order(k.split("!")[1])):
+        sheet, ref = key.split("!")
+        if sheet not in wb.sheetnames:
+            continue
+        v = wb[sheet][ref].value
+        if isinstance(v, str) and v.startswith("=") and not (
+                sheet == "Inputs" and ref in allowed and matches_formula(v, allowed[ref])):
+            out.append(Failure(key, "a typed value", v[:200], _structure_mod.INPUT_FORMULA))
+    return out
 
 
 def _inputs_moved(got: Any, want: Any) -> bool:

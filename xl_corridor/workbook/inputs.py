@@ -295,7 +295,7 @@ def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
-def _is_formula(text: str, formula: str) -> bool:
+def matches_formula(text: str, formula: str) -> bool:
     """``text`` is ``formula`` however an application re-spelled it."""
     from xl_corridor.validate.canonical import same_formula
 
@@ -342,7 +342,7 @@ def _case_dict(label: str, wb: Any) -> dict[str, Any]:
             return  # an older workbook: the field keeps its default
         cell = named_cells(wb, name)[0]
         v = cell.value
-        if isinstance(v, str) and s.name in LIVE_DEFAULTS and _is_formula(
+        if isinstance(v, str) and s.name in LIVE_DEFAULTS and matches_formula(
                 v, LIVE_DEFAULTS[s.name]):
             return  # the live default: the case leaves the field blank
         if s.kind == "date" and isinstance(v, dt.datetime):
