@@ -186,3 +186,19 @@ def test_a_formula_typed_into_a_number_input_is_named_by_its_cell(report: Path,
     named = {f.cell: f for f in result.failures if f.problem.startswith("formula in an input")}
     assert list(named) == [f"Inputs!{rf.coordinate}"], result.failures
     assert any("market.rf" in str(f.got) for f in result.failures)
+
+
+def test_forged_stamps_cannot_show_stored_results_as_current(report: Path,
+                                                             tmp_path: Path) -> None:
+    # A forger who makes the report look edited (rf's at-build stamp and the inputs hash
+    # changed) has its stored results skipped, but what a reader who does not recalculate is
+    # shown must then say STALE: the labels kept at their "current" text are named.
+    looks_edited = _edit(report, tmp_path / "h.xlsx", "docProps/custom.xml",
+                         r'(name="xl-corridor-inputs-sha256"[^>]*><vt:lpwstr>)[0-9a-f]{8}',
+                         r"\g<1>00000000")
+    forged = _edit(looks_edited, tmp_path / "forged.xlsx", "xl/worksheets/sheet14.xml",
+                   r'(<c r="C50"[^>]*><v>)0.0425<', r"\g<1>0.04<")  # Checks: rf at build
+    job = v._read(forged)
+    assert job.notes and job.notes[0].startswith("stale")
+    named = {f.cell for f in job.failures if f.problem.startswith("shows the stored results")}
+    assert {"Summary!D24", "MonteCarlo!A3"} <= named, job.failures[:5]

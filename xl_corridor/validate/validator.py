@@ -29,7 +29,7 @@ import re
 import types
 import warnings
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -580,6 +580,43 @@ def _check_cached(job: _Job, data: bytes) -> None:
                     f"{sheet}!{ref}", want, got, "cached value (what a reader that does "
                     "not recalculate is shown) differs from the engine's value"))
     job.missing = missing
+    if job.skip:
+        _check_stale_labels(job, stored)
+
+
+# A cell that says whether the stored results are current: =IF(inputs_edited,<when edited>,...)
+_STALE_BRANCH = re.compile(r'=IF\(inputs_edited,("(?:[^"]|"")*"|TRUE|FALSE),')
+
+
+def _check_stale_labels(job: _Job, stored: Mapping[str, Mapping[str, Any]]) -> None:
+    """With the inputs edited (the stored results not compared), what a reader who does not
+    recalculate is shown must say so: ``inputs_edited`` cached TRUE, and each cell that labels a
+    stored result (``=IF(inputs_edited,"STALE: ...",...)``) cached at its stale branch. A file
+    whose stamps were forged to look edited cannot show forged results as current."""
+    book = job.expected.workbook if job.expected is not None else None
+    if book is None:
+        return
+    for key in sorted(job.expected.snapshot):
+        sheet, ref = key.split("!")
+        if sheet not in book.sheetnames:
+            continue
+        text = book[sheet][ref].value
+        m = _STALE_BRANCH.match(text) if isinstance(text, str) else None
+        if m is None and not (isinstance(text, str) and book.defined_names.get("inputs_edited")
+                              and _names_cell(book, "inputs_edited") == key):
+            continue
+        want: Any = True if m is None else (
+            m.group(1)[1:-1].replace('""', '"') if m.group(1).startswith('"')
+            else m.group(1) == "TRUE")
+        got = stored.get(sheet, {}).get(ref)
+        if got is not None and not _structure_mod._same(got, want):
+            job.failures.append(Failure(key, want, got, "shows the stored results as current "
+                                        "although the inputs were edited"))
+
+
+def _names_cell(book: Any, name: str) -> str:
+    sheet, ref = next(book.defined_names[name].destinations)
+    return f"{sheet}!{ref.replace('$', '')}"
 
 
 def _recalculate_reports(jobs: Sequence[_Job], lo: _lo.Session) -> None:
