@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, overload
 
@@ -938,6 +939,42 @@ def breakeven_ke(
     return _breakeven_rate(cf, t, ks, cost, shift, growth=_growth(terminal_growth))
 
 
+def _check_ke_floor(flat_ks: FloatArray) -> None:
+    if flat_ks.size and float(flat_ks.min()) <= _KE_FLOOR:
+        raise CorridorInputError("ke_single", f"expected a rate above {_KE_FLOOR:g} (the "
+                                 "lowest ke_dual searched), got "
+                                 f"{float(flat_ks.min()):g}")
+
+
+def _bracket(hit: Any, grid: FloatArray, ks: FloatArray, lower: FloatArray,
+             upper: FloatArray) -> Any:
+    """Per row of ``hit`` (the grid rates whose PV reaches the target), the bracket from the
+    last such rate to the next grid rate (at most ke_single ``ks``), written into the views
+    ``lower`` and ``upper``; returns which rows have one."""
+    any_hit = hit.any(axis=1)
+    last = grid.size - 1 - np.argmax(hit[:, ::-1], axis=1)
+    idx = np.flatnonzero(any_hit)
+    lower[idx] = grid[last[idx]]
+    nxt = last[idx] + 1
+    cap = np.minimum(grid[np.minimum(nxt, grid.size - 1)], ks[idx])
+    upper[idx] = np.where(nxt < grid.size, cap, ks[idx])
+    return any_hit
+
+
+def _bisect(lo: FloatArray, hi: FloatArray, target: FloatArray, iterations: int,
+            pv: Callable[[FloatArray], FloatArray]) -> FloatArray:
+    """The rate in each bracket [lo, hi] where ``pv`` (falling in the rate) crosses
+    ``target``, halved at most ``iterations`` times or until every bracket is under 1e-13."""
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        positive = pv(mid) >= target
+        lo = np.where(positive, mid, lo)
+        hi = np.where(positive, hi, mid)
+        if np.all(hi - lo < 1e-13):
+            break
+    return np.asarray(0.5 * (lo + hi))
+
+
 def _breakeven_rate(
     cf: FloatArray, t: FloatArray, ks: FloatArray, cost: FloatArray, shift: float | None = None,
     growth: FloatArray | None = None,
@@ -952,10 +989,7 @@ def _breakeven_rate(
     flat_ks = ks_b.reshape(-1)
     target = _present_value("ke_single", flat_ks, cf, t, shift) + cost_b.reshape(-1)
 
-    if flat_ks.size and float(flat_ks.min()) <= _KE_FLOOR:
-        raise CorridorInputError("ke_single", f"expected a rate above {_KE_FLOOR:g} (the "
-                                 "lowest ke_dual searched), got "
-                                 f"{float(flat_ks.min()):g}")
+    _check_ke_floor(flat_ks)
     top = max(float(flat_ks.max()), _KE_FLOOR)
     grid = np.arange(_KE_FLOOR, top, _KE_GRID_STEP)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -969,25 +1003,12 @@ def _breakeven_rate(
         sl = slice(start, start + chunk)
         below = grid[None, :] < flat_ks[sl, None]
         hit = below & (grid_pv[None, :] >= target[sl, None])
-        any_hit = hit.any(axis=1)
-        last = grid.size - 1 - np.argmax(hit[:, ::-1], axis=1)
-        idx = np.flatnonzero(any_hit)
-        lower[sl][idx] = grid[last[idx]]
-        nxt = last[idx] + 1
-        cap = np.minimum(grid[np.minimum(nxt, grid.size - 1)], flat_ks[sl][idx])
-        upper[sl][idx] = np.where(nxt < grid.size, cap, flat_ks[sl][idx])
+        _bracket(hit, grid, flat_ks[sl], lower[sl], upper[sl])
 
     found = np.isfinite(lower)
-    lo, hi, tg = lower[found], upper[found], target[found]
-    for _ in range(80):
-        mid = 0.5 * (lo + hi)
-        positive = _unique_present_value(mid, cf, t, shift) >= tg
-        lo = np.where(positive, mid, lo)
-        hi = np.where(positive, hi, mid)
-        if np.all(hi - lo < 1e-13):
-            break
     result = np.full(flat_ks.shape, np.nan)
-    result[found] = 0.5 * (lo + hi)
+    result[found] = _bisect(lower[found], upper[found], target[found], 80,
+                            lambda k: _unique_present_value(k, cf, t, shift))
     zero_cost = cost_b.reshape(-1) == 0
     result[zero_cost] = flat_ks[zero_cost]
     return ck.scalar_or_array(result.reshape(ks_b.shape))
@@ -1012,10 +1033,7 @@ def _breakeven_rate_tv(
     CF_n (1+g)/(k-g) (1+k)^-t_n, searched on (max(g, -0.99), ke_single] per element."""
     ks_b, cost_b, g_b = np.broadcast_arrays(ks, cost, growth)
     flat_ks, flat_g, flat_cost = ks_b.reshape(-1), g_b.reshape(-1), cost_b.reshape(-1)
-    if flat_ks.size and float(flat_ks.min()) <= _KE_FLOOR:
-        raise CorridorInputError("ke_single", f"expected a rate above {_KE_FLOOR:g} (the "
-                                 "lowest ke_dual searched), got "
-                                 f"{float(flat_ks.min()):g}")
+    _check_ke_floor(flat_ks)
     # PV at ke_single with its terminal value: refuses ke_single <= g, naming ke_single
     target = (_present_value("ke_single", flat_ks, cf, t, shift)
               + _pv_tv("ke_single", flat_ks, cf, t, flat_g) + flat_cost)
@@ -1041,13 +1059,7 @@ def _breakeven_rate_tv(
             pv = grid_pv[None, :] + np.where(
                 inside, _tv_term(cf_last, t_last, grid[None, :], g_col), 0.0)
         hit = inside & (pv >= target[sl, None])
-        any_hit = hit.any(axis=1)
-        last = grid.size - 1 - np.argmax(hit[:, ::-1], axis=1)
-        idx = np.flatnonzero(any_hit)
-        lower[sl][idx] = grid[last[idx]]
-        nxt = last[idx] + 1
-        cap = np.minimum(grid[np.minimum(nxt, grid.size - 1)], flat_ks[sl][idx])
-        upper[sl][idx] = np.where(nxt < grid.size, cap, flat_ks[sl][idx])
+        any_hit = _bracket(hit, grid, flat_ks[sl], lower[sl], upper[sl])
         # No grid point reaches the target, but the terminal value of a positive last flow
         # grows without bound as k falls to g: the root lies between g and the first point
         # searched above it (or ke_single, if none).
@@ -1059,17 +1071,14 @@ def _breakeven_rate_tv(
             upper[sl][near] = np.where(has, grid[first_in], flat_ks[sl][near])
 
     found = np.isfinite(lower)
-    lo, hi, tg, gg = lower[found], upper[found], target[found], flat_g[found]
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)  # above g: lo >= g and hi > lo
+    gg = flat_g[found]
+
+    def pv_tv(k: FloatArray) -> FloatArray:  # k above g: lo >= g and hi > lo
         with np.errstate(over="ignore", invalid="ignore"):
-            pv = _unique_present_value(mid, cf, t, shift) + _tv_term(cf_last, t_last, mid, gg)
-        positive = pv >= tg
-        lo = np.where(positive, mid, lo)
-        hi = np.where(positive, hi, mid)
-        if np.all(hi - lo < 1e-13):
-            break
-    result[found] = 0.5 * (lo + hi)
+            return np.asarray(_unique_present_value(k, cf, t, shift)
+                              + _tv_term(cf_last, t_last, k, gg))
+
+    result[found] = _bisect(lower[found], upper[found], target[found], 200, pv_tv)
     zero_cost = flat_cost == 0
     result[zero_cost] = flat_ks[zero_cost]
     return ck.scalar_or_array(result.reshape(ks_b.shape))
