@@ -6,12 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE
 from hypothesis import settings
 
 from xl_corridor.validate.libreoffice import find_soffice
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 
 # CI replays a fixed set of examples so that a green main stays green; locally every run
 # explores new ones (HYPOTHESIS_PROFILE=ci reproduces CI).

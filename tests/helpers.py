@@ -11,6 +11,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "workbooks" / "examples"
+#: The worked example case (Jiaxin International Resources, HKEX 3858).
+EXAMPLE = EXAMPLES / "jiaxin_boguty.toml"
 
 #: Microsoft's help page for XNPV: 9%, five dated flows -> 2,086.65 (Excel's documented example).
 XNPV_DATES = [

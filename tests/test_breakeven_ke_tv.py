@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import EXAMPLE
 from openpyxl import load_workbook
 from scipy.optimize import brentq
 
@@ -25,8 +25,6 @@ from xl_corridor.workbook import report
 from xl_corridor.workbook.inputs import named_cells
 from xl_corridor.workbook.report import NO_BREAKEVEN_KE_TV, build_report
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 # The example's cash flows (HK$ m), Ke single and a compliance cost, as plain numbers here.
 CF = [-600.0, 120.0, 280.0, 350.0, 350.0, 350.0, 350.0, 350.0, 350.0, 350.0, 300.0, 250.0]
 SHIFT = {"end": 0.0, "mid": 0.5, "begin": 1.0}

@@ -7,12 +7,12 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE
 
 from xl_corridor.case import CaseError, evaluate, load_case
 from xl_corridor.case.evaluate import sensitivity
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 
 
 def example_dict() -> dict:

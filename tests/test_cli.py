@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE
 from pydantic import BaseModel
 
 from xl_corridor.case import Case, case_warnings, load_case
@@ -18,7 +19,6 @@ from xl_corridor.case.schema import MAX_PROBLEMS
 from xl_corridor.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 
 
 def test_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,11 +15,10 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from helpers import EXAMPLE
 
 from xl_corridor.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 TEXT = EXAMPLE.read_text("utf-8")
 
 

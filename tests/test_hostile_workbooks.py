@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE
 
 from xl_corridor.case import CaseError, load_case
 from xl_corridor.limits import WORKBOOK_MAX_PARTS
@@ -28,8 +29,6 @@ from xl_corridor.validate import safety as _safety
 from xl_corridor.workbook.report import build_report
 from xl_corridor.workbook.template import build_template
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 MAX_SECONDS = 10.0
 MAX_RSS_MB = 500.0
 

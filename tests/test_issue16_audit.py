@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE
 from hostile_corpus import CACHE_FORGERIES, PRESENTATION_TAMPERS, sheet_part
 from openpyxl import load_workbook
 from openpyxl.styles import PatternFill
@@ -24,8 +25,6 @@ from xl_corridor.validate import structure
 from xl_corridor.validate import validator as v
 from xl_corridor.workbook.report import build_report
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 MAX_SECONDS = 10.0
 
 

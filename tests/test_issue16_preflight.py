@@ -16,7 +16,7 @@ from pathlib import Path
 
 import corridor_udfs as u
 import pytest
-from helpers import udf_message
+from helpers import EXAMPLE, udf_message
 from hostile_corpus import (
     CASE_BOMBS,
     TEMPLATE_BOMBS,
@@ -35,7 +35,6 @@ from xl_corridor.workbook.report import build_report
 from xl_corridor.workbook.template import build_template
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 MAX_SECONDS = 10.0
 MAX_MB = 500
 

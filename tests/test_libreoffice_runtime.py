@@ -18,13 +18,11 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE
 from openpyxl.utils.datetime import to_excel
 
 import xl_corridor as xc
 from xl_corridor.validate import libreoffice as lo
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 
 
 def _running(marker: str) -> list[int]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tomllib
-from pathlib import Path
 
 import formulas
 import pytest
+from helpers import EXAMPLE
 from openpyxl import load_workbook
 
 import xl_corridor as xc
@@ -26,9 +26,6 @@ from xl_corridor.workbook import formulas as fx
 from xl_corridor.workbook.inputs import named_cells
 from xl_corridor.workbook.report import build_report
 from xl_corridor.workbook.template import MODEL_ROWS, build_template
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 
 
 def example_dict() -> dict:

@@ -14,12 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE
 
 from xl_corridor.cli import main
 from xl_corridor.validate import safety as _safety
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 TEXT = EXAMPLE.read_text("utf-8")
 
 # Runs the CLI with zipfile.ZipFile.writestr and os.replace instrumented: at the chosen write

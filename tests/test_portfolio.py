@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from pathlib import Path
 
 import numpy_financial as npf
 import pytest
+from helpers import EXAMPLE
 from openpyxl import load_workbook
 
 import xl_corridor as xc
@@ -24,8 +24,6 @@ from xl_corridor.workbook.portfolio import (
     result_from_evaluation,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 # Jiaxin, HKEX 3858 allotment results (Aug 2025, docs/facts.md).
 JX_SHARES_POST = 439_228_800
 JX_OFFER_PRICE = 10.92

@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import EXAMPLE
 from openpyxl import load_workbook
 
 from xl_corridor.case import evaluate, load_case
 from xl_corridor.workbook.report import build_report
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 
 REQUIRED_NAMES = ["rf", "beta", "mrp", "crp_single", "crp_dual", "lp_single", "lp_dual",
                   "ke_single", "ke_dual", "cash_flows", "compliance_cost", "delta_npv",

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import EXAMPLE
 from openpyxl import load_workbook
 
 from xl_corridor.case import CaseError, analyze, evaluate, load_case
@@ -24,7 +25,6 @@ from xl_corridor.validate.validator import validate_workbooks
 from xl_corridor.workbook.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 SAMPLE = ROOT / "workbooks" / "examples" / "parity_sample.csv"
 
 

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE
 from openpyxl import load_workbook
 
 from xl_corridor.case import CaseError, evaluate, load_case
@@ -21,7 +22,6 @@ from xl_corridor.workbook.inputs import input_cells, inputs_fingerprint, named_c
 from xl_corridor.workbook.report import build_report, plan_report
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 PACKAGED = ROOT / "xl_corridor" / "data" / "example_case.toml"
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import corridor_udfs
 import numpy as np
 import pytest
+from helpers import EXAMPLE
 from openpyxl import load_workbook
 
 from xl_corridor.case import evaluate, load_case
@@ -23,7 +24,6 @@ from xl_corridor.workbook.inputs import named_cells
 from xl_corridor.workbook.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 TEMPLATE = ROOT / "workbooks" / "corridor_template.xlsx"
 
 

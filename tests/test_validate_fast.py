@@ -9,15 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import edit_sheet
+from helpers import EXAMPLE, edit_sheet
 from openpyxl import load_workbook
 
 from xl_corridor.validate import structure
 from xl_corridor.validate import validator as v
 from xl_corridor.workbook.report import build_report
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import EXAMPLE
 from hostile_corpus import rewrite_parts
 from openpyxl import load_workbook
 
@@ -24,7 +25,6 @@ from xl_corridor.workbook.inputs import named_cells
 from xl_corridor.workbook.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 CORRIDOR = ROOT / "workbooks" / "examples" / "corridor_kz_copper.toml"
 
 

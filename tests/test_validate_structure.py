@@ -7,15 +7,13 @@ from pathlib import Path
 
 import corridor_udfs
 import pytest
+from helpers import EXAMPLE
 from hostile_corpus import REPORT_TAMPERS, rewrite_parts, sheet_part, sub, with_openpyxl
 
 from xl_corridor.cli import main
 from xl_corridor.validate.validator import validate_workbooks
 from xl_corridor.workbook.report import build_report
 from xl_corridor.workbook.template import build_template
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 
 
 @pytest.fixture(scope="module")

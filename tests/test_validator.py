@@ -10,15 +10,11 @@ from pathlib import Path
 
 import corridor_udfs
 import pytest
-from helpers import edit_sheet
+from helpers import EXAMPLE, edit_sheet
 
 from xl_corridor.validate.validator import validate_workbook, validate_workbooks
 from xl_corridor.workbook.report import build_report
 from xl_corridor.workbook.template import build_template
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
-
 
 
 @pytest.fixture(scope="module")

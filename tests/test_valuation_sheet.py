@@ -11,6 +11,7 @@ from pathlib import Path
 
 import corridor_udfs
 import pytest
+from helpers import EXAMPLE
 from openpyxl import load_workbook
 
 from xl_corridor.case import CaseError, analyze, evaluate, load_case
@@ -22,7 +23,6 @@ from xl_corridor.workbook.save import save_workbook
 from xl_corridor.workbook.valuation_sheet import SHEET
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "workbooks" / "examples" / "jiaxin_boguty.toml"
 # Jiaxin, HKEX 3858 allotment results (Aug 2025, docs/facts.md)
 JX_NEW, JX_POST, JX_OFFER, JX_DAY1, JX_FEES = 109_808_800, 439_228_800, 10.92, 30.34, 111.4
 
