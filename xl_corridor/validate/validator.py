@@ -476,14 +476,17 @@ def _structure(job: _Job, *, keep_case: bool = False) -> str:
         stale = bool(expected.snapshot) and stamp is not None and stamp != inputs_fingerprint(
             wb, expected.editable)
         if stale:
-            exp_wb = load_workbook(io.BytesIO(_structure_mod.package(expected)))
+            book = expected.workbook  # the builder's, in memory; else parsed from its package
+            exp_wb = book if book is not None else load_workbook(
+                io.BytesIO(_structure_mod.package(expected)))
             # the workbook's own test decides, as its sheets do: a hash that disagrees while
             # the at-build stamps equal the inputs now is not an edit (every stored result is
             # then compared, so one forged under a garbled hash is caught)
             stale = _inputs_moved(wb, exp_wb)
             if stale:
                 job.skip = _structure_mod.dependents(exp_wb, expected.snapshot)
-            exp_wb.close()
+            if book is None:
+                exp_wb.close()
         if stale:
             job.notes.append(f"stale: the inputs changed after the report was written, so its "
                              f"stored results ({len(expected.snapshot)} cells: Monte Carlo "
@@ -526,21 +529,32 @@ def _inputs_moved(got: Any, want: Any) -> bool:
     """The workbook's own staleness test: an input now differs from its stamp at build (the
     "At build" column of the inputs block, defined name ``inputs_edited``). ``want``, built for
     the inputs now, stamps them; a kind without the block counts as moved."""
-    dest = want.defined_names.get("inputs_edited")
-    if dest is None:
+    from openpyxl.utils.cell import coordinate_from_string
+
+    at = _named_cell(want, "inputs_edited")
+    if at is None or at[0] not in got.sheetnames:
         return True
-    sheet, ref = next(dest.destinations)
-    if sheet not in got.sheetnames:
-        return True
-    last = int(ref.replace("$", "").lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-    ws_w, ws_g = want[sheet], got[sheet]
-    row = last - 1
-    while row > 1 and ws_w[f"A{row}"].value != "Input":  # up to the block's header
-        c_w, c_g = ws_w[f"C{row}"].value, ws_g[f"C{row}"].value
-        if not _structure_mod._same(c_g, c_w):
+    ws_w, ws_g = want[at[0]], got[at[0]]
+
+    def value(ws: Any, row: int, col: int) -> Any:  # read without creating the cell
+        cell = ws._cells.get((row, col))
+        return None if cell is None else cell.value
+
+    row = coordinate_from_string(at[1])[1] - 1
+    while row > 1 and value(ws_w, row, 1) != "Input":  # up to the block's header
+        if not _structure_mod._same(value(ws_g, row, 3), value(ws_w, row, 3)):
             return True
         row -= 1
     return False
+
+
+def _named_cell(book: Any, name: str) -> tuple[str, str] | None:
+    """The sheet and cell (``B40``) of the one-cell defined name ``name`` of ``book``."""
+    dest = book.defined_names.get(name)
+    if dest is None:
+        return None
+    sheet, ref = next(dest.destinations)
+    return sheet, ref.replace("$", "")
 
 
 def _problems(exc: CorridorInputError) -> str:
@@ -596,14 +610,15 @@ def _check_stale_labels(job: _Job, stored: Mapping[str, Mapping[str, Any]]) -> N
     book = job.expected.workbook if job.expected is not None else None
     if book is None:
         return
+    flag = _named_cell(book, "inputs_edited")
+    flag_key = None if flag is None else "!".join(flag)
     for key in sorted(job.expected.snapshot):
         sheet, ref = key.split("!")
         if sheet not in book.sheetnames:
             continue
         text = book[sheet][ref].value
         m = _STALE_BRANCH.match(text) if isinstance(text, str) else None
-        if m is None and not (isinstance(text, str) and book.defined_names.get("inputs_edited")
-                              and _names_cell(book, "inputs_edited") == key):
+        if m is None and key != flag_key:
             continue
         want: Any = True if m is None else (
             m.group(1)[1:-1].replace('""', '"') if m.group(1).startswith('"')
@@ -612,11 +627,6 @@ def _check_stale_labels(job: _Job, stored: Mapping[str, Mapping[str, Any]]) -> N
         if got is not None and not _structure_mod._same(got, want):
             job.failures.append(Failure(key, want, got, "shows the stored results as current "
                                         "although the inputs were edited"))
-
-
-def _names_cell(book: Any, name: str) -> str:
-    sheet, ref = next(book.defined_names[name].destinations)
-    return f"{sheet}!{ref.replace('$', '')}"
 
 
 def _recalculate_reports(jobs: Sequence[_Job], lo: _lo.Session) -> None:
