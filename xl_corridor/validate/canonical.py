@@ -83,10 +83,10 @@ def same_formula(a: str, b: str) -> bool:
 
 # --- number formats -----------------------------------------------------------------------------
 
-# Displayed as themselves without quotes (Microsoft's list), less those that are also codes in
-# some position: "/" (fractions), ":" (times), "+" and "-" after E (scientific notation).
-_PLAIN = frozenset("$(^'{<=)!&~}> ")
-# Letters and signs with a meaning in a format code; any other letter is literal text.
+# Letters and signs with a meaning in a format code; any other character is literal text,
+# among them those Microsoft lists as displayed without quotes ($ ( ^ ' { < = ) ! & ~ } > and
+# the space), less those that are also codes in some position: "/" (fractions), ":" (times),
+# "+" and "-" after E (scientific notation, handled below).
 _CODE = frozenset("0123456789#?.,%Ee/:yYmMdDhHsSaApPgGbBnN@;")
 
 
@@ -128,7 +128,7 @@ def number_format(fmt: str) -> tuple[tuple[str, str], ...]:
             else:
                 literal(c)
             i += 1
-        elif c in _PLAIN or (c not in _CODE and not c.isdigit()):
+        elif c not in _CODE:
             literal(c)
             i += 1
         else:

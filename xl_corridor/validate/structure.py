@@ -228,22 +228,24 @@ def _hidden_cols(ws: Any) -> set[int]:
     return cols
 
 
-def _names(wb: Any) -> dict[str, str]:
-    out = {f"{n}": f"{d.attr_text}{' (hidden)' if d.hidden else ''}"
-           for n, d in wb.defined_names.items()}
+def _names(wb: Any) -> dict[str, tuple[str, bool]]:
+    """Each defined name (sheet-scoped ones as ``Sheet!name``): its reference and hidden flag."""
+    out = {f"{n}": (d.attr_text, bool(d.hidden)) for n, d in wb.defined_names.items()}
     for ws in wb.worksheets:
         for n, d in ws.defined_names.items():
-            out[f"{ws.title}!{n}"] = f"{d.attr_text}{' (hidden)' if d.hidden else ''}"
+            out[f"{ws.title}!{n}"] = (d.attr_text, bool(d.hidden))
     return out
 
 
-def _same_name(want: str | None, got: str | None) -> bool:
+def _same_name(want: tuple[str, bool] | None, got: tuple[str, bool] | None) -> bool:
     """Defined names alike, up to how an application spells the reference (sheet quotes)."""
     if want is None or got is None:
         return want is got
-    hidden = " (hidden)"
-    return want.endswith(hidden) == got.endswith(hidden) and same_formula(
-        want.removesuffix(hidden), got.removesuffix(hidden))
+    return want[1] == got[1] and same_formula(want[0], got[0])
+
+
+def _shown_name(name: tuple[str, bool] | None) -> str | None:
+    return None if name is None else f"{name[0]}{' (hidden)' if name[1] else ''}"
 
 
 def _same_cell(got: Any, want: Any) -> bool:
@@ -309,8 +311,8 @@ def compare(data: bytes, got_wb: Any, expected: Expected, *, stale: bool,
         want_names, got_names = _names(exp), _names(got_wb)
         for name in sorted(set(want_names) | set(got_names)):
             if not _same_name(want_names.get(name), got_names.get(name)):
-                found.append(Finding(f"defined name {name}", want_names.get(name),
-                                     got_names.get(name),
+                found.append(Finding(f"defined name {name}", _shown_name(want_names.get(name)),
+                                     _shown_name(got_names.get(name)),
                                      "defined name added, removed, moved or redirected"))
         for title in exp.sheetnames:
             if title in got_wb.sheetnames:
