@@ -40,7 +40,7 @@ from xl_corridor.errors import CorridorInputError, show
 from xl_corridor.validate import libreoffice as _lo
 from xl_corridor.validate import safety as _safety
 from xl_corridor.validate import structure as _structure_mod
-from xl_corridor.workbook.inputs import read_booleans, workbook_case_dict
+from xl_corridor.workbook.inputs import named_cells, read_booleans, workbook_case_dict
 from xl_corridor.workbook.marks import ABS_FLOOR, TOLERANCE
 
 __all__ = ["Failure", "ValidationResult", "validate_workbook", "validate_workbooks"]
@@ -509,7 +509,7 @@ def _one_line(exc: BaseException | Warning | str) -> str:
 def _input_formulas(wb: Any) -> list[Failure]:
     """The input cells of a workbook whose inputs were rejected that hold a formula, by cell
     (found through the file's own names: it fails anyway, this only says where)."""
-    from xl_corridor.workbook.inputs import LIVE_DEFAULTS, input_cells, matches_formula, named_cells
+    from xl_corridor.workbook.inputs import LIVE_DEFAULTS, input_cells, matches_formula
 
     allowed = {named_cells(wb, name)[0].coordinate: formula
                for name, formula in LIVE_DEFAULTS.items() if name in wb.defined_names}
@@ -529,32 +529,23 @@ def _inputs_moved(got: Any, want: Any) -> bool:
     """The workbook's own staleness test: an input now differs from its stamp at build (the
     "At build" column of the inputs block, defined name ``inputs_edited``). ``want``, built for
     the inputs now, stamps them; a kind without the block counts as moved."""
-    from openpyxl.utils.cell import coordinate_from_string
-
-    at = _named_cell(want, "inputs_edited")
-    if at is None or at[0] not in got.sheetnames:
+    if "inputs_edited" not in want.defined_names:
         return True
-    ws_w, ws_g = want[at[0]], got[at[0]]
+    flag = named_cells(want, "inputs_edited")[0]
+    if flag.parent.title not in got.sheetnames:
+        return True
+    ws_w, ws_g = flag.parent, got[flag.parent.title]
 
     def value(ws: Any, row: int, col: int) -> Any:  # read without creating the cell
         cell = ws._cells.get((row, col))
         return None if cell is None else cell.value
 
-    row = coordinate_from_string(at[1])[1] - 1
+    row = flag.row - 1
     while row > 1 and value(ws_w, row, 1) != "Input":  # up to the block's header
         if not _structure_mod._same(value(ws_g, row, 3), value(ws_w, row, 3)):
             return True
         row -= 1
     return False
-
-
-def _named_cell(book: Any, name: str) -> tuple[str, str] | None:
-    """The sheet and cell (``B40``) of the one-cell defined name ``name`` of ``book``."""
-    dest = book.defined_names.get(name)
-    if dest is None:
-        return None
-    sheet, ref = next(dest.destinations)
-    return sheet, ref.replace("$", "")
 
 
 def _problems(exc: CorridorInputError) -> str:
@@ -610,8 +601,10 @@ def _check_stale_labels(job: _Job, stored: Mapping[str, Mapping[str, Any]]) -> N
     book = job.expected.workbook if job.expected is not None else None
     if book is None:
         return
-    flag = _named_cell(book, "inputs_edited")
-    flag_key = None if flag is None else "!".join(flag)
+    flag_key = None
+    if "inputs_edited" in book.defined_names:
+        flag = named_cells(book, "inputs_edited")[0]
+        flag_key = f"{flag.parent.title}!{flag.coordinate}"
     for key in sorted(job.expected.snapshot):
         sheet, ref = key.split("!")
         if sheet not in book.sheetnames:
