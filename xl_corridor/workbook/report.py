@@ -1258,7 +1258,8 @@ def _checks_sheet(p: Plan, case: Case) -> None:
     p.rows["fingerprint"] = row + 4  # inputs as they are: never the scenario's values in use
     write_fingerprint(p.wb, ws, row + 4, p.base or case, ranges, p.stamp, p.formula,
                       p.scenario_marks.get("extra", ()))
-    for col, width in zip("ABCDEF", (30, 22, 22, 12, 8, 46), strict=True):
+    # 26: an amount in currency units at 12 decimals fits (22 showed ### for 2,132,486,896)
+    for col, width in zip("ABCDEF", (30, 26, 26, 12, 8, 46), strict=True):
         ws.column_dimensions[col].width = width
     print_setup(ws, "B6", landscape=True)
 
